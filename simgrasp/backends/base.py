@@ -1,0 +1,101 @@
+"""The backend contract: what the simulator and a real cell both offer.
+
+A backend shows a scene (``reset``) and executes one top-down grasp in it (``execute``).
+Nothing here knows about PyBullet or a robot controller; the env, the evaluation loop
+and the policies see only this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Protocol, runtime_checkable
+
+import numpy as np
+
+from simgrasp.geometry import CameraModel, WorldGrasp
+from simgrasp.registry import Registry
+
+# Failure reasons an Outcome may carry. Policy failures and infrastructure faults are
+# kept apart: the latter never count against a policy.
+SUCCESS = "success"
+APPROACH_COLLISION = "approach_collision"  # the hand hit the object or table on the way down
+MISSED = "missed"  # nothing between the jaws after closing
+SLIPPED = "slipped_during_lift"  # held at first, not lifted
+DROPPED_CARRY = "dropped_during_carry"  # lifted, lost while moving away
+DROPPED_PLACE = "dropped_during_place"  # carried, not set down gently at the place location
+UNREACHABLE = "unreachable"  # outside the workspace or the gripper's opening
+SIM_ERROR = "sim_error"  # simulation fault: penetration, fall-through, NaN poses
+ROBOT_ERROR = "robot_error"  # a real cell's fault, lost connection or refusal
+POLICY_ERROR = "policy_error"  # the policy raised or returned an invalid grasp
+
+INFRASTRUCTURE_REASONS = frozenset({SIM_ERROR, ROBOT_ERROR})
+
+
+@dataclass
+class Observation:
+    """What a camera gives: ``rgb`` uint8 (H, W, 3), ``depth`` float32 (H, W) in metres
+    along the optical axis (None when the cell has no depth), and the camera model that
+    maps image grasps to the world. Nothing else of the scene: policies see only this."""
+
+    rgb: np.ndarray
+    depth: np.ndarray | None
+    camera: CameraModel
+
+    def __post_init__(self) -> None:
+        if self.rgb.ndim != 3 or self.rgb.shape[2] != 3 or self.rgb.dtype != np.uint8:
+            raise ValueError(f"rgb must be uint8 (H, W, 3), got {self.rgb.dtype} {self.rgb.shape}")
+        if self.depth is not None and self.depth.shape != self.rgb.shape[:2]:
+            raise ValueError(f"depth must be {self.rgb.shape[:2]}, got {self.depth.shape}")
+
+
+@dataclass
+class Outcome:
+    """The result of one executed grasp. ``success`` is the lift-move-place criterion:
+    lifted, carried away and put back down without being dropped."""
+
+    success: bool
+    reason: str
+    approach_collision: bool = False
+    lifted: bool = False
+    carried: bool = False
+    placed: bool = False
+    displacement_m: float = 0.0
+    steps: int = 0
+    timings_s: dict[str, float] = field(default_factory=dict)
+    detail: str = ""
+
+    @property
+    def infrastructure_error(self) -> bool:
+        """True when the trial failed for a reason that is not the policy's."""
+        return self.reason in INFRASTRUCTURE_REASONS
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["infrastructure_error"] = self.infrastructure_error
+        return d
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """A scene source and grasp executor: the simulator or a real cell."""
+
+    def reset(self, seed: int, options: dict[str, Any] | None = None) -> tuple[Observation, dict[str, Any]]:
+        """Set up a new scene chosen by ``seed`` and return its observation and an info
+        dict for bookkeeping (object name, seed); the info is for logs, not policies."""
+        ...
+
+    def execute(self, grasp: WorldGrasp) -> Outcome:
+        """Run one lift-move-place trial with ``grasp`` in the current scene."""
+        ...
+
+    def close(self) -> None:
+        """Release the simulator or the robot connection. Safe to call twice."""
+        ...
+
+
+BACKENDS: Registry[Callable[..., Backend]] = Registry("backend")
+
+
+def make_backend(name: str, **kwargs: Any) -> Backend:
+    """Build a registered backend by name (``sim``, ``fanuc``...)."""
+    return BACKENDS.get(name)(**kwargs)
