@@ -75,6 +75,17 @@ class Outcome:
         return d
 
 
+class BackendError(RuntimeError):
+    """A backend can run no more trials: a robot fault, a lost connection, a refusal.
+
+    ``outcome`` is the interrupted trial, already labelled (reason ``ROBOT_ERROR`` or
+    ``SIM_ERROR``), so the caller can record it before stopping the run."""
+
+    def __init__(self, message: str, outcome: "Outcome | None" = None) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+
+
 @runtime_checkable
 class Backend(Protocol):
     """A scene source and grasp executor: the simulator or a real cell."""
