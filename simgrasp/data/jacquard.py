@@ -1,0 +1,212 @@
+"""The Jacquard dataset layout: reader, grasp-file parser and formatter.
+
+Layout (Depierre et al., IROS 2018): one folder per object holding, for each image ``i``
+of object ``objid``, the files ``<i>_<objid>_RGB.png``, ``<i>_<objid>_perfect_depth.tiff``,
+``<i>_<objid>_stereo_depth.tiff``, ``<i>_<objid>_mask.png`` and ``<i>_<objid>_grasps.txt``.
+Images are square (1024 px in the published dataset; the generator writes other sizes).
+Each line of a grasps file is ``x;y;theta;w;h``: centre in pixels, ``theta`` in degrees,
+``w`` the opening and ``h`` the jaw size in pixels.
+
+Angle convention. ggcnn's loader (``GraspRectangles.load_from_jacquard_file``) builds its
+grasp with angle ``-theta`` where its own angles turn counter-clockwise as displayed
+(opening axis ``(cos a, -sin a)`` in pixel (x, y) with y down); its writer ``to_jacquard``
+negates back. So Jacquard's opening axis is ``(cos theta, sin theta)`` in pixel (x, y)
+with y down, i.e. positive angles turn clockwise as displayed: exactly the convention of
+:mod:`simgrasp.geometry.rect`. Rows are therefore stored as read, with no conversion
+(tests check it on scenes rendered by the generator: stored grasps lie across the object).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from simgrasp.data.io import DatasetFormatError, image_size, read_depth, read_mask, read_rgb
+from simgrasp.data.sample import GraspSample
+
+SUFFIXES = {
+    "rgb": "_RGB.png",
+    "perfect_depth": "_perfect_depth.tiff",
+    "stereo_depth": "_stereo_depth.tiff",
+    "mask": "_mask.png",
+    "grasps": "_grasps.txt",
+    "scene": "_scene.json",  # written by simgrasp's generator only: how to rebuild the scene
+}
+
+DepthKind = Literal["perfect", "stereo"]
+
+
+def parse_grasp_lines(text: str, path: Path | str) -> tuple[np.ndarray, int]:
+    """Parse the text of a grasps file into an (N, 5) float32 array of
+    ``[x, y, theta_deg, w, h]`` (pixels, degrees). Lines holding NaN are skipped and
+    counted (second return value); blank lines are ignored; anything else that is not
+    five ``;``-separated numbers raises :class:`DatasetFormatError` naming file and line."""
+    rows: list[list[float]] = []
+    skipped = 0
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        s = line.strip()
+        if not s:
+            continue
+        parts = s.split(";")
+        try:
+            values = [float(p) for p in parts]
+        except ValueError:
+            values = []
+        if len(values) != 5:
+            raise DatasetFormatError(f"{path}:{lineno}: expected 5 ';'-separated numbers x;y;theta;w;h, got {s!r}")
+        if any(math.isnan(v) for v in values):
+            skipped += 1
+            continue
+        if any(math.isinf(v) for v in values) or values[3] <= 0 or values[4] <= 0:
+            raise DatasetFormatError(f"{path}:{lineno}: expected finite values with w > 0 and h > 0, got {s!r}")
+        rows.append(values)
+    return np.asarray(rows, np.float32).reshape(-1, 5), skipped
+
+
+def read_grasps_file(path: Path) -> tuple[np.ndarray, int]:
+    """Read and parse one ``*_grasps.txt`` (see :func:`parse_grasp_lines`)."""
+    try:
+        text = Path(path).read_text()
+    except FileNotFoundError:
+        raise DatasetFormatError(f"{path}: file not found") from None
+    return parse_grasp_lines(text, path)
+
+
+def format_grasp_lines(grasps: np.ndarray) -> str:
+    """The text of a grasps file for an (N, 5) array, two decimals like the dataset."""
+    g = np.asarray(grasps, dtype=np.float64).reshape(-1, 5)
+    return "".join(";".join(f"{v:.2f}" for v in row) + "\n" for row in g)
+
+
+@dataclass(frozen=True)
+class JacquardScene:
+    """One image of the dataset: ``prefix`` is the folder plus ``<i>_<objid>``."""
+
+    prefix: Path
+    scene_id: str  # "<i>_<objid>"
+    object_id: str
+
+    def path(self, kind: str) -> Path:
+        """The file of ``kind`` (a key of ``SUFFIXES``)."""
+        return self.prefix.with_name(self.prefix.name + SUFFIXES[kind])
+
+
+def find_scenes(root: Path) -> list[JacquardScene]:
+    """Every scene under ``root`` (searched recursively), sorted by path. A scene is any
+    prefix with at least one of the Jacquard files; missing siblings are found later."""
+    prefixes: set[Path] = set()
+    for kind in ("rgb", "grasps"):
+        for p in Path(root).rglob("*" + SUFFIXES[kind]):
+            if not p.name.startswith("."):  # temp files of an interrupted writer
+                prefixes.add(p.with_name(p.name[: -len(SUFFIXES[kind])]))
+    scenes = []
+    for prefix in sorted(prefixes):
+        image_index, sep, object_id = prefix.name.partition("_")
+        scenes.append(JacquardScene(prefix, prefix.name, object_id if sep else prefix.parent.name))
+    return scenes
+
+
+class JacquardDataset:
+    """A Jacquard-layout folder as a :class:`simgrasp.data.sample.GraspDataset`.
+
+    ``depth``: which depth file to load (``"perfect"``, ``"stereo"``) or None for none.
+    ``image_size``: the expected side in pixels (None: any square size, the same for all
+    images of a scene). With ``check`` (default), construction reads every grasps file and
+    every image header, and drops bad scenes into ``self.dropped`` as ``(path, reason)``;
+    ``strict`` raises the first error instead. Pixels themselves are read in
+    ``__getitem__``. ``self.skipped_lines`` counts grasp lines skipped for holding NaN."""
+
+    def __init__(
+        self,
+        root: str | Path,
+        depth: DepthKind | None = "perfect",
+        image_size: int | None = None,
+        check: bool = True,
+        strict: bool = False,
+    ) -> None:
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise FileNotFoundError(f"Jacquard dataset folder not found: {self.root}")
+        if depth not in (None, "perfect", "stereo"):
+            raise ValueError(f"depth must be 'perfect', 'stereo' or None, got {depth!r}")
+        self.depth_kind = depth
+        self.image_size = image_size
+        self.dropped: list[tuple[str, str]] = []
+        self.skipped_lines = 0
+        self.scenes: list[JacquardScene] = []
+        for scene in find_scenes(self.root):
+            try:
+                if check:
+                    self.skipped_lines += self._check(scene)
+            except DatasetFormatError as e:
+                if strict:
+                    raise
+                self.dropped.append((str(scene.prefix), str(e)))
+                continue
+            self.scenes.append(scene)
+
+    def _required(self) -> list[str]:
+        return ["rgb", "grasps"] + ([f"{self.depth_kind}_depth"] if self.depth_kind else [])
+
+    def _check(self, scene: JacquardScene) -> int:
+        """Validate one scene without decoding pixels; returns its count of NaN lines."""
+        for kind in self._required():
+            if not scene.path(kind).is_file():
+                raise DatasetFormatError(f"{scene.path(kind)}: file not found (every scene needs {kind})")
+        w, h = image_size(scene.path("rgb"))
+        if w != h:
+            raise DatasetFormatError(f"{scene.path('rgb')}: expected a square image, got {w}x{h}")
+        if self.image_size is not None and w != self.image_size:
+            raise DatasetFormatError(
+                f"{scene.path('rgb')}: expected {self.image_size}x{self.image_size} pixels, got {w}x{h}"
+            )
+        siblings = [f"{self.depth_kind}_depth"] if self.depth_kind else []
+        siblings += ["mask"] if scene.path("mask").is_file() else []
+        for kind in siblings:
+            size = image_size(scene.path(kind))
+            if size != (w, h):
+                raise DatasetFormatError(
+                    f"{scene.path(kind)}: expected {w}x{h} pixels like its RGB image, got {size[0]}x{size[1]}"
+                )
+        grasps, skipped = read_grasps_file(scene.path("grasps"))
+        if len(grasps) == 0:
+            raise DatasetFormatError(f"{scene.path('grasps')}: no valid grasp")
+        return skipped
+
+    def __len__(self) -> int:
+        return len(self.scenes)
+
+    def __getitem__(self, i: int) -> GraspSample:
+        scene = self.scenes[i]
+        rgb = read_rgb(scene.path("rgb"))
+        grasps, skipped = read_grasps_file(scene.path("grasps"))
+        depth = read_depth(scene.path(f"{self.depth_kind}_depth")) if self.depth_kind else None
+        mask = read_mask(scene.path("mask")) if scene.path("mask").is_file() else None
+        for name, a in (("depth", depth), ("mask", mask)):
+            if a is not None and a.shape != rgb.shape[:2]:
+                raise DatasetFormatError(f"{scene.prefix}: {name} is {a.shape}, RGB is {rgb.shape[:2]}")
+        meta: dict[str, Any] = {"prefix": str(scene.prefix), "skipped_nan_lines": skipped}
+        if scene.path("scene").is_file():
+            meta["scene_record"] = str(scene.path("scene"))
+        return GraspSample(rgb, grasps, scene.object_id, scene.scene_id, depth, mask, meta)
+
+    def grasps(self, i: int) -> np.ndarray:
+        """The (N, 5) grasps of sample ``i`` without reading its images."""
+        return read_grasps_file(self.scenes[i].path("grasps"))[0]
+
+    def object_ids(self) -> list[str]:
+        return [s.object_id for s in self.scenes]
+
+    def scene_ids(self) -> list[str]:
+        """The ``<i>_<objid>`` id of every sample, in index order."""
+        return [s.scene_id for s in self.scenes]
+
+    def scene_record(self, i: int) -> dict[str, Any] | None:
+        """The generator's rebuild record of sample ``i`` (None for real Jacquard data)."""
+        p = self.scenes[i].path("scene")
+        return json.loads(p.read_text()) if p.is_file() else None
