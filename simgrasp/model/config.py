@@ -1,0 +1,63 @@
+"""The network's configuration: everything needed to rebuild it from a checkpoint."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from simgrasp.config import override
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of the grasp network (Depierre et al., ICRA 2021, section IV-A).
+
+    Sizes are in input pixels unless stated otherwise."""
+
+    backbone: str = "resnet18"
+    """Feature extractor, a name in ``simgrasp.model.backbone.BACKBONES``."""
+    pretrained: bool = False
+    """Start the feature extractor from ImageNet weights when they are in the local torch
+    hub cache (never downloaded); random initialisation otherwise."""
+    input_size: int = 320
+    """Side of the square network input; the feature map is ``input_size / 16`` cells."""
+    k: int = 6
+    """Number of anchor orientations, spread evenly over 180 degrees."""
+    anchor_w: float = 90.0
+    """Anchor opening (pixels of the network input): the mean ``w`` of the training set's
+    ground truths, set by training before the first iteration."""
+    anchor_h: float = 25.0
+    """Anchor jaw size (pixels of the network input): the mean ``h`` of the ground truths."""
+    head_kernel: int = 3
+    """Kernel of the PGP's two convolutions (Zhou et al.'s heads; 3x3 like an RPN head)."""
+    scorer_channels: int | None = None
+    """Filters of the scorer's 1x1 convolution. The paper uses 1024 on ResNet-50's 1024
+    channels; ``None`` keeps that ratio, i.e. the backbone's channel count."""
+    scorer_param_width: int = 512
+    """Width of the dense layer on the 5k grasp-parameter vector (paper: 512)."""
+    scorer_hidden: int = 128
+    """Width of the first of the scorer's last two dense layers (the paper gives no
+    figure). 128 keeps the scorer within about 15 % of the extractor's inference time."""
+    leaky_slope: float = 0.1
+    """Negative slope of the scorer's leaky ReLUs (paper: 0.1)."""
+
+    @property
+    def stride(self) -> int:
+        """Input pixels per feature-map cell (ResNet cut after ``layer3``)."""
+        return 16
+
+    @property
+    def grid(self) -> int:
+        """Side of the feature map in cells."""
+        if self.input_size % self.stride:
+            raise ValueError(f"input_size must be a multiple of {self.stride}, got {self.input_size}")
+        return self.input_size // self.stride
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ModelConfig":
+        """Strict: an unknown key raises, naming the valid ones."""
+        return override(cls(), dict(d), "model config")

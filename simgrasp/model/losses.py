@@ -1,0 +1,131 @@
+"""The three losses of section IV-B and how their gradients are routed.
+
+- ``primary``: softmax cross-entropy of the PGP score on P angle-matched positives and 3P
+  hard negatives (Eq. 3).
+- ``scorer``: softmax cross-entropy of the scorer on the T grasps with the highest primary
+  scores, labelled by Jaccard matching (15 degrees, IoU 25 %) (Eq. 4).
+- ``regression``: ``alpha / P`` times the smooth-L1 of the positives' deformations, minus
+  the mean log success probability the scorer gives the same T grasps (Eq. 5).
+
+Routing, as the paper asks:
+- the scorer loss reaches the scorer and the FE, never the PGP: the deformations it sees
+  are detached, so the PGP cannot make grasps that are merely easy to classify;
+- the regression loss reaches the PGP and the FE, never the scorer: its scorer term is
+  evaluated with ``torch.func.functional_call`` on detached copies of the scorer's
+  parameters, so the scorer acts as a fixed critic whose gradient flows only into its
+  inputs (the deformations and the features).
+The three are summed into one backward pass; each parameter then receives exactly the
+gradients the paper routes to it, with no hooks or manual zeroing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.func import functional_call
+
+from simgrasp.model.anchors import decode, encode
+from simgrasp.model.network import GraspNet, NetOutput
+from simgrasp.model.targets import angle_match, hard_negatives, scorer_targets
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    """Loss and target-selection settings (paper values by default)."""
+
+    alpha: float = 2.0
+    """Weight of the smooth-L1 term in the regression loss (Zhou et al.'s value)."""
+    negative_ratio: int = 3
+    """Hard negatives per positive for the primary score."""
+    top_t: int = 64
+    """Grasps per image, highest primary score first, that train the scorer."""
+    match_angle_deg: float | None = None
+    """Angle-matching threshold; None means half the anchor spacing (15 degrees for k=6)."""
+    scorer_angle_deg: float = 15.0
+    """Jaccard-matching angle threshold for the scorer's labels."""
+    scorer_iou: float = 0.25
+    """Jaccard-matching IoU threshold for the scorer's labels."""
+
+
+@dataclass
+class Losses:
+    """The three scalar losses of one batch, and counts for logging."""
+
+    primary: torch.Tensor
+    scorer: torch.Tensor
+    regression: torch.Tensor
+    stats: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total(self) -> torch.Tensor:
+        return self.primary + self.scorer + self.regression
+
+
+def compute_losses(model: GraspNet, out: NetOutput, truths: list[np.ndarray], cfg: LossConfig = LossConfig()) -> Losses:
+    """Losses of one batch. ``truths[b]`` holds image b's ground truths (G, 5) in
+    network-input pixels (``[x, y, theta_deg, w, h]``)."""
+    mc = model.config
+    b = out.deltas.shape[0]
+    if len(truths) != b:
+        raise ValueError(f"expected {b} ground-truth arrays (one per image), got {len(truths)}")
+    logits = out.primary_logits.reshape(b, -1, 2)
+    deltas = out.deltas.reshape(b, -1, 5)
+    prob = logits.detach().softmax(-1)[..., 1]
+    angles = model.anchors[: mc.k, 2].cpu().numpy()
+
+    # Primary score and smooth-L1 on angle-matched anchors.
+    cls_rows, cls_labels, pos_rows, pos_truths = [], [], [], []
+    prob_np = prob.cpu().numpy()
+    for i, t in enumerate(truths):
+        m = angle_match(t, mc.grid, mc.stride, angles, cfg.match_angle_deg)
+        neg = hard_negatives(prob_np[i], m.positive, cfg.negative_ratio)
+        cls_rows += [(i, n) for n in m.positive] + [(i, n) for n in neg]
+        cls_labels += [1] * len(m.positive) + [0] * len(neg)
+        pos_rows += [(i, n) for n in m.positive]
+        pos_truths.append(m.matched)
+    cls_idx = torch.as_tensor(np.array(cls_rows, dtype=np.int64).reshape(-1, 2), device=logits.device)
+    if cls_rows:
+        cls_target = torch.as_tensor(cls_labels, dtype=torch.long, device=logits.device)
+        primary = F.cross_entropy(logits[cls_idx[:, 0], cls_idx[:, 1]], cls_target)
+    else:
+        primary = logits.sum() * 0.0
+    n_pos = len(pos_rows)
+    if n_pos:
+        pos_idx = torch.as_tensor(np.array(pos_rows, dtype=np.int64), device=deltas.device)
+        target = encode(
+            torch.as_tensor(np.concatenate(pos_truths), device=deltas.device),
+            model.anchors[pos_idx[:, 1]],
+            mc.k,
+        )
+        smooth = F.smooth_l1_loss(deltas[pos_idx[:, 0], pos_idx[:, 1]], target, reduction="sum")
+        smooth = cfg.alpha * smooth / n_pos
+    else:
+        smooth = deltas.sum() * 0.0
+
+    # The scorer sees the T grasps with the highest primary scores.
+    t_count = min(cfg.top_t, deltas.shape[1])
+    top = prob.topk(t_count, dim=1).indices  # (B, T)
+    sel = torch.gather(deltas, 1, top[..., None].expand(b, t_count, 5))
+    grasps = decode(sel.detach(), model.anchors[top], mc.k).cpu().numpy()
+    labels = np.stack(
+        [scorer_targets(grasps[i], truths[i], cfg.scorer_angle_deg, cfg.scorer_iou) for i in range(b)]
+    )
+    labels_t = torch.as_tensor(labels, device=deltas.device)
+    scorer_logits = model.scorer(out.features, sel.detach(), top)
+    scorer = F.cross_entropy(scorer_logits.reshape(-1, 2), labels_t.reshape(-1).long())
+
+    frozen = {name: p.detach() for name, p in model.scorer.named_parameters()}
+    critic_logits = functional_call(model.scorer, frozen, (out.features, sel, top))
+    critic = -F.log_softmax(critic_logits, -1)[..., 1].mean()
+
+    stats = {
+        "positives": float(n_pos),
+        "scorer_positive_rate": float(labels.mean()) if labels.size else 0.0,
+        "smooth_l1": float(smooth.detach()),
+        "critic": float(critic.detach()),
+    }
+    return Losses(primary, scorer, smooth + critic, stats)
+

@@ -1,0 +1,85 @@
+"""Training targets (section IV-C 2): angle matching for the primary score and the
+regression, Jaccard matching for the scorer. numpy in, numpy out; no gradients here.
+
+Ground truths are (G, 5) rows ``[x, y, theta_deg, w, h]`` in network-input pixels.
+Grasp indices follow :mod:`simgrasp.model.anchors` (``n = (row * g + col) * k + a``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simgrasp.model.iou import jaccard_match_batch
+
+
+@dataclass(frozen=True)
+class AnchorTargets:
+    """Angle-matching result for one image: ``positive`` flat grasp indices (P,) and the
+    ground truth each is regressed to, ``matched`` (P, 5)."""
+
+    positive: np.ndarray
+    matched: np.ndarray
+
+
+def angle_match(
+    truths: np.ndarray,
+    grid: int,
+    stride: float,
+    anchor_angles_deg: np.ndarray,
+    threshold_deg: float | None = None,
+) -> AnchorTargets:
+    """Positive anchors of one image: an anchor is positive when its cell holds a ground
+    truth's centre and its orientation is within ``threshold_deg`` (default: half the
+    anchor spacing, 15 degrees for k = 6; inclusive, so a grasp exactly between two anchors
+    makes both positive) of that grasp's angle, modulo 180.
+
+    When several ground truths match one anchor, it regresses to the one closest in angle,
+    then closest to the cell centre: a deterministic choice, so the target does not flicker
+    between iterations."""
+    k = len(anchor_angles_deg)
+    if threshold_deg is None:
+        threshold_deg = 90.0 / k
+    t = np.asarray(truths, dtype=np.float64).reshape(-1, 5)
+    inside = (t[:, 0] >= 0) & (t[:, 0] < grid * stride) & (t[:, 1] >= 0) & (t[:, 1] < grid * stride)
+    t = t[inside]
+    if len(t) == 0:
+        return AnchorTargets(np.zeros(0, np.int64), np.zeros((0, 5), np.float32))
+    col = np.clip((t[:, 0] // stride).astype(np.int64), 0, grid - 1)
+    row = np.clip((t[:, 1] // stride).astype(np.int64), 0, grid - 1)
+    diff = np.abs((t[:, 2:3] - np.asarray(anchor_angles_deg)[None, :]) % 180.0)
+    diff = np.minimum(diff, 180.0 - diff)  # (G, k)
+    gi, a = np.nonzero(diff <= threshold_deg + 1e-6)
+    if len(gi) == 0:
+        return AnchorTargets(np.zeros(0, np.int64), np.zeros((0, 5), np.float32))
+    n = (row[gi] * grid + col[gi]) * k + a
+    centre_dist = np.hypot(t[gi, 0] - (col[gi] + 0.5) * stride, t[gi, 1] - (row[gi] + 0.5) * stride)
+    order = np.lexsort((centre_dist, diff[gi, a], n))
+    n_sorted = n[order]
+    first = np.unique(n_sorted, return_index=True)[1]
+    pick = order[first]
+    return AnchorTargets(n[pick].astype(np.int64), t[gi[pick]].astype(np.float32))
+
+
+def hard_negatives(positive_prob: np.ndarray, positive: np.ndarray, ratio: int = 3, minimum: int = 3) -> np.ndarray:
+    """Hard negative mining for one image: the ``ratio * P`` non-positive anchors (at
+    least ``minimum``, so an image without grasps still teaches "nothing here") with the
+    highest predicted positive probability. ``positive_prob`` is (N,); returns indices."""
+    mask = np.ones(len(positive_prob), dtype=bool)
+    mask[positive] = False
+    candidates = np.nonzero(mask)[0]
+    count = min(len(candidates), max(ratio * len(positive), minimum))
+    if count == 0:
+        return np.zeros(0, np.int64)
+    top = np.argpartition(-positive_prob[candidates], count - 1)[:count]
+    return candidates[top].astype(np.int64)
+
+
+def scorer_targets(
+    grasps: np.ndarray, truths: np.ndarray, angle_threshold_deg: float = 15.0, iou_threshold: float = 0.25
+) -> np.ndarray:
+    """Jaccard-matching labels (T,) float32 for decoded grasps (T, 5) of one image: 1 when
+    some ground truth is within ``angle_threshold_deg`` and overlaps with IoU above
+    ``iou_threshold`` (the paper trains the scorer with 15 degrees and 25 %)."""
+    return jaccard_match_batch(grasps, truths, iou_threshold, angle_threshold_deg).astype(np.float32)
