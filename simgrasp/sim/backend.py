@@ -1,0 +1,154 @@
+"""SimBackend: the backend contract (simgrasp.backends.base) over a PyBullet world.
+
+Object choice: ``reset(seed)`` shows ``objects[seed % len(objects)]`` (so seeds 0..N-1 visit
+every object once); its pose and any domain randomisation are drawn from
+``np.random.default_rng(seed)`` only. An object that cannot be loaded is recorded in
+``skipped`` and the next one in order is shown instead, which is deterministic too."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+
+from simgrasp.backends.base import Observation, Outcome
+from simgrasp.config import override, to_dict
+from simgrasp.geometry import PinholeCamera, WorldGrasp
+from simgrasp.sim.camera import Rendered
+from simgrasp.sim.config import SimConfig
+from simgrasp.sim.library import ObjectLibrary
+from simgrasp.sim.mesh import MeshError
+from simgrasp.sim.scene import LiveScene, SceneSpec, build_scene, draw_scene, render_scene, restore_scene
+from simgrasp.sim.trial import TrialRunner
+from simgrasp.sim.world import World
+
+DEFAULT_OBJECTS = "random_urdfs:test"  # the held-out split, 900-999
+
+
+class SimBackend:
+    """Simulated cell: one object on a table, a top-down camera, a parallel-plate hand.
+
+    ``objects``: an object spec (see simgrasp.sim.objects); ``config``: a SimConfig;
+    ``overrides``: nested dicts applied strictly to it (``camera={"width": 224}``)."""
+
+    def __init__(self, objects: str = DEFAULT_OBJECTS, config: SimConfig | None = None, **overrides: Any) -> None:
+        self.config = override(config or SimConfig(), overrides, "SimBackend") if overrides else (config or SimConfig())
+        self.library = ObjectLibrary(objects, self.config.objects)
+        self.world: World | None = World(self.config.scene)
+        self.scene: LiveScene | None = None
+        self._frame: Rendered | None = None
+        self._seed: int | None = None
+
+    @property
+    def skipped(self) -> list[tuple[str, str]]:
+        """``(path, reason)`` of every object file that could not be used."""
+        return self.library.skipped
+
+    @property
+    def objects(self) -> list:
+        return self.library.entries
+
+    def _world(self) -> World:
+        if self.world is None:
+            raise RuntimeError("SimBackend is closed")
+        return self.world
+
+    # -- the contract ---------------------------------------------------------------------
+    def reset(self, seed: int, options: dict[str, Any] | None = None) -> tuple[Observation, dict[str, Any]]:
+        """A new scene from ``seed`` (int >= 0). ``options["object_index"]`` forces an object."""
+        if not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+        world, n = self._world(), len(self.library)
+        first = int((options or {}).get("object_index", seed % n))
+        rng = np.random.default_rng(int(seed))
+        for k in range(n):
+            entry = self.library.entries[(first + k) % n]
+            try:
+                spec = draw_scene(world, self.library, entry, self.config, copy.deepcopy(rng))
+                break
+            except MeshError:
+                continue
+        else:
+            raise RuntimeError(f"no object of {self.library.spec!r} could be loaded; skipped: {self.skipped}")
+        spec.extra["seed"] = int(seed)
+        return self._show(spec)
+
+    def _show(self, spec: SceneSpec) -> tuple[Observation, dict[str, Any]]:
+        world = self._world()
+        self.scene = build_scene(world, self.library, spec, self.config)
+        self._frame = render_scene(world, self.scene, self.config)
+        info = {
+            "object": spec.entry.name,
+            "object_path": spec.entry.path,
+            "scale": spec.scale,
+            "seed": spec.extra.get("seed"),
+            "settled": spec.settled,
+        }
+        return self.observation(), info
+
+    def observation(self) -> Observation:
+        """The current scene's observation (rendered at reset)."""
+        if self._frame is None or self.scene is None:
+            raise RuntimeError("call reset() first")
+        return Observation(self._frame.rgb.copy(), self._frame.depth.copy(), self.scene.camera)
+
+    def execute(self, grasp: WorldGrasp, lift_only: bool = False) -> Outcome:
+        """Run the lift-move-place trial (or the lift only) from the settled scene. The
+        settled state is restored first, so any number of grasps can be tried on one scene."""
+        if self.scene is None:
+            raise RuntimeError("call reset() before execute()")
+        world = self._world()
+        restore_scene(world, self.scene)
+        runner = TrialRunner(world, self.scene.gripper, self.scene.obj.body, self.config.trial)
+        return runner.run(grasp, lift_only=lift_only)
+
+    def close(self) -> None:
+        """Disconnect the simulator; safe to call twice."""
+        if self.world is not None:
+            self.world.close()
+            self.world = None
+        self.scene = None
+
+    # -- extras for the dataset generator (not part of the contract) ------------------------
+    def segmentation_mask(self) -> np.ndarray:
+        """bool (H, W): pixels showing the object in the current scene."""
+        if self._frame is None or self.scene is None:
+            raise RuntimeError("call reset() first")
+        return self._frame.segmentation == self.scene.obj.body
+
+    def scene_record(self) -> dict[str, Any]:
+        """A JSON-serialisable record from which :meth:`load_scene` rebuilds this exact scene."""
+        if self.scene is None:
+            raise RuntimeError("call reset() first")
+        return {
+            "scene": self.scene.spec.to_dict(),
+            "seed": self.scene.spec.extra.get("seed"),
+            "camera": self.scene.camera.to_dict(),
+            "config": to_dict(self.config),
+        }
+
+    def load_scene(self, record: dict[str, Any]) -> tuple[Observation, dict[str, Any]]:
+        """Rebuild the scene of a :meth:`scene_record` (the same simulation state, so a stored
+        grasp executes as it did). The record's config is not applied: build the backend
+        with it (``SimBackend.from_record``) when it may differ."""
+        return self._show(SceneSpec.from_dict(record["scene"]))
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> "SimBackend":
+        """A backend configured as the one that wrote ``record``, showing its scene."""
+        backend = cls(record["scene"]["entry"]["path"], **record["config"])
+        backend.load_scene(record)
+        return backend
+
+    @property
+    def camera(self) -> PinholeCamera:
+        if self.scene is None:
+            raise RuntimeError("call reset() first")
+        return self.scene.camera
+
+    def __enter__(self) -> "SimBackend":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

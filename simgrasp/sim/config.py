@@ -1,0 +1,107 @@
+"""Configuration of the simulated cell: one dataclass per concern, every field defaulted.
+
+Units: metres, kilograms, newtons, seconds, degrees where the name says ``_deg``. Override
+any field strictly with :func:`simgrasp.config.override` (a typo raises ``ValueError``)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def default_cache_dir() -> str:
+    """``$SIMGRASP_CACHE`` when set, else ``~/.cache/simgrasp``."""
+    return os.environ.get("SIMGRASP_CACHE") or str(Path.home() / ".cache" / "simgrasp")
+
+
+@dataclass(frozen=True)
+class CameraConfig:
+    """A top-down pinhole camera above the table centre (TinyRenderer)."""
+
+    width: int = 320  # image width in pixels (the network's input)
+    height: int = 320  # image height in pixels
+    height_m: float = 0.55  # camera above the table; with fov_y_deg=40 the image covers ~0.40 m
+    fov_y_deg: float = 40.0  # vertical field of view
+    near_m: float = 0.1  # clipping planes of the depth buffer
+    far_m: float = 2.0
+    height_jitter_m: float = 0.0  # domain randomisation: uniform +- jitter of the camera height
+    randomize_light: bool = False  # domain randomisation: random light direction per scene
+
+
+@dataclass(frozen=True)
+class ObjectConfig:
+    """How objects are sized, weighed and converted. Every object, URDF or raw mesh, is
+    scaled at load by one rule: its longest side into ``longest_side_m`` and then, if its
+    middle side (the shorter horizontal side when it rests on its largest face) is still
+    wider than ``middle_side_max_m``, down until it fits a 10 cm opening with margin."""
+
+    longest_side_m: tuple[float, float] = (0.05, 0.15)  # allowed range of the longest side
+    middle_side_max_m: float = 0.07  # the side a grasp usually spans must fit the opening
+    density_kg_m3: float = 400.0  # raw meshes: mass = density x convex hull volume ...
+    mass_range_kg: tuple[float, float] = (0.02, 0.5)  # ... clipped to this range
+    lateral_friction: float = 0.8  # raw meshes (URDFs keep their own)
+    vhacd_resolution: int = 50000  # voxel resolution of the convex decomposition
+    cache_dir: str = field(default_factory=default_cache_dir)  # decompositions are cached here
+    randomize_color: bool = False  # domain randomisation: random object colour per scene
+
+
+@dataclass(frozen=True)
+class SceneConfig:
+    """The table, the drop and the physics."""
+
+    time_step_s: float = 1.0 / 240.0  # physics step
+    solver_iterations: int = 50  # fewer than pybullet's 150 default: 2x faster, grasps still hold
+    drop_radius_m: float = 0.05  # object dropped uniformly within this radius of the image centre
+    drop_clearance_m: float = 0.01  # gap between the table and the object's lowest point at drop
+    rest_linear_mps: float = 0.005  # at rest when slower than this ...
+    rest_angular_radps: float = 0.05  # ... and turning slower than this ...
+    rest_checks: int = 3  # ... for this many consecutive checks, 10 steps apart
+    settle_max_steps: int = 1500  # settling cap
+    table_rgba: tuple[float, float, float, float] = (0.75, 0.72, 0.68, 1.0)
+    randomize_table_color: bool = False  # domain randomisation of the table colour
+
+
+@dataclass(frozen=True)
+class GripperConfig:
+    """The parallel-plate gripper (assets/gripper/parallel_plate.urdf)."""
+
+    max_opening_m: float = 0.10  # distance between the plates fully open
+    jaw_m: float = 0.025  # plate size across the opening axis
+    plate_height_m: float = 0.05  # plate size along the approach (z)
+    tip_below_tcp_m: float = 0.008  # fingertips reach this far below the grasp point
+    close_force_n: float = 30.0  # force limit of each finger
+    finger_speed_mps: float = 0.2  # closing/opening speed of each finger
+    friction: float = 1.0  # lateral friction of the plates (rubber pads)
+    hold_force_n: float = 500.0  # force of the constraint that carries the hand
+
+
+@dataclass(frozen=True)
+class TrialConfig:
+    """The lift-move-place protocol (the real robot's criterion)."""
+
+    opening_margin_m: float = 0.02  # pre-grasp opening = requested opening + margin (clipped to max)
+    pregrasp_height_m: float = 0.12  # start of the descent above the grasp point
+    approach_speed_mps: float = 0.4  # descent speed
+    lift_m: float = 0.15  # lift height
+    move_m: float = 0.20  # sideways carry distance
+    move_direction_deg: float = 90.0  # carry direction about world z (90 = +y, image up)
+    max_speed_mps: float = 0.5  # peak speed of lift/move/lower
+    max_accel_mps2: float = 3.0  # peak acceleration of the min-jerk profiles
+    close_max_s: float = 0.4  # cap on the closing time
+    release_s: float = 0.15  # time to open at the place location
+    place_clearance_m: float = 0.005  # release this far above the grasp height
+    place_tolerance_m: float = 0.04  # placed when resting this close to the place location
+    workspace_radius_m: float = 0.25  # grasp centres farther from the table centre are unreachable
+    held_min_rise_m: float = 0.05  # the object counts as lifted when it rose this much
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """Everything the simulated backend needs."""
+
+    camera: CameraConfig = field(default_factory=CameraConfig)
+    objects: ObjectConfig = field(default_factory=ObjectConfig)
+    scene: SceneConfig = field(default_factory=SceneConfig)
+    gripper: GripperConfig = field(default_factory=GripperConfig)
+    trial: TrialConfig = field(default_factory=TrialConfig)

@@ -1,0 +1,125 @@
+"""The object library: loads spec entries into a world at the gripper's scale, and keeps
+the list of files it had to skip (with the reason) instead of ending the run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pybullet
+
+from simgrasp.sim.config import ObjectConfig
+from simgrasp.sim.mesh import MeshError, PreparedMesh, prepare_mesh
+from simgrasp.sim.objects import ObjectEntry, resolve_objects
+from simgrasp.sim.world import World, quiet_stdout
+
+
+def object_scale(extents_m: np.ndarray, cfg: ObjectConfig) -> float:
+    """Scale factor for an object whose axis-aligned sides are ``extents_m`` (metres, at
+    scale 1): the longest side into ``cfg.longest_side_m``, then the middle side down to
+    ``cfg.middle_side_max_m`` if it is still too wide for the opening."""
+    e = np.sort(np.asarray(extents_m, float))
+    lo, hi = cfg.longest_side_m
+    s = float(np.clip(e[2], lo, hi) / e[2])
+    if e[1] * s > cfg.middle_side_max_m:
+        s = cfg.middle_side_max_m / e[1]
+    return s
+
+
+@dataclass
+class LoadedObject:
+    """An object in a world: its body id, entry and the scale it was loaded at."""
+
+    body: int
+    entry: ObjectEntry
+    scale: float
+
+
+class ObjectLibrary:
+    """Entries resolved from a spec. ``skipped`` lists ``(path, reason)`` of every file
+    that could not be loaded so far."""
+
+    def __init__(self, spec: str, cfg: ObjectConfig | None = None) -> None:
+        self.spec = spec
+        self.cfg = cfg or ObjectConfig()
+        self.entries = resolve_objects(spec)
+        self.skipped: list[tuple[str, str]] = []
+        self._bad: dict[str, str] = {}
+        self._meshes: dict[str, PreparedMesh] = {}
+        self._scales: dict[str, float] = {}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def _skip(self, entry: ObjectEntry, reason: str) -> None:
+        if entry.path not in self._bad:
+            self._bad[entry.path] = reason
+            self.skipped.append((entry.path, reason))
+
+    def load(self, world: World, entry: ObjectEntry, position, orientation, scale: float | None = None) -> LoadedObject:
+        """Load ``entry`` at ``position`` (m) and quaternion ``orientation``, at ``scale``
+        (default: by :func:`object_scale`). Raises MeshError for a file that cannot be
+        used (and records it in ``skipped``)."""
+        if entry.path in self._bad:
+            raise MeshError(self._bad[entry.path])
+        try:
+            if entry.kind == "urdf":
+                return self._load_urdf(world, entry, position, orientation, scale)
+            return self._load_mesh(world, entry, position, orientation, scale)
+        except MeshError as e:
+            self._skip(entry, str(e))
+            raise
+        except pybullet.error as e:
+            self._skip(entry, f"unreadable: pybullet: {e}")
+            raise MeshError(f"unreadable: pybullet: {e}") from None
+
+    def _load_urdf(self, world: World, entry: ObjectEntry, position, orientation, scale: float | None) -> LoadedObject:
+        c = world.client
+        if scale is None:
+            if entry.path not in self._scales:
+                with quiet_stdout():
+                    b = c.loadURDF(entry.path, [0, 0, 1.0])
+                lo, hi = _body_aabb(c, b)
+                c.removeBody(b)
+                self._scales[entry.path] = object_scale(hi - lo, self.cfg)
+            scale = self._scales[entry.path]
+        with quiet_stdout():
+            body = c.loadURDF(entry.path, list(position), list(orientation), globalScaling=scale)
+        return LoadedObject(body, entry, float(scale))
+
+    def _load_mesh(self, world: World, entry: ObjectEntry, position, orientation, scale: float | None) -> LoadedObject:
+        c = world.client
+        m = self._meshes.get(entry.path)
+        if m is None:
+            m = prepare_mesh(entry.path, c, self.cfg.cache_dir, self.cfg.vhacd_resolution)
+            self._meshes[entry.path] = m
+        s = object_scale(np.array(m.extents), self.cfg) if scale is None else scale
+        offset = [-s * x for x in m.centre]  # the body's origin at the hull centroid
+        with quiet_stdout():
+            col = c.createCollisionShape(
+                pybullet.GEOM_MESH, fileName=m.collision_path, meshScale=[s] * 3, collisionFramePosition=offset
+            )
+            vis = c.createVisualShape(
+                pybullet.GEOM_MESH, fileName=m.visual_path, meshScale=[s] * 3, visualFramePosition=offset,
+                rgbaColor=list(m.rgba),
+            )
+        if col < 0 or vis < 0:
+            raise MeshError(f"unreadable: pybullet could not build shapes from {m.collision_path}")
+        lo_m, hi_m = self.cfg.mass_range_kg
+        mass = float(np.clip(self.cfg.density_kg_m3 * m.volume * s**3, lo_m, hi_m))
+        body = c.createMultiBody(mass, col, vis, list(position), list(orientation))
+        c.changeDynamics(body, -1, lateralFriction=self.cfg.lateral_friction)
+        return LoadedObject(body, entry, float(s))
+
+
+def _body_aabb(client, body: int) -> tuple[np.ndarray, np.ndarray]:
+    """World AABB (m) over all links of ``body``."""
+    boxes = [client.getAABB(body, link) for link in range(-1, client.getNumJoints(body))]
+    lo = np.min([b[0] for b in boxes], axis=0)
+    hi = np.max([b[1] for b in boxes], axis=0)
+    return lo, hi
+
+
+def body_aabb(world: World, body: int) -> tuple[np.ndarray, np.ndarray]:
+    """World AABB (m) over all links of ``body``."""
+    return _body_aabb(world.client, body)

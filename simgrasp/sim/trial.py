@@ -1,0 +1,186 @@
+"""The lift-move-place trial, the real robot's criterion: a grasp succeeds when the object
+is lifted, carried ``move_m`` sideways and set down at the place location without being
+dropped.
+
+A requested opening wider than the gripper opens is clipped to the maximum (noted in
+``detail``): a network's width is an estimate, and a real gripper simply opens fully.
+Grasp centres outside the workspace are ``unreachable``. Simulation faults (NaN poses,
+the object thrown or fallen through the table) are ``sim_error``, never a policy failure.
+Positions in metres (world frame), times in seconds."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+
+from simgrasp.backends.base import (
+    APPROACH_COLLISION, DROPPED_CARRY, DROPPED_PLACE, MISSED, POLICY_ERROR, SIM_ERROR, SLIPPED, SUCCESS,
+    UNREACHABLE, Outcome,
+)
+from simgrasp.geometry import WorldGrasp
+from simgrasp.sim.config import TrialConfig
+from simgrasp.sim.gripper import Gripper
+from simgrasp.sim.world import World
+
+MAX_OBJECT_SPEED_MPS = 5.0  # faster than any motion here: a penetration threw the object
+FALL_THROUGH_M = -0.05  # object centre this far below the table top fell through it
+
+
+class SimFault(RuntimeError):
+    """The simulation broke (not the policy's fault)."""
+
+
+def min_jerk(tau: float) -> float:
+    """Minimum-jerk progress in [0, 1] at normalised time ``tau`` in [0, 1]."""
+    t = min(max(tau, 0.0), 1.0)
+    return t**3 * (10 - 15 * t + 6 * t * t)
+
+
+def min_jerk_duration(distance_m: float, max_speed: float, max_accel: float) -> float:
+    """Shortest duration (s) of a min-jerk move of ``distance_m`` within both limits (its
+    peak speed is 1.875 d/T and its peak acceleration 5.77 d/T^2)."""
+    return max(1.875 * distance_m / max_speed, np.sqrt(5.7735 * distance_m / max_accel), 1e-6)
+
+
+class TrialRunner:
+    """Runs trials for one hand and one object in ``world``."""
+
+    def __init__(self, world: World, gripper: Gripper, obj: int, cfg: TrialConfig) -> None:
+        self.world, self.gripper, self.obj, self.cfg = world, gripper, obj, cfg
+        self.yaw = 0.0
+        self._p0 = np.zeros(3)  # object position at the start of the current trial
+
+    # -- checks ---------------------------------------------------------------------------
+    def _check_fault(self) -> None:
+        p, _ = self.world.pose(self.obj)
+        v, _ = self.world.velocity(self.obj)
+        if not (np.all(np.isfinite(p)) and np.all(np.isfinite(v))):
+            raise SimFault("object pose or velocity is not finite")
+        if p[2] < FALL_THROUGH_M:
+            raise SimFault(f"object fell through the table (z = {p[2]:.3f} m)")
+        if np.linalg.norm(v) > MAX_OBJECT_SPEED_MPS:
+            raise SimFault(f"object thrown at {np.linalg.norm(v):.1f} m/s (penetration)")
+
+    def _follow(self, start: np.ndarray, end: np.ndarray, duration_s: float, profile: Callable[[float], float],
+                stop: Callable[[], bool] | None = None) -> bool:
+        """Drive the hand from ``start`` to ``end`` over ``duration_s``; returns False when
+        ``stop`` fired on the way."""
+        n = max(1, int(np.ceil(duration_s / self.world.dt)))
+        for k in range(1, n + 1):
+            self.gripper.move_to(start + profile(k / n) * (end - start), self.yaw)
+            self.world.step()
+            if k % 8 == 0 or k == n:
+                self._check_fault()
+            if stop is not None and stop():
+                return False
+        return True
+
+    def _smooth(self, start: np.ndarray, end: np.ndarray) -> None:
+        c = self.cfg
+        self._follow(start, end, min_jerk_duration(float(np.linalg.norm(end - start)), c.max_speed_mps, c.max_accel_mps2), min_jerk)
+
+    def _hold(self, seconds: float, until: Callable[[], bool] | None = None, min_steps: int = 0) -> None:
+        n = max(1, int(round(seconds / self.world.dt)))
+        for k in range(n):
+            self.world.step()
+            if k >= min_steps and until is not None and until():
+                break
+        self._check_fault()
+
+    # -- the trial ------------------------------------------------------------------------
+    def run(self, grasp: WorldGrasp, lift_only: bool = False) -> Outcome:
+        """Execute ``grasp`` from the current (restored) state. ``lift_only`` stops after the
+        lift, with success meaning lifted (the cheap pre-check)."""
+        w, start_steps = self.world, self.world.steps
+        self._p0 = w.pose(self.obj)[0]
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        stage = "validate"
+        out = Outcome(False, POLICY_ERROR)
+
+        def mark(name: str) -> None:
+            nonlocal t0, stage
+            now = time.perf_counter()
+            timings[stage] = timings.get(stage, 0.0) + now - t0
+            t0, stage = now, name
+
+        try:
+            out = self._run(grasp, lift_only, mark)
+        except SimFault as e:
+            out = Outcome(False, SIM_ERROR, detail=f"{stage}: {e}")
+        mark("done")
+        p0 = self._p0
+        p1 = w.pose(self.obj)[0]
+        out.displacement_m = float(np.linalg.norm((p1 - p0)[:2])) if np.all(np.isfinite(p1)) else 0.0  # NaN is not JSON
+        out.steps = w.steps - start_steps
+        out.timings_s = {k: round(v, 6) for k, v in timings.items()}
+        return out
+
+    def _run(self, g: WorldGrasp, lift_only: bool, mark: Callable[[str], None]) -> Outcome:
+        c, hand, w, obj = self.cfg, self.gripper, self.world, self.obj
+        p0 = self._p0
+        values = np.array([g.x_m, g.y_m, g.z_m, g.yaw_rad, g.opening_m])
+        if not np.all(np.isfinite(values)) or g.opening_m <= 0:
+            return Outcome(False, POLICY_ERROR, detail=f"grasp must be finite with a positive opening, got {g}")
+        if np.hypot(g.x_m, g.y_m) > c.workspace_radius_m or not 0.0 <= g.z_m <= 0.4:
+            return Outcome(False, UNREACHABLE, detail=f"grasp centre {values[:3].round(3).tolist()} outside the workspace")
+        detail = ""
+        if g.opening_m > hand.max_opening_m:
+            detail = f"opening {g.opening_m:.3f} m clipped to {hand.max_opening_m:.3f} m"
+        opening = min(g.opening_m + c.opening_margin_m, hand.max_opening_m)
+        self.yaw = g.yaw_rad
+        target = np.array([g.x_m, g.y_m, g.z_m])
+        above = target + [0, 0, c.pregrasp_height_m]
+
+        mark("approach")
+        hand.teleport(above, g.yaw_rad, opening)
+        w.step()
+        hit = lambda: hand.touches(obj) or hand.touches(w.table_id)  # noqa: E731
+        if hit() or not self._follow(above, target, c.pregrasp_height_m / c.approach_speed_mps, lambda t: t, hit):
+            return Outcome(False, APPROACH_COLLISION, approach_collision=True, detail=detail)
+        self._hold(0.02)  # let the constraint catch up with the target
+
+        mark("close")
+        hand.command_opening(0.0)
+        self._hold(c.close_max_s, until=lambda: hand.finger_speed() < 1e-3, min_steps=8)
+        if not hand.holds(obj):
+            return Outcome(False, MISSED, detail=detail)
+
+        mark("lift")
+        z_before = w.pose(obj)[0][2]
+        self._smooth(target, target + [0, 0, c.lift_m])
+        lifted = hand.holds(obj) and w.pose(obj)[0][2] - z_before >= c.held_min_rise_m
+        if not lifted:
+            return Outcome(False, SLIPPED, detail=detail)
+        if lift_only:
+            return Outcome(True, SUCCESS, lifted=True, detail=detail)
+
+        mark("move")
+        d = np.deg2rad(c.move_direction_deg)
+        shift = np.array([np.cos(d), np.sin(d), 0.0]) * c.move_m
+        up = target + [0, 0, c.lift_m]
+        self._smooth(up, up + shift)
+        self._hold(0.05)  # the swing after stopping is where weak grasps let go
+        carried = hand.holds(obj) and w.pose(obj)[0][2] - z_before >= c.held_min_rise_m
+        if not carried:
+            return Outcome(False, DROPPED_CARRY, lifted=True, detail=detail)
+
+        mark("place")
+        place = target + shift + [0, 0, c.place_clearance_m]
+        self._smooth(up + shift, place)
+        still_held = hand.holds(obj)
+        hand.command_opening(opening)
+        self._hold(c.release_s)
+        self._smooth(place, place + [0, 0, 0.08])
+        mark("settle")
+        self._hold(0.25, until=lambda: np.linalg.norm(w.velocity(obj)[0]) < 0.01, min_steps=10)
+        p1 = w.pose(obj)[0]
+        error = float(np.linalg.norm((p1 - (p0 + shift))[:2]))
+        on_table = w.in_contact(obj, w.table_id) and not hand.touches(obj)
+        placed = still_held and on_table and error <= c.place_tolerance_m
+        if not placed:
+            why = "not held when lowered" if not still_held else f"rests {error:.3f} m from the place location" if on_table else "not resting on the table"
+            return Outcome(False, DROPPED_PLACE, lifted=True, carried=True, detail=(detail + "; " if detail else "") + why)
+        return Outcome(True, SUCCESS, lifted=True, carried=True, placed=True, detail=detail)

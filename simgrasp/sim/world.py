@@ -1,0 +1,139 @@
+"""One PyBullet world: a DIRECT BulletClient of its own, never the global connection.
+
+World frame: z up, the table top at z = 0, the camera above the origin."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import Iterator
+
+import numpy as np
+import pybullet
+from pybullet_utils.bullet_client import BulletClient
+
+from simgrasp.sim.config import SceneConfig
+
+
+@contextlib.contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """Silence C-level prints (vhacd, URDF warnings) by pointing fd 1 at /dev/null."""
+    try:
+        fd = os.dup(1)
+    except OSError:  # no stdout to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(fd, 1)
+        os.close(fd)
+
+
+class World:
+    """A physics world with a table plane. ``client`` is this world's BulletClient."""
+
+    def __init__(self, scene: SceneConfig | None = None) -> None:
+        self.scene = scene or SceneConfig()
+        with quiet_stdout():
+            self.client = BulletClient(connection_mode=pybullet.DIRECT)
+        self.table_id = -1
+        self.table_visual = -1
+        self.steps = 0
+        self.reset()
+
+    @property
+    def dt(self) -> float:
+        return self.scene.time_step_s
+
+    def reset(self) -> None:
+        """Empty the world (bodies, constraints, saved states) and lay the table again, so
+        what follows does not depend on what came before (determinism across resets)."""
+        c = self.client
+        c.resetSimulation()
+        c.setGravity(0, 0, -9.81)
+        c.setPhysicsEngineParameter(
+            fixedTimeStep=self.scene.time_step_s,
+            numSolverIterations=self.scene.solver_iterations,
+            deterministicOverlappingPairs=1,
+        )
+        col = c.createCollisionShape(pybullet.GEOM_PLANE)
+        # A thin visible slab on top of the infinite collision plane, so its colour can change.
+        vis = c.createVisualShape(
+            pybullet.GEOM_BOX, halfExtents=[1.0, 1.0, 0.001], visualFramePosition=[0, 0, -0.001],
+            rgbaColor=list(self.scene.table_rgba),
+        )
+        self.table_id = c.createMultiBody(0, col, vis, [0, 0, 0])
+        c.changeDynamics(self.table_id, -1, lateralFriction=0.8)
+        self.steps = 0
+
+    def step(self, n: int = 1) -> None:
+        for _ in range(n):
+            self.client.stepSimulation()
+        self.steps += n
+
+    def set_table_color(self, rgba: tuple[float, float, float, float] | list[float]) -> None:
+        self.client.changeVisualShape(self.table_id, -1, rgbaColor=list(rgba))
+
+    def pose(self, body: int) -> tuple[np.ndarray, np.ndarray]:
+        """Base position (m) and quaternion (x, y, z, w) of ``body`` in the world frame."""
+        p, q = self.client.getBasePositionAndOrientation(body)
+        return np.asarray(p), np.asarray(q)
+
+    def velocity(self, body: int) -> tuple[np.ndarray, np.ndarray]:
+        """Linear (m/s) and angular (rad/s) base velocity of ``body``."""
+        v, w = self.client.getBaseVelocity(body)
+        return np.asarray(v), np.asarray(w)
+
+    def aabb(self, body: int) -> tuple[np.ndarray, np.ndarray]:
+        """Axis-aligned bounds (m) of ``body``'s base collision shape in the world frame."""
+        lo, hi = self.client.getAABB(body, -1)
+        return np.asarray(lo), np.asarray(hi)
+
+    def in_contact(self, a: int, b: int, link_a: int | None = None) -> bool:
+        """True when bodies ``a`` and ``b`` touch (optionally only link ``link_a`` of ``a``)."""
+        if link_a is None:
+            return len(self.client.getContactPoints(bodyA=a, bodyB=b)) > 0
+        return len(self.client.getContactPoints(bodyA=a, bodyB=b, linkIndexA=link_a)) > 0
+
+    def settle(self, body: int) -> tuple[bool, int]:
+        """Step until ``body`` rests (speeds under the thresholds for ``rest_checks``
+        consecutive checks 10 steps apart) or ``settle_max_steps`` pass. Returns
+        (rested, steps taken)."""
+        s = self.scene
+        calm, taken = 0, 0
+        while taken < s.settle_max_steps:
+            self.step(10)
+            taken += 10
+            v, w = self.velocity(body)
+            if np.linalg.norm(v) < s.rest_linear_mps and np.linalg.norm(w) < s.rest_angular_radps:
+                calm += 1
+                if calm >= s.rest_checks:
+                    return True, taken
+            else:
+                calm = 0
+        return False, taken
+
+    def save(self) -> int:
+        """An in-memory snapshot (bodies, velocities, contacts) to return to with :meth:`restore`."""
+        return self.client.saveState()
+
+    def restore(self, state_id: int) -> None:
+        self.client.restoreState(stateId=state_id)
+
+    def close(self) -> None:
+        """Disconnect; safe to call twice."""
+        if self.client is not None:
+            try:
+                self.client.disconnect()
+            except pybullet.error:
+                pass
+            self.client = None  # type: ignore[assignment]
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
