@@ -1,0 +1,293 @@
+"""An RMI emulator on 127.0.0.1: ``python -m simgrasp.robots.rmi_emulator --port 16001``.
+
+It serves the subset of FANUC RMI that simgrasp uses: the connect-port hand-over to a
+session port, one client at a time, commands answered at once, instructions checked
+(SequenceID order, at most 8 outstanding) and answered when they finish, FINE moves
+answered on arrival and CNT moves only once the next instruction takes over, digital I/O
+with a gripper model (see :mod:`simgrasp.robots.emulated_controller`). For tests it runs
+in a thread (``port=0`` picks a free port) and fails on demand: :meth:`inject_fault`
+pushes ``FRC_SystemFault``, :meth:`drop_after` cuts the connection. Every packet is
+logged in order in :attr:`log`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from simgrasp.robots import rmi_protocol as rp
+from simgrasp.robots.emulated_controller import ERR_ALREADY_CONNECTED, MOTIONS, EmulatedController
+from simgrasp.robots.errors import RMIProtocolError
+
+HOST = "127.0.0.1"  # never another interface: this is a test double, not a controller
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One packet: ``channel`` "connect" or "session", ``direction`` "in" (from the
+    client) or "out", and the time in seconds since the emulator started."""
+
+    t_s: float
+    channel: str
+    direction: str
+    packet: dict[str, Any]
+
+
+class RMIEmulator:
+    """A threaded RMI server. ``motion_time_s``: how long each motion takes;
+    ``time_scale``: factor on ``FRC_WaitTime`` durations; other keywords go to
+    :class:`EmulatedController` (ports, ``object_present``...)."""
+
+    def __init__(self, port: int = 0, session_port: int = 0, motion_time_s: float = 0.0, time_scale: float = 1.0, **controller: Any) -> None:
+        self.ctl = EmulatedController(**controller)
+        self.motion_time_s, self.time_scale = motion_time_s, time_scale
+        self._requested_session_port = session_port
+        self.log: list[LogEntry] = []
+        self.sessions_opened = 0
+        self._t0 = time.monotonic()
+        self._stop = threading.Event()
+        self._send_lock = threading.Lock()
+        self._session: socket.socket | None = None
+        self._fault: tuple[int, int] | None = None  # (error_id, packets to go)
+        self._drop_in: int | None = None
+        self._server = socket.create_server((HOST, port))
+        self._server.settimeout(0.05)
+        self.port = self._server.getsockname()[1]
+        self._threads = [threading.Thread(target=self._accept_loop, daemon=True), threading.Thread(target=self._worker, daemon=True)]
+
+    # -- life cycle ----------------------------------------------------------------------------
+    def start(self) -> "RMIEmulator":
+        for t in self._threads:
+            t.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self.ctl.lock:
+            self.ctl.lock.notify_all()
+        self._close_session()
+        self._server.close()
+        for t in self._threads:
+            t.join(timeout=2.0)
+
+    def __enter__(self) -> "RMIEmulator":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- failure injection -------------------------------------------------------------------
+    def inject_fault(self, error_id: int, after_packets: int = 0) -> None:
+        """Push ``FRC_SystemFault`` with ``error_id`` and hold the program, now or when
+        ``after_packets`` more session packets have arrived."""
+        if after_packets <= 0:
+            self._push_fault(error_id)
+        else:
+            self._fault = (error_id, after_packets)
+
+    def drop_after(self, n_packets: int) -> None:
+        """Close the session socket without a word when ``n_packets`` more have arrived
+        (0: now). The controller keeps its program, as a real one does."""
+        if n_packets <= 0:
+            self._close_session()
+        else:
+            self._drop_in = n_packets
+
+    # -- inspection ---------------------------------------------------------------------------
+    def received(self, kind_verb: str | None = None) -> list[dict[str, Any]]:
+        """Session packets from the client, optionally only those of one verb."""
+        return [e.packet for e in self.log if e.direction == "in" and (kind_verb is None or kind_verb in e.packet.values())]
+
+    @property
+    def session_active(self) -> bool:
+        return self._session is not None
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _record(self, channel: str, direction: str, packet: dict[str, Any]) -> None:
+        self.log.append(LogEntry(time.monotonic() - self._t0, channel, direction, packet))
+
+    def _send(self, sock: socket.socket | None, channel: str, packet: dict[str, Any]) -> None:
+        with self._send_lock:
+            if sock is None:
+                return
+            self._record(channel, "out", packet)
+            try:
+                sock.sendall(rp.encode(packet))
+            except OSError:
+                pass  # the client went away; its side reports it
+
+    def _push_fault(self, error_id: int) -> None:
+        with self.ctl.lock:
+            self.ctl.hold = True
+            seq = self.ctl.next_seq - 1
+        self._send(self._session, "session", {"Communication": "FRC_SystemFault", "SequenceID": seq, "ErrorID": error_id})
+
+    def _close_session(self) -> None:
+        with self._send_lock:
+            sock, self._session = self._session, None
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+    def _read_lines(self, sock: socket.socket, patient: bool = True) -> Iterator[bytes]:
+        buf = rp.LineBuffer()
+        while not self._stop.is_set():
+            try:
+                data = sock.recv(65536)
+            except socket.timeout:
+                if patient:
+                    continue
+                return
+            except OSError:
+                return
+            if not data:
+                return
+            yield from buf.feed(data)
+
+    def _accept_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._server.accept()
+            except (socket.timeout, OSError):
+                continue
+            with conn:
+                conn.settimeout(2.0)
+                for line in self._read_lines(conn, patient=False):
+                    packet = rp.decode(line)
+                    self._record("connect", "in", packet)
+                    self._hand_over(conn, packet)
+                    break
+
+    def _hand_over(self, conn: socket.socket, packet: dict[str, Any]) -> None:
+        if packet.get("Communication") != "FRC_Connect":
+            self._send(conn, "connect", {"Communication": "FRC_Connect", "ErrorID": 2556941})
+            return
+        if self._session is not None:
+            self._send(conn, "connect", {"Communication": "FRC_Connect", "ErrorID": ERR_ALREADY_CONNECTED})
+            return
+        listener = socket.create_server((HOST, self._requested_session_port))
+        listener.settimeout(5.0)
+        port = listener.getsockname()[1]
+        reply = {"Communication": "FRC_Connect", "ErrorID": 0, "PortNumber": port, "MajorVersion": 1, "MinorVersion": 0}
+        self._send(conn, "connect", reply)
+        try:
+            sock, _ = listener.accept()
+        except OSError:
+            return
+        finally:
+            listener.close()
+        sock.settimeout(0.05)
+        self._session = sock
+        self.sessions_opened += 1
+        threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
+
+    def _serve(self, sock: socket.socket) -> None:
+        for line in self._read_lines(sock):
+            try:
+                packet = rp.decode(line)
+            except RMIProtocolError:
+                self._send(sock, "session", {"Command": "Unknown", "ErrorID": 2556941})
+                continue
+            self._record("session", "in", packet)
+            if self._drop_in is not None:
+                self._drop_in -= 1
+                if self._drop_in <= 0:
+                    self._drop_in = None
+                    self._close_session()
+                    return
+            if self._fault is not None:
+                error_id, left = self._fault
+                self._fault = (error_id, left - 1) if left > 1 else None
+                if left <= 1:
+                    self._push_fault(error_id)
+            kind, verb = rp.packet_kind(packet)
+            if kind == "Communication":
+                self._send(sock, "session", {"Communication": verb, "ErrorID": 0})
+                if verb == "FRC_Disconnect":
+                    self._close_session()
+                    return
+                continue
+            with self.ctl.lock:
+                reply = self.ctl.command(packet) if kind == "Command" else self.ctl.instruction(packet)
+            if reply is not None:
+                self._send(sock, "session", reply)
+        if self._session is sock:
+            self._close_session()
+
+    def _worker(self) -> None:
+        """Execute queued instructions in order; answer FINE moves when done and CNT
+        moves when the next instruction starts (the controller blends into it)."""
+        ctl = self.ctl
+        blending: tuple[int, dict[str, Any]] | None = None
+        while not self._stop.is_set():
+            with ctl.lock:
+                while not self._stop.is_set() and (not ctl.queue or ctl.hold):
+                    ctl.lock.wait(0.05)
+                if self._stop.is_set():
+                    return
+                packet, epoch = ctl.queue.popleft(), ctl.epoch
+                ctl.running += 1
+            if blending is not None:
+                self._answer(*blending)
+                blending = None
+            verb = packet["Instruction"]
+            if verb in MOTIONS:
+                time.sleep(self.motion_time_s)
+            elif verb == "FRC_WaitTime":
+                time.sleep(float(packet["Time"]) * self.time_scale)
+            elif verb == "FRC_WaitDIN":
+                want = packet["PortValue"] == "ON"
+                with ctl.lock:
+                    while ctl.epoch == epoch and not self._stop.is_set() and ctl.read_din(int(packet["PortNumber"])) != want:
+                        ctl.lock.wait(0.05)
+            with ctl.lock:
+                if ctl.epoch != epoch:  # aborted while it ran
+                    continue
+                if verb in MOTIONS:
+                    ctl.finish_motion(packet)
+            if verb in MOTIONS and packet.get("TermType") == "CNT":
+                blending = (epoch, packet)
+            else:
+                self._answer(epoch, packet)
+
+    def _answer(self, epoch: int, packet: dict[str, Any]) -> None:
+        with self.ctl.lock:
+            if self.ctl.epoch != epoch:
+                return
+            self.ctl.running = max(0, self.ctl.running - 1)
+        self._send(self._session, "session", {"Instruction": packet["Instruction"], "ErrorID": 0, "SequenceID": packet["SequenceID"]})
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description="Serve an emulated FANUC RMI controller on 127.0.0.1.")
+    ap.add_argument("--port", type=int, default=16001, help="connect port (the controller's is 16001)")
+    ap.add_argument("--session-port", type=int, default=0, help="session port handed over (0: any free port)")
+    ap.add_argument("--motion-time", type=float, default=0.5, help="seconds each motion takes")
+    ap.add_argument("--object-present", action="store_true", help="closing the gripper catches an object")
+    ap.add_argument("--verbose", action="store_true", help="print every packet")
+    args = ap.parse_args(argv)
+    emu = RMIEmulator(args.port, args.session_port, args.motion_time, object_present=args.object_present).start()
+    print(f"RMI emulator listening on {HOST}:{emu.port} (Ctrl-C to stop)", flush=True)
+    shown = 0
+    try:
+        while True:
+            time.sleep(0.2)
+            if args.verbose:
+                for e in emu.log[shown:]:
+                    print(f"{e.t_s:8.3f} {e.channel:7s} {'<-' if e.direction == 'in' else '->'} {e.packet}", flush=True)
+                shown = len(emu.log)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emu.stop()
+
+
+if __name__ == "__main__":
+    main()
