@@ -34,7 +34,7 @@ class SimBackend:
 
     def __init__(self, objects: str = DEFAULT_OBJECTS, config: SimConfig | None = None, **overrides: Any) -> None:
         self.config = override(config or SimConfig(), overrides, "SimBackend") if overrides else (config or SimConfig())
-        self.library = ObjectLibrary(objects, self.config.objects)
+        self.library = ObjectLibrary(objects, self.config.library)
         self.world: World | None = World(self.config.scene)
         self.scene: LiveScene | None = None
         self._frame: Rendered | None = None

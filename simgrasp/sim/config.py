@@ -101,7 +101,7 @@ class SimConfig:
     """Everything the simulated backend needs."""
 
     camera: CameraConfig = field(default_factory=CameraConfig)
-    objects: ObjectConfig = field(default_factory=ObjectConfig)
+    library: ObjectConfig = field(default_factory=ObjectConfig)  # how objects are sized and converted
     scene: SceneConfig = field(default_factory=SceneConfig)
     gripper: GripperConfig = field(default_factory=GripperConfig)
     trial: TrialConfig = field(default_factory=TrialConfig)

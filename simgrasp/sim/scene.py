@@ -78,7 +78,7 @@ def draw_scene(world: World, library: ObjectLibrary, entry: ObjectEntry, cfg: Si
         d = np.array([rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(0.5, 1.5)])
         light = tuple(float(x) for x in d / np.linalg.norm(d))
     table = tuple(float(x) for x in rng.uniform(0.2, 0.9, 3)) + (1.0,) if s.randomize_table_color else None
-    color = tuple(float(x) for x in rng.uniform(0.05, 1.0, 3)) + (1.0,) if cfg.objects.randomize_color else None
+    color = tuple(float(x) for x in rng.uniform(0.05, 1.0, 3)) + (1.0,) if cfg.library.randomize_color else None
     return SceneSpec(
         entry, obj.scale, tuple(map(float, p)), tuple(map(float, q)), float(height),
         light, table, color, bool(rested), int(steps),
@@ -106,7 +106,7 @@ def build_scene(world: World, library: ObjectLibrary, spec: SceneSpec, cfg: SimC
     obj = library.load(world, spec.entry, spec.position, spec.orientation, scale=spec.scale)
     if spec.object_rgba is not None:
         world.client.changeVisualShape(obj.body, -1, rgbaColor=list(spec.object_rgba))
-    gripper = Gripper(world, cfg.gripper, cfg.objects.cache_dir)
+    gripper = Gripper(world, cfg.gripper, cfg.library.cache_dir)
     camera = make_camera(cfg.camera, spec.camera_height_m)
     return LiveScene(spec, obj, gripper, camera, world.save())
 
