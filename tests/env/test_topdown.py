@@ -1,0 +1,122 @@
+"""simgrasp/TopDownGrasp-v0: the Gymnasium checker, determinism, and bad actions."""
+
+from __future__ import annotations
+
+import warnings
+
+import cv2
+import gymnasium
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import simgrasp  # noqa: F401  registers the env
+
+ENV_ID = "simgrasp/TopDownGrasp-v0"
+OBJECTS = "random_urdfs:900-902"  # graspable across their short side
+
+
+def across_short_side(obs: dict) -> np.ndarray:
+    """An action closing across the short side of the silhouette, found from the depth image
+    (the object is what stands above the table)."""
+    depth = obs["depth"]
+    mask = depth < np.median(depth) - 0.005
+    ys, xs = np.nonzero(mask)
+    (_, _), (w, h), ang = cv2.minAreaRect(np.stack([xs, ys], 1).astype(np.float32))
+    theta, opening = (ang, w) if w <= h else (ang + 90.0, h)
+    return np.array([xs.mean(), ys.mean(), theta, opening, 20.0], np.float32)
+
+
+@pytest.fixture(scope="module")
+def env():
+    e = gymnasium.make(ENV_ID, objects=OBJECTS)
+    yield e
+    e.close()
+
+
+def test_check_env_passes_without_warnings():
+    e = gymnasium.make(ENV_ID, objects=OBJECTS, normalized_actions=True, render_mode="rgb_array").unwrapped
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            check_env(e, skip_render_check=False)
+    finally:
+        e.close()
+
+
+def test_check_env_pixel_actions_only_warns_about_normalisation():
+    """Pixel actions are the image grasp itself; the checker's one remark is its advice to
+    normalise Box actions, which ``normalized_actions=True`` follows."""
+    e = gymnasium.make(ENV_ID, objects=OBJECTS).unwrapped
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            warnings.filterwarnings("ignore", message=".*symmetric and normalized space.*")
+            check_env(e)
+    finally:
+        e.close()
+
+
+def test_normalized_actions_map_onto_pixels():
+    e = gymnasium.make(ENV_ID, objects=OBJECTS, normalized_actions=True).unwrapped
+    try:
+        e.reset(seed=0)
+        r = e.check_action(np.array([-1.0, 1.0, 0.0, 0.0, -0.5]))
+        assert (r.x, r.y, r.theta_deg, r.w, r.h) == pytest.approx((0.0, 319.0, 0.0, 160.0, 80.0))
+        with pytest.raises(ValueError, match="positive"):
+            e.check_action(np.array([0.0, 0.0, 0.0, -1.0, 0.0]))
+    finally:
+        e.close()
+
+
+def test_same_seed_same_observation_and_outcome():
+    a, b = gymnasium.make(ENV_ID, objects=OBJECTS), gymnasium.make(ENV_ID, objects=OBJECTS)
+    try:
+        oa, ia = a.reset(seed=7)
+        ob, ib = b.reset(seed=7)
+        assert ia == ib
+        for k in ("rgb", "depth"):
+            np.testing.assert_array_equal(oa[k], ob[k])
+        act = across_short_side(oa)
+        ra, rb = a.step(act), b.step(act)
+        assert ra[1:] == rb[1:]
+        assert a.reset(seed=8)[1]["seed"] != ia["seed"]  # another seed, another backend seed
+    finally:
+        a.close()
+        b.close()
+
+
+def test_step_reports_outcome_grasp_and_camera(env):
+    obs, info = env.reset(seed=3)
+    assert obs["rgb"].dtype == np.uint8 and obs["depth"].dtype == np.float32
+    _, reward, terminated, truncated, info = env.step(across_short_side(obs))
+    assert terminated and not truncated
+    assert reward == (1.0 if info["outcome"]["success"] else 0.0)
+    assert set(info) >= {"outcome", "world_grasp", "camera"}
+    assert info["camera"]["model"] == "pinhole" and info["world_grasp"]["opening_m"] > 0
+
+
+def test_empty_space_gets_no_reward(env):
+    obs, _ = env.reset(seed=3)
+    cols = np.nonzero((obs["depth"] < np.median(obs["depth"]) - 0.005).any(0))[0]
+    x = 20.0 if cols.mean() > 160 else 300.0
+    _, reward, terminated, _, info = env.step(np.array([x, 20.0, 0.0, 30.0, 20.0], np.float32))
+    assert reward == 0.0 and terminated and info["outcome"]["reason"] == "missed"
+
+
+@pytest.mark.parametrize(
+    "action, message",
+    [
+        ([np.nan, 100, 0, 30, 20], "finite"),
+        ([100, np.inf, 0, 30, 20], "finite"),
+        ([100, 100, 0, 30], "shape"),
+        ([-5, 100, 0, 30, 20], "in the image"),
+        ([100, 400, 0, 30, 20], "in the image"),
+        ([100, 100, 0, 0, 20], "positive"),
+        ([100, 100, 0, 30, -1], "positive"),
+    ],
+)
+def test_bad_actions_raise(env, action, message):
+    env.reset(seed=1)
+    with pytest.raises(ValueError, match=message):
+        env.step(np.array(action, np.float32))
