@@ -60,7 +60,7 @@ def _generate_args(p: argparse.ArgumentParser) -> None:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from simgrasp.data.generate import run_cli
+    from simgrasp.data.runner import run_cli
 
     return run_cli(args)
 

@@ -1,0 +1,123 @@
+"""Writing generated scenes in the Jacquard layout, and the generation log.
+
+A scene is written file by file, each atomically (temp name, then rename), with the
+grasps file last; the generation log (``generation.jsonl``, one row per finished scene,
+appended by the parent process after the scene's files are in place) is what says a
+scene is done. So an interrupted run leaves at most one scene's files without a log row,
+and ``--resume`` simply writes that scene again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simgrasp.data.io import write_depth, write_mask, write_rgb, write_text
+from simgrasp.data.jacquard import SUFFIXES, format_grasp_lines
+
+LOG_NAME = "generation.jsonl"
+SUMMARY_NAME = "summary.json"
+
+
+def object_id_for(index: int, name: str) -> str:
+    """A file-system-safe object id: the object's index in the spec and its name, e.g.
+    ``0003-random_urdfs-003`` (no '/', and Jacquard's split at the first '_' keeps it whole)."""
+    return f"{index:04d}-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")
+
+
+def scene_prefix(out: Path, object_id: str, scene_index: int) -> Path:
+    """``OUT/<object_id>/<scene_index>_<object_id>``, the prefix of the scene's files."""
+    return Path(out) / object_id / f"{scene_index}_{object_id}"
+
+
+def _file(prefix: Path, kind: str) -> Path:
+    return prefix.with_name(prefix.name + SUFFIXES[kind])
+
+
+def write_scene(
+    prefix: Path,
+    rgb: np.ndarray,
+    depth: np.ndarray,
+    mask: np.ndarray,
+    grasps: np.ndarray,
+    record: dict[str, Any],
+    stereo_depth: np.ndarray | None = None,
+) -> None:
+    """Write one scene: RGB PNG, perfect (and optional stereo) depth TIFF in metres, mask
+    PNG, the rebuild record as JSON, then the grasps file (pixels, degrees)."""
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    write_rgb(_file(prefix, "rgb"), rgb)
+    write_depth(_file(prefix, "perfect_depth"), depth)
+    if stereo_depth is not None:
+        write_depth(_file(prefix, "stereo_depth"), stereo_depth)
+    write_mask(_file(prefix, "mask"), mask)
+    write_text(_file(prefix, "scene"), json.dumps(record, indent=1, sort_keys=True) + "\n")
+    write_text(_file(prefix, "grasps"), format_grasp_lines(grasps))
+
+
+def noisy_depth(depth: np.ndarray, rng: np.random.Generator, sigma_m: float = 0.002, edge_dropout: float = 0.5) -> np.ndarray:
+    """A stereo-like depth image from a perfect one (metres): Gaussian noise growing with
+    the square of the distance (``sigma_m`` at 1 m, stereo's error law), and holes (0)
+    on a random ``edge_dropout`` fraction of the pixels at depth discontinuities, where
+    stereo matching fails."""
+    d = np.asarray(depth, dtype=np.float32)
+    out = d + rng.normal(0.0, 1.0, d.shape).astype(np.float32) * np.float32(sigma_m) * d * d
+    gy, gx = np.gradient(d)
+    edges = np.hypot(gx, gy) > 0.005
+    out[edges & (rng.uniform(size=d.shape) < edge_dropout)] = 0.0
+    return out.astype(np.float32)
+
+
+def read_log(out: Path) -> list[dict[str, Any]]:
+    """The rows of ``OUT/generation.jsonl``; a truncated last line (a run killed while
+    writing it) is ignored."""
+    p = Path(out) / LOG_NAME
+    if not p.is_file():
+        return []
+    rows = []
+    for line in p.read_text().splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return rows
+
+
+def rewrite_log(out: Path, rows: list[dict[str, Any]]) -> None:
+    """Replace the log with ``rows`` (drops a truncated last line before appending more)."""
+    write_text(Path(out) / LOG_NAME, "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
+
+
+def append_log(out: Path, row: dict[str, Any]) -> None:
+    """Append one row to the generation log, flushed at once."""
+    with open(Path(out) / LOG_NAME, "a") as f:
+        f.write(json.dumps(row, sort_keys=True) + "\n")
+        f.flush()
+
+
+def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts and rates derived from the log rows alone."""
+    kept = [r for r in rows if r.get("kept")]
+    trials = sum(r.get("full_trials", 0) + r.get("lift_trials", 0) for r in rows)
+    seconds = sum(r.get("seconds", 0.0) for r in rows)
+    reasons: dict[str, int] = {}
+    for r in rows:
+        if not r.get("kept"):
+            reasons[r.get("reason", "unknown")] = reasons.get(r.get("reason", "unknown"), 0) + 1
+    grasps = [r["grasps"] for r in kept]
+    return {
+        "scenes_attempted": len(rows),
+        "scenes_kept": len(kept),
+        "scenes_dropped": len(rows) - len(kept),
+        "dropped_by_reason": reasons,
+        "grasps": int(sum(grasps)),
+        "grasps_per_kept_scene": float(np.mean(grasps)) if grasps else 0.0,
+        "trials": int(trials),
+        "worker_seconds": float(seconds),
+        "scenes_per_worker_hour": 3600.0 * len(rows) / seconds if seconds > 0 else 0.0,
+        "trials_per_worker_second": trials / seconds if seconds > 0 else 0.0,
+    }
