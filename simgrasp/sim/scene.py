@@ -68,7 +68,8 @@ def draw_scene(world: World, library: ObjectLibrary, entry: ObjectEntry, cfg: Si
     q = random_quaternion(rng)
     obj = library.load(world, entry, [0, 0, 1.0], q)
     lo, _ = body_aabb(world, obj.body)
-    pos = np.array([r * np.cos(phi), r * np.sin(phi), 1.0 - lo[2] + s.drop_clearance_m])
+    base, q = world.pose(obj.body)  # pybullet's base frame is the centre of mass
+    pos = np.array([r * np.cos(phi), r * np.sin(phi), base[2] - lo[2] + s.drop_clearance_m])
     world.client.resetBasePositionAndOrientation(obj.body, pos.tolist(), q.tolist())
     rested, steps = world.settle(obj.body)
     p, q = world.pose(obj.body)
