@@ -68,7 +68,9 @@ def generate_dataset(
     run_file = out / RUN_NAME
     if run_file.is_file():
         if not resume:
-            raise ValueError(f"{out} already holds a generation run; pass --resume to continue it or pick another folder")
+            raise ValueError(
+                f"{out} already holds a generation run; pass --resume to continue it or pick another folder"
+            )
         previous = json.loads(run_file.read_text())
         if previous != params_json:
             changed = sorted(k for k in params_json if previous.get(k) != params_json[k])

@@ -59,7 +59,9 @@ def write_scene(
     write_text(_file(prefix, "grasps"), format_grasp_lines(grasps))
 
 
-def noisy_depth(depth: np.ndarray, rng: np.random.Generator, sigma_m: float = 0.002, edge_dropout: float = 0.5) -> np.ndarray:
+def noisy_depth(
+    depth: np.ndarray, rng: np.random.Generator, sigma_m: float = 0.002, edge_dropout: float = 0.5
+) -> np.ndarray:
     """A stereo-like depth image from a perfect one (metres): Gaussian noise growing with
     the square of the distance (``sigma_m`` at 1 m, stereo's error law), and holes (0)
     on a random ``edge_dropout`` fraction of the pixels at depth discontinuities, where

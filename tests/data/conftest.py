@@ -25,8 +25,9 @@ def _mask(path: Path, w: int, h: int) -> None:
     Image.fromarray(m).save(path)
 
 
-def write_jacquard_scene(folder: Path, i: int, obj: str, grasps_text: str, side: int = SIDE, depth_side: int | None = None,
-                         skip: tuple[str, ...] = ()) -> Path:
+def write_jacquard_scene(
+    folder: Path, i: int, obj: str, grasps: str, side: int = SIDE, depth_side: int | None = None, skip: tuple = ()
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     prefix = folder / f"{i}_{obj}"
     if "rgb" not in skip:
@@ -35,7 +36,7 @@ def write_jacquard_scene(folder: Path, i: int, obj: str, grasps_text: str, side:
     _depth(Path(f"{prefix}_perfect_depth.tiff"), d, d)
     _depth(Path(f"{prefix}_stereo_depth.tiff"), d, d)
     _mask(Path(f"{prefix}_mask.png"), side, side)
-    Path(f"{prefix}_grasps.txt").write_text(grasps_text)
+    Path(f"{prefix}_grasps.txt").write_text(grasps)
     return prefix
 
 

@@ -49,7 +49,9 @@ def test_boundary_pixels_ring() -> None:
 
 
 def test_dedupe_keeps_the_first_of_near_copies() -> None:
-    g = np.array([[10, 10, 0, 20, 8], [12, 10, 5, 22, 8], [10, 10, 89, 20, 8], [10, 10, -85, 20, 8], [40, 40, 0, 20, 8]])
+    g = np.array(
+        [[10, 10, 0, 20, 8], [12, 10, 5, 22, 8], [10, 10, 89, 20, 8], [10, 10, -85, 20, 8], [40, 40, 0, 20, 8]]
+    )
     kept = dedupe(g, centre_px=5, angle_deg=15)
     np.testing.assert_array_equal(kept, g[[0, 2, 4]])  # -85 is 6 degrees from 89 modulo 180
     assert len(dedupe(g, 5, 15, limit=2)) == 2

@@ -111,3 +111,19 @@ def test_scene_seeds_depend_on_the_triple_only() -> None:
     b, rb = scene_seeds(1, 2, 3)
     assert a == b and ra.integers(1 << 30) == rb.integers(1 << 30)
     assert len({scene_seeds(1, o, s)[0] for o in range(3) for s in range(3)}) == 9
+
+
+def test_sgt_cli_reports_each_prediction(generated: tuple[Path, dict], tmp_path: Path, capsys) -> None:
+    from simgrasp.dataset import main
+
+    out, _ = generated
+    ds = JacquardDataset(out)
+    g = [float(v) for v in ds[0].grasps[0]]
+    preds = tmp_path / "p.jsonl"
+    preds.write_text(json.dumps({"scene_id": ds.scene_ids()[0], "grasp": g}) + "\n")
+    assert main(["sgt", "--data", str(out), "--predictions", str(preds), "--out", str(tmp_path / "o.jsonl")]) == 0
+    assert "SGT success: 1/1" in capsys.readouterr().out
+    row = json.loads((tmp_path / "o.jsonl").read_text())
+    assert row["outcome"]["success"] and row["scene_id"] == ds.scene_ids()[0]
+    preds.write_text(json.dumps({"scene_id": "9_nothing", "grasp": g}) + "\n")
+    assert main(["sgt", "--data", str(out), "--predictions", str(preds)]) == 2
