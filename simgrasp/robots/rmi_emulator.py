@@ -82,8 +82,8 @@ class RMIEmulator:
 
     # -- failure injection -------------------------------------------------------------------
     def inject_fault(self, error_id: int, after_packets: int = 0) -> None:
-        """Push ``FRC_SystemFault`` with ``error_id`` and hold the program, now or when
-        ``after_packets`` more session packets have arrived."""
+        """Push ``FRC_SystemFault`` with ``error_id`` and hold the program, now or once
+        the ``after_packets``-th next session packet has been handled."""
         if after_packets <= 0:
             self._push_fault(error_id)
         else:
@@ -111,9 +111,9 @@ class RMIEmulator:
         self.log.append(LogEntry(time.monotonic() - self._t0, channel, direction, packet))
 
     def _send(self, sock: socket.socket | None, channel: str, packet: dict[str, Any]) -> None:
+        if sock is None:
+            return
         with self._send_lock:
-            if sock is None:
-                return
             self._record(channel, "out", packet)
             try:
                 sock.sendall(rp.encode(packet))
@@ -202,22 +202,27 @@ class RMIEmulator:
                     self._drop_in = None
                     self._close_session()
                     return
-            if self._fault is not None:
-                error_id, left = self._fault
-                self._fault = (error_id, left - 1) if left > 1 else None
-                if left <= 1:
-                    self._push_fault(error_id)
             kind, verb = rp.packet_kind(packet)
             if kind == "Communication":
-                self._send(sock, "session", {"Communication": verb, "ErrorID": 0})
                 if verb == "FRC_Disconnect":
-                    self._close_session()
+                    # Forget the session before answering: once the client has the reply,
+                    # the controller is free for the next one.
+                    with self._send_lock:
+                        self._session = None
+                    self._send(sock, "session", {"Communication": verb, "ErrorID": 0})
+                    sock.close()
                     return
+                self._send(sock, "session", {"Communication": verb, "ErrorID": 0})
                 continue
             with self.ctl.lock:
                 reply = self.ctl.command(packet) if kind == "Command" else self.ctl.instruction(packet)
             if reply is not None:
                 self._send(sock, "session", reply)
+            if self._fault is not None:  # after the packet: a fault while it executes
+                error_id, left = self._fault
+                self._fault = (error_id, left - 1) if left > 1 else None
+                if left <= 1:
+                    self._push_fault(error_id)
         if self._session is sock:
             self._close_session()
 
@@ -239,9 +244,9 @@ class RMIEmulator:
                 blending = None
             verb = packet["Instruction"]
             if verb in MOTIONS:
-                time.sleep(self.motion_time_s)
+                self._pause(self.motion_time_s, epoch)
             elif verb == "FRC_WaitTime":
-                time.sleep(float(packet["Time"]) * self.time_scale)
+                self._pause(float(packet["Time"]) * self.time_scale, epoch)
             elif verb == "FRC_WaitDIN":
                 want = packet["PortValue"] == "ON"
                 with ctl.lock:
@@ -256,6 +261,13 @@ class RMIEmulator:
                 blending = (epoch, packet)
             else:
                 self._answer(epoch, packet)
+
+    def _pause(self, seconds: float, epoch: int) -> None:
+        """Let ``seconds`` pass, unless the program is aborted or the emulator stops."""
+        end = time.monotonic() + seconds
+        with self.ctl.lock:
+            while self.ctl.epoch == epoch and not self._stop.is_set() and time.monotonic() < end:
+                self.ctl.lock.wait(min(0.05, max(end - time.monotonic(), 0.0)))
 
     def _answer(self, epoch: int, packet: dict[str, Any]) -> None:
         with self.ctl.lock:

@@ -1,0 +1,249 @@
+"""``FanucBackend``: the backend contract on a real FANUC arm with a parallel gripper.
+
+``reset`` moves the arm out of the camera's view and captures a frame; the observation
+carries a :class:`~simgrasp.geometry.homography.HomographyCamera` (no depth). ``execute``
+runs approach, descend, close, lift, carry away, carry back, set down, open, retreat, and
+judges from the jaw-closed input (jaws fully shut = nothing held) after closing, after
+the lift and before the release, or asks the operator (``confirm=True``).
+
+Safety: every target is checked against the workspace box before anything is sent (a
+target outside is recorded as ``UNREACHABLE``); the speed is capped and the override low
+(both from the config); the gripper switches only after the FINE move before it has been
+answered. Any controller fault, error reply, timeout or lost connection aborts and
+disconnects the session, then raises a :class:`~simgrasp.robots.errors.RobotError` whose
+``outcome`` is the labelled trial (reason ``ROBOT_ERROR``) for the caller to record.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from simgrasp.backends.base import (
+    DROPPED_CARRY,
+    MISSED,
+    ROBOT_ERROR,
+    SLIPPED,
+    SUCCESS,
+    UNREACHABLE,
+    Observation,
+    Outcome,
+)
+from simgrasp.config import override
+from simgrasp.geometry import WorldGrasp
+from simgrasp.geometry.homography import HomographyCamera
+from simgrasp.robots.camera import ArrayCamera, FrameSource, open_camera
+from simgrasp.robots.config import RobotConfig, load_robot_config, validate
+from simgrasp.robots.errors import RMIT_BASE, RobotError, ServoOffError, TeachPendantEnabledError
+from simgrasp.robots.links import DryRunLink, SocketLink
+from simgrasp.robots.plan import check_plan, plan_grasp
+from simgrasp.robots.rmi import RMIClient
+from simgrasp.robots.rmi_protocol import Pose
+
+
+def camera_model(cfg: RobotConfig) -> HomographyCamera:
+    """The image-to-table model of a calibrated cell (homography stored in mm)."""
+    c = cfg.calibration
+    if c.n_points < 4 or len(c.homography) != 9:
+        raise ValueError("the robot config holds no calibration (expected 9 homography values from >= 4 points); "
+                         "run python -m simgrasp.calibrate")
+    H_mm = np.asarray(c.homography, dtype=np.float64).reshape(3, 3)
+    return HomographyCamera(np.diag([1e-3, 1e-3, 1.0]) @ H_mm, c.width, c.height, cfg.motion.grasp_z_mm / 1000.0)
+
+
+class FanucBackend:
+    """A real cell behind the backend contract.
+
+    ``robot_config``: TOML path or a :class:`RobotConfig` (defaults when None);
+    ``overrides``: strict overrides on top, e.g. ``{"connection": {"port": 16001}}``;
+    ``dry_run``: print every packet, connect to nothing; ``confirm``: the operator places
+    each object and judges each stage at the keyboard; ``camera``: a frame source or a
+    source string replacing ``camera.source``; ``input_fn``/``print_fn``: the operator's
+    terminal (injectable for tests)."""
+
+    def __init__(
+        self,
+        robot_config: str | Path | RobotConfig | None = None,
+        dry_run: bool = False,
+        confirm: bool = False,
+        camera: FrameSource | str | None = None,
+        overrides: dict[str, Any] | None = None,
+        input_fn: Callable[[str], str] = input,
+        print_fn: Callable[[str], None] = print,
+    ) -> None:
+        cfg = robot_config if isinstance(robot_config, RobotConfig) else (
+            load_robot_config(robot_config) if robot_config is not None else RobotConfig())
+        self.cfg = validate(override(cfg, overrides or {}, "overrides"))
+        self.dry_run, self.confirm = dry_run, confirm
+        self._input, self._print = input_fn, print_fn
+        self.camera_model = camera_model(self.cfg)
+        vx, vy, vz = self.cfg.motion.view_pose_mm
+        why = self.cfg.workspace.violation(vx, vy, vz)
+        if why is not None:
+            raise ValueError(f"motion.view_pose_mm is outside the workspace: {why}")
+        self._camera = self._open_camera(camera)
+        self._client: RMIClient | None = None
+        self._last_object: str = ""
+
+    def _open_camera(self, camera: FrameSource | str | None) -> FrameSource:
+        if camera is not None and not isinstance(camera, str):
+            return camera
+        source = camera if isinstance(camera, str) else self.cfg.camera.source
+        c = self.cfg.calibration
+        try:
+            return open_camera(source, c.width, c.height, self.cfg.camera.warmup_frames)
+        except (RuntimeError, FileNotFoundError, ValueError) as e:
+            if not self.dry_run:
+                raise
+            self._print(f"[dry run] camera unavailable ({e}); using a blank {c.width}x{c.height} frame")
+            return ArrayCamera([np.zeros((c.height, c.width, 3), np.uint8)])
+
+    # -- session ------------------------------------------------------------------------------
+    def _session(self) -> RMIClient:
+        """The open, initialised RMI session (opened on first use, kept for the run)."""
+        if self._client is not None and self._client.connected:
+            return self._client
+        con = self.cfg.connection
+        factory = DryRunLink.factory(self._print) if self.dry_run else SocketLink.open
+        client = RMIClient(con.host, con.port, con.timeout_s, con.motion_timeout_s, factory)
+        self._client = client
+        try:
+            client.open()
+            status = client.status()
+            if not int(status.get("ServoReady", 1)):
+                raise ServoOffError(RMIT_BASE + 7, "FRC_GetStatus")
+            if int(status.get("TPMode", 0)):
+                raise TeachPendantEnabledError(RMIT_BASE + 8, "FRC_GetStatus")
+            if int(status.get("RMIMotionStatus", 0)):
+                client.abort()  # an earlier session left its motion program behind
+            client.initialize(con.group_mask)
+            client.set_frames(self.cfg.arm.uframe, self.cfg.arm.utool)
+            client.set_override(self.cfg.motion.override_percent)
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def close(self) -> None:
+        """Abort and disconnect the session, release the camera; safe to call twice."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        self._camera.close()
+
+    def __enter__(self) -> "FanucBackend":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- motion helpers -------------------------------------------------------------------------
+    def _move(self, *poses: Pose) -> None:
+        """Move through ``poses`` (CNT between, FINE at the last) and wait until stopped."""
+        rmi = self._session()
+        rmi.wait(rmi.move(poses, self.cfg.motion.speed, self.cfg.arm, self.cfg.motion.cnt_value))
+
+    def _gripper(self, close: bool) -> None:
+        """Switch the jaws, then let them travel (a controller-side wait)."""
+        g, rmi = self.cfg.gripper, self._session()
+        rmi.write_dout(g.close_port, close)
+        if g.open_port:
+            rmi.write_dout(g.open_port, not close)
+        rmi.wait(rmi.wait_time(g.close_time_s if close else g.open_time_s))
+
+    def _held(self, stage: str) -> bool:
+        """Is the object between the jaws? The jaw-closed input, or the operator."""
+        if self.confirm:
+            while True:
+                answer = self._input(f"[{stage}] is the object held? [y/n] ").strip().lower()
+                if answer in ("y", "n"):
+                    return answer == "y"
+        return not self._session().read_din(self.cfg.gripper.jaw_closed_input)
+
+    # -- the contract ---------------------------------------------------------------------------
+    def reset(self, seed: int, options: dict[str, Any] | None = None) -> tuple[Observation, dict[str, Any]]:
+        """Move out of view and capture a frame. The object is ``options["object"]``, else
+        ``objects[seed % len(objects)]`` from the config, else "unknown"."""
+        options = options or {}
+        objects = self.cfg.objects
+        name = str(options.get("object") or (objects[seed % len(objects)] if objects else "unknown"))
+        self._last_object = name
+        if self.confirm:
+            self._input(f"place object {name!r} in the cell, then press Enter ")
+        try:
+            self._move(Pose(*self.cfg.motion.view_pose_mm, self.cfg.motion.w_deg, self.cfg.motion.p_deg, 0.0))
+        except BaseException:
+            self.close_session()
+            raise
+        rgb = self._camera.read()
+        cam = self.camera_model
+        if rgb.shape[:2] != (cam.height, cam.width):
+            raise ValueError(f"camera frame is {rgb.shape[1]}x{rgb.shape[0]}, calibration is {cam.width}x{cam.height}: "
+                             "recalibrate or set the camera's resolution")
+        info = {"seed": int(seed), "object": name, "backend": "fanuc", "dry_run": self.dry_run}
+        return Observation(rgb, None, cam), info
+
+    def close_session(self) -> None:
+        """Abort and disconnect the controller session, keeping the camera."""
+        if self._client is not None:
+            self._client.close()
+
+    def execute(self, grasp: WorldGrasp) -> Outcome:
+        """Run one lift-move-place trial. Raises :class:`RobotError` (with ``outcome``)
+        when the cell fails; a target outside the workspace is refused before any move."""
+        plan = plan_grasp(grasp, self.cfg.motion)
+        why = check_plan(plan, grasp, self.cfg.workspace, self.cfg.gripper)
+        if why is not None:
+            return Outcome(False, UNREACHABLE, detail=f"refused, nothing moved: {why}")
+        out = Outcome(False, MISSED)
+        stage_t = time.monotonic()
+
+        def stage(name: str) -> None:
+            nonlocal stage_t
+            now = time.monotonic()
+            out.timings_s[name] = now - stage_t
+            stage_t = now
+
+        try:
+            self._gripper(close=False)
+            self._move(plan.approach, plan.grasp)  # the FINE reply comes before the jaws move
+            stage("approach")
+            self._gripper(close=True)
+            held_closed = self._held("closed")
+            stage("close")
+            self._move(plan.lift)
+            out.lifted = self._held("lifted")
+            stage("lift")
+            if not out.lifted:
+                out.reason = SLIPPED if held_closed else MISSED
+                self._gripper(close=False)
+                return self._finish(out)
+            self._move(plan.away)
+            self._move(plan.lift, plan.place)  # carry back and set down where it was picked
+            out.carried = out.placed = self._held("placed")
+            stage("carry")
+            self._gripper(close=False)
+            self._move(plan.approach)
+            stage("retreat")
+            out.reason = SUCCESS if out.placed else DROPPED_CARRY
+            out.success = out.placed
+            return self._finish(out)
+        except RobotError as e:
+            out.success, out.reason = False, ROBOT_ERROR
+            out.detail = f"{type(e).__name__}: {e}"
+            self.close_session()  # abort + disconnect before anyone sees the error
+            e.outcome = out
+            raise
+        except BaseException:
+            self.close_session()  # Ctrl-C or a bug: still leave the controller clean
+            raise
+
+    def _finish(self, out: Outcome) -> Outcome:
+        if self.dry_run:
+            # Nothing moved: never let a dry run count for or against a policy.
+            out.success, out.reason, out.detail = False, ROBOT_ERROR, "dry run: packets printed, nothing moved"
+        out.detail = out.detail or f"object {self._last_object}"
+        return out
