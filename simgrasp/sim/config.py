@@ -82,14 +82,14 @@ class TrialConfig:
 
     opening_margin_m: float = 0.02  # pre-grasp opening = requested opening + margin (clipped to max)
     pregrasp_height_m: float = 0.12  # start of the descent above the grasp point
-    approach_speed_mps: float = 0.4  # descent speed
+    approach_speed_mps: float = 0.5  # descent speed
     lift_m: float = 0.15  # lift height
     move_m: float = 0.20  # sideways carry distance
     move_direction_deg: float = 90.0  # carry direction about world z (90 = +y, image up)
-    max_speed_mps: float = 0.5  # peak speed of lift/move/lower
-    max_accel_mps2: float = 3.0  # peak acceleration of the min-jerk profiles
+    max_speed_mps: float = 1.0  # peak speed of lift/move/lower (an industrial arm's pick-and-place pace)
+    max_accel_mps2: float = 5.0  # peak acceleration of the min-jerk profiles
     close_max_s: float = 0.4  # cap on the closing time
-    release_s: float = 0.15  # time to open at the place location
+    release_s: float = 0.1  # time to open at the place location
     place_clearance_m: float = 0.005  # release this far above the grasp height
     place_tolerance_m: float = 0.04  # placed when resting this close to the place location
     workspace_radius_m: float = 0.25  # grasp centres farther from the table centre are unreachable

@@ -173,7 +173,9 @@ class TrialRunner:
         still_held = hand.holds(obj)
         hand.command_opening(opening)
         self._hold(c.release_s)
-        self._smooth(place, place + [0, 0, 0.08])
+        # Once open, how the hand leaves does not change where the object rests: take it
+        # away at once instead of simulating the retreat.
+        hand.park()
         mark("settle")
         self._hold(0.25, until=lambda: np.linalg.norm(w.velocity(obj)[0]) < 0.01, min_steps=10)
         p1 = w.pose(obj)[0]

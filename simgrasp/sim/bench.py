@@ -1,0 +1,85 @@
+"""Simulation benchmark: trials per second in one process, isolated objects.
+
+Each trial is a new scene (reset: drop, settle, rebuild, render) and one lift-move-place
+trial with a grasp across the object's short side, found from the segmentation mask (the
+minimum-area rectangle's short side through the mask's centroid). Prints the rate, the
+milliseconds per stage and the heuristic's success rate.
+
+    python -m simgrasp.bench sim [--objects random_urdfs:test] [--trials 50] [--repeat 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import Counter
+
+import cv2
+import numpy as np
+
+from simgrasp.geometry import GraspRect
+from simgrasp.sim.backend import SimBackend
+from simgrasp.sim.scene import render_scene
+
+
+def minor_axis_grasp(mask: np.ndarray, jaw_px: float = 20.0) -> GraspRect | None:
+    """Across the short side of the mask's minimum-area rectangle, at its centroid (pixels)."""
+    ys, xs = np.nonzero(mask)
+    if xs.size < 5:
+        return None
+    (_, _), (w, h), ang = cv2.minAreaRect(np.stack([xs, ys], 1).astype(np.float32))
+    theta, opening = (ang, w) if w <= h else (ang + 90.0, h)
+    return GraspRect(float(xs.mean()), float(ys.mean()), theta, float(opening), jaw_px)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m simgrasp.bench sim", description=__doc__.splitlines()[0])
+    ap.add_argument("--objects", default="random_urdfs:test", help="object spec")
+    ap.add_argument("--trials", type=int, default=50, help="scenes (seeds 0..N-1)")
+    ap.add_argument("--repeat", type=int, default=1, help="trials per scene (restored from the saved state)")
+    args = ap.parse_args(argv)
+
+    backend = SimBackend(args.objects)
+    reasons: Counter[str] = Counter()
+    t_reset = t_render = t_exec = 0.0
+    steps = trials = 0
+    start = time.perf_counter()
+    try:
+        for seed in range(args.trials):
+            t0 = time.perf_counter()
+            obs, _ = backend.reset(seed)
+            t1 = time.perf_counter()
+            t_reset += t1 - t0
+            rect = minor_axis_grasp(backend.segmentation_mask())
+            for _ in range(args.repeat):
+                t2 = time.perf_counter()
+                if rect is None:
+                    reasons["no_object_in_view"] += 1
+                    continue
+                out = backend.execute(obs.camera.image_to_world(rect, obs.depth))
+                t_exec += time.perf_counter() - t2
+                reasons[out.reason] += 1
+                steps += out.steps
+                trials += 1
+        # Render cost measured apart: a reset includes one render.
+        t3 = time.perf_counter()
+        for _ in range(10):
+            render_scene(backend.world, backend.scene, backend.config)
+        t_render = (time.perf_counter() - t3) / 10
+    finally:
+        backend.close()
+    total = time.perf_counter() - start
+    n = max(trials, 1)
+    print(f"objects {args.objects}: {args.trials} scenes x {args.repeat} trial(s), one process")
+    print(f"  scenes+trials per second : {args.trials / total:.1f}  (reset + render + lift-move-place)")
+    print(f"  trials per second (physics only, saved state restored): {n / max(t_exec, 1e-9):.1f}")
+    print(f"  reset (drop, settle, rebuild, render) : {1e3 * t_reset / max(args.trials, 1):.1f} ms/scene")
+    print(f"  of which render ({backend.config.camera.width}x{backend.config.camera.height} TinyRenderer): {1e3 * t_render:.1f} ms")
+    print(f"  lift-move-place trial : {1e3 * t_exec / n:.1f} ms/trial, {steps / n:.0f} steps, "
+          f"{1e6 * t_exec / max(steps, 1):.0f} us/step")
+    print(f"  minor-axis heuristic success: {reasons['success'] / n:.1%} of {n}; reasons: {dict(reasons)}")
+    print(f"  skipped objects: {len(backend.skipped)}")
+
+
+if __name__ == "__main__":
+    main()
