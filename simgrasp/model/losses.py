@@ -48,6 +48,9 @@ class LossConfig:
     """Jaccard-matching angle threshold for the scorer's labels."""
     scorer_iou: float = 0.25
     """Jaccard-matching IoU threshold for the scorer's labels."""
+    critic_weight: float = 1.0
+    """Weight of the scorer term in the regression loss (1 in Eq. 5; 0 trains the PGP
+    like Zhou et al.'s baseline while the scorer still learns)."""
 
 
 @dataclass
@@ -127,5 +130,5 @@ def compute_losses(model: GraspNet, out: NetOutput, truths: list[np.ndarray], cf
         "smooth_l1": float(smooth.detach()),
         "critic": float(critic.detach()),
     }
-    return Losses(primary, scorer, smooth + critic, stats)
+    return Losses(primary, scorer, smooth + cfg.critic_weight * critic, stats)
 

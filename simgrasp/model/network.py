@@ -34,6 +34,11 @@ class PrimaryPredictor(nn.Module):
         self.k = k
         self.regress = nn.Conv2d(in_channels, 5 * k, kernel, padding=kernel // 2)
         self.classify = nn.Conv2d(in_channels, 2 * k, kernel, padding=kernel // 2)
+        # Small initial outputs (as RPN heads): deformations start near zero, i.e. at the
+        # anchors, and scores near 1/2, so early losses do not swamp the extractor.
+        for conv in (self.regress, self.classify):
+            nn.init.normal_(conv.weight, std=0.01)
+            nn.init.zeros_(conv.bias)
 
     def forward(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         b, _, g, w = features.shape

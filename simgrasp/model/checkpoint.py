@@ -1,0 +1,104 @@
+"""Checkpoints: a state dict plus the config that rebuilds the network, never a pickled model.
+
+Layout (a dict saved with ``torch.save``, read with ``torch.load(weights_only=True)``)::
+
+    {"format": "simgrasp.graspnet", "version": 1, "config": ModelConfig dict,
+     "state_dict": ..., "iteration": int, "optimizer": state dict or None,
+     "train_config": dict or None, "metrics": dict}
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from simgrasp.model.config import ModelConfig
+from simgrasp.model.network import GraspNet
+
+FORMAT = "simgrasp.graspnet"
+VERSION = 1
+REQUIRED_KEYS = ("format", "version", "config", "state_dict", "iteration")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file that cannot be read or does not match its own config."""
+
+
+def save_checkpoint(
+    path: str | Path,
+    model: GraspNet,
+    iteration: int,
+    optimizer: torch.optim.Optimizer | None = None,
+    train_config: dict[str, Any] | None = None,
+    metrics: dict[str, Any] | None = None,
+) -> Path:
+    """Write a checkpoint atomically (a temporary file renamed over ``path``), so an
+    interrupted save never leaves a half-written file under the final name."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "format": FORMAT,
+        "version": VERSION,
+        "config": model.config.to_dict(),
+        "state_dict": model.state_dict(),
+        "iteration": int(iteration),
+        "optimizer": optimizer.state_dict() if optimizer is not None else None,
+        "train_config": train_config,
+        "metrics": metrics or {},
+    }
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def read_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> dict[str, Any]:
+    """Load and validate a checkpoint dict; errors say what was expected."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    try:
+        ckpt = torch.load(path, map_location=device, weights_only=True)
+    except Exception as e:  # torch raises several types for truncated or foreign files
+        raise CheckpointError(
+            f"{path}: not a readable checkpoint (expected a torch.save file of a {FORMAT} dict; "
+            f"it may be truncated): {type(e).__name__}: {e}"
+        ) from None
+    if not isinstance(ckpt, dict):
+        raise CheckpointError(f"{path}: expected a dict with keys {REQUIRED_KEYS}, got {type(ckpt).__name__}")
+    missing = [k for k in REQUIRED_KEYS if k not in ckpt]
+    if missing:
+        raise CheckpointError(f"{path}: expected keys {REQUIRED_KEYS}, missing {missing}")
+    if ckpt["format"] != FORMAT or ckpt["version"] != VERSION:
+        raise CheckpointError(
+            f"{path}: expected format {FORMAT!r} version {VERSION}, got {ckpt['format']!r} version {ckpt['version']}"
+        )
+    return ckpt
+
+
+def model_from_checkpoint(ckpt: dict[str, Any], where: str = "checkpoint") -> GraspNet:
+    """Rebuild the network from a checkpoint dict; a state dict that does not fit the
+    config raises :class:`CheckpointError` naming both."""
+    try:
+        config = ModelConfig.from_dict(ckpt["config"])
+    except (ValueError, TypeError) as e:
+        raise CheckpointError(f"{where}: bad model config: {e}") from None
+    # Never fetch or load ImageNet weights here: the state dict replaces them anyway.
+    model = GraspNet(ModelConfig.from_dict({**config.to_dict(), "pretrained": False}))
+    model.config = config
+    try:
+        model.load_state_dict(ckpt["state_dict"], strict=True)
+    except RuntimeError as e:
+        summary = ", ".join(f"{k}={v}" for k, v in config.to_dict().items() if k in ("backbone", "k", "scorer_channels"))
+        raise CheckpointError(f"{where}: the weights do not match the network its config describes ({summary}): {e}") from None
+    return model
+
+
+def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[GraspNet, dict[str, Any]]:
+    """The network of a checkpoint file, in eval mode on ``device``, and the checkpoint dict."""
+    ckpt = read_checkpoint(path, device)
+    model = model_from_checkpoint(ckpt, str(path)).to(device).eval()
+    return model, ckpt

@@ -1,0 +1,189 @@
+"""Training (section IV-C and V-A 2): SGD on the sum of the three losses, online
+augmentation, periodic validation, resumable checkpoints and a JSONL metrics log.
+
+Determinism. The network is initialised after ``torch.manual_seed(seed)``; view ``j`` of
+the run (``j = iteration * batch + slot``) is sample ``perm_e[j mod n]`` of epoch
+``e = j // n`` with ``perm_e`` drawn from ``default_rng([seed, e])``, augmented with
+``default_rng([seed, 1, j])``. Views therefore depend on (seed, j) only: the same with any
+number of loader workers, and a resumed run sees the views the uninterrupted one would.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+from tqdm import tqdm
+
+from simgrasp.data.augment import AugmentConfig, augment
+from simgrasp.data.sample import GraspDataset
+from simgrasp.model.checkpoint import CheckpointError, model_from_checkpoint, read_checkpoint, save_checkpoint
+from simgrasp.model.config import ModelConfig
+from simgrasp.model.detector import Detector
+from simgrasp.model.losses import LossConfig, compute_losses
+from simgrasp.model.metrics import jaccard_accuracy
+from simgrasp.model.network import GraspNet
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation and bookkeeping (paper values where the paper gives them)."""
+
+    iterations: int = 1600
+    """SGD steps (the paper: 100k; 800-1600 reach a plateau on silhouette labels here)."""
+    batch_size: int = 10
+    lr: float = 1e-3
+    momentum: float = 0.9
+    weight_decay: float = 1e-4
+    seed: int = 0
+    workers: int = 1
+    """Loader processes preparing batches while the network trains (0: in-process)."""
+    val_every: int = 200
+    """Iterations between validations (0: only at the end)."""
+    val_limit: int | None = 200
+    """Validation samples used (None: all)."""
+    checkpoint_every: int = 200
+    """Iterations between checkpoints (the last iteration is always saved)."""
+    log_every: int = 10
+    """Iterations between loss rows in the metrics log."""
+    anchor_limit: int | None = 2000
+    """Training samples read to compute the mean anchor box (None: all)."""
+    loss: LossConfig = field(default_factory=LossConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+
+
+def mean_grasp_box(dataset: GraspDataset, input_size: int, limit: int | None = None) -> tuple[float, float]:
+    """Mean ``(w, h)`` of the ground truths in network-input pixels (the paper's anchor).
+    Reads ``limit`` samples spread evenly over the dataset; a dataset offering
+    ``grasps(i)`` (the Jacquard reader) is read without decoding images, assuming all its
+    images share the first one's size."""
+    n = len(dataset)
+    if n == 0:
+        raise ValueError("expected a non-empty training set to compute the anchor box")
+    idx = np.unique(np.linspace(0, n - 1, min(n, limit or n)).round().astype(int))
+    fast = callable(getattr(dataset, "grasps", None))
+    side = max(dataset[0].rgb.shape[:2]) if fast else None
+    boxes = []
+    for i in idx:
+        if fast:
+            g, s = np.asarray(dataset.grasps(int(i))), side
+        else:
+            sample = dataset[int(i)]
+            g, s = sample.grasps, max(sample.rgb.shape[:2])
+        boxes.append(g[:, 3:5] * (input_size / s))
+    b = np.concatenate(boxes)
+    if len(b) == 0:
+        raise ValueError("the training set holds no ground-truth grasp")
+    return float(b[:, 0].mean()), float(b[:, 1].mean())
+
+
+class TrainViews(Dataset):
+    """Augmented views of a dataset indexed by their position ``j`` in the run."""
+
+    def __init__(self, dataset: GraspDataset, input_size: int, seed: int, cfg: AugmentConfig) -> None:
+        self.dataset, self.input_size, self.seed, self.cfg = dataset, input_size, seed, cfg
+
+    @lru_cache(maxsize=2)
+    def _perm(self, epoch: int) -> np.ndarray:
+        return np.random.default_rng([self.seed, epoch]).permutation(len(self.dataset))
+
+    def __len__(self) -> int:
+        return 2**62  # indexed by run position, never iterated to the end
+
+    def __getitem__(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+        epoch, pos = divmod(int(j), len(self.dataset))
+        sample = self.dataset[int(self._perm(epoch)[pos])]
+        rng = np.random.default_rng([self.seed, 1, int(j)])
+        img, grasps, _ = augment(sample.rgb, sample.grasps, self.input_size, rng, self.cfg)
+        return img, grasps
+
+
+def collate(items: list[tuple[np.ndarray, np.ndarray]]) -> tuple[torch.Tensor, list[np.ndarray]]:
+    """Images (B, 3, S, S) float in [0, 1] and the list of their (G, 5) grasp arrays."""
+    imgs = torch.from_numpy(np.stack([im for im, _ in items])).permute(0, 3, 1, 2).float().div_(255.0)
+    return imgs, [g for _, g in items]
+
+
+def _log(path: Path, row: dict[str, Any]) -> None:
+    with path.open("a") as f:
+        f.write(json.dumps(row) + "\n")
+
+
+def train(
+    train_set: GraspDataset,
+    out_dir: str | Path,
+    model_cfg: ModelConfig = ModelConfig(),
+    cfg: TrainConfig = TrainConfig(),
+    val_set: GraspDataset | None = None,
+    resume: str | Path | None = None,
+    progress: bool = True,
+) -> Path:
+    """Train and return the path of the last checkpoint, ``out_dir/last.pt``. Writes
+    ``metrics.jsonl`` (loss rows every ``log_every`` iterations, validation rows) as it
+    goes. With ``resume``, the network config and optimiser state come from that
+    checkpoint and training continues from its iteration up to ``cfg.iterations``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    log_path = out / "metrics.jsonl"
+    torch.manual_seed(cfg.seed)
+    start = 0
+    if resume is not None:
+        ckpt = read_checkpoint(resume)
+        model = model_from_checkpoint(ckpt, str(resume))
+        start = int(ckpt["iteration"])
+    else:
+        w, h = mean_grasp_box(train_set, model_cfg.input_size, cfg.anchor_limit)
+        model = GraspNet(dataclasses.replace(model_cfg, anchor_w=w, anchor_h=h))
+    optimizer = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+    if resume is not None and ckpt.get("optimizer") is not None:
+        try:
+            optimizer.load_state_dict(ckpt["optimizer"])
+        except (ValueError, KeyError) as e:
+            raise CheckpointError(f"{resume}: optimizer state does not fit the network: {e}") from None
+    train_dict = dataclasses.asdict(cfg)
+    if start >= cfg.iterations:
+        raise ValueError(f"checkpoint is at iteration {start}; expected --iterations above it, got {cfg.iterations}")
+    _log(log_path, {"event": "start", "iteration": start, "model": model.config.to_dict(), "train": train_dict})
+
+    views = TrainViews(train_set, model.config.input_size, cfg.seed, cfg.augment)
+    b = cfg.batch_size
+    loader = DataLoader(
+        views,
+        batch_size=b,
+        sampler=range(start * b, cfg.iterations * b),
+        num_workers=cfg.workers,
+        collate_fn=collate,
+        persistent_workers=False,
+    )
+    metrics: dict[str, Any] = {}
+    bar = tqdm(loader, total=cfg.iterations - start, initial=0, disable=not progress, desc="train")
+    t0 = time.perf_counter()
+    it = start
+    for images, truths in bar:
+        model.train()
+        losses = compute_losses(model, model(images), truths, cfg.loss)
+        optimizer.zero_grad(set_to_none=True)
+        losses.total.backward()
+        optimizer.step()
+        it += 1
+        row = {name: float(getattr(losses, name).detach()) for name in ("primary", "scorer", "regression")}
+        bar.set_postfix({k[:4]: f"{v:.3f}" for k, v in row.items()})
+        if it % cfg.log_every == 0 or it == cfg.iterations:
+            _log(log_path, {"event": "train", "iteration": it, **row, **losses.stats, "elapsed_s": time.perf_counter() - t0})
+        last = it == cfg.iterations
+        if val_set is not None and ((cfg.val_every and it % cfg.val_every == 0) or last):
+            acc = jaccard_accuracy(Detector(model.eval()), val_set, cfg.val_limit)
+            metrics = {"val_primary": acc["primary"], "val_scorer": acc["scorer"], "val_n": acc["n"]}
+            _log(log_path, {"event": "val", "iteration": it, **metrics})
+            bar.write(f"iteration {it}: Jaccard top-1 primary {acc['primary']:.3f}, scorer {acc['scorer']:.3f}")
+        if (cfg.checkpoint_every and it % cfg.checkpoint_every == 0) or last:
+            save_checkpoint(out / "last.pt", model, it, optimizer, train_dict, metrics)
+    return out / "last.pt"

@@ -1,0 +1,56 @@
+import pytest
+import torch
+
+from simgrasp.model.losses import LossConfig, compute_losses
+
+GROUPS = {
+    "fe": lambda name: name.startswith("fe."),
+    "pgp_regress": lambda name: name.startswith("pgp.regress."),
+    "pgp_classify": lambda name: name.startswith("pgp.classify."),
+    "scorer": lambda name: name.startswith("scorer."),
+}
+
+# Where each loss's gradients must land (section IV-B), and where they must not.
+ROUTES = {
+    "primary": {"fe", "pgp_classify"},
+    "scorer": {"fe", "scorer"},
+    "regression": {"fe", "pgp_regress"},
+}
+
+
+def _grad_groups(net) -> set[str]:
+    hit = set()
+    for name, p in net.named_parameters():
+        if p.grad is not None and p.grad.abs().sum() > 0:
+            hit |= {g for g, member in GROUPS.items() if member(name)}
+    return hit
+
+
+@pytest.mark.parametrize("loss_name", sorted(ROUTES))
+def test_gradient_routing(net, batch, loss_name):
+    images, truths = batch
+    cfg = LossConfig(top_t=16)
+    losses = compute_losses(net, net(images), truths, cfg)
+    assert losses.stats["positives"] > 0
+    net.zero_grad(set_to_none=True)
+    getattr(losses, loss_name).backward()
+    assert _grad_groups(net) == ROUTES[loss_name]
+
+
+def test_regression_critic_term_alone_reaches_pgp_and_fe_only(net, batch):
+    images, truths = batch
+    with_critic = compute_losses(net, net(images), truths, LossConfig(top_t=16))
+    without = compute_losses(net, net(images), truths, LossConfig(top_t=16, critic_weight=0.0))
+    net.zero_grad(set_to_none=True)
+    (with_critic.regression - without.regression).backward()
+    assert _grad_groups(net) == {"fe", "pgp_regress"}
+
+
+def test_losses_are_finite_and_counted(net, batch):
+    images, truths = batch
+    losses = compute_losses(net, net(images), truths, LossConfig(top_t=16))
+    for name in ("primary", "scorer", "regression"):
+        assert torch.isfinite(getattr(losses, name))
+    assert 0.0 <= losses.stats["scorer_positive_rate"] <= 1.0
+    with pytest.raises(ValueError, match="expected 4 ground-truth arrays"):
+        compute_losses(net, net(images), truths[:2])

@@ -1,0 +1,127 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from simgrasp.data.augment import AugmentConfig
+from simgrasp.data.synthetic import SyntheticGraspDataset
+from simgrasp.model.checkpoint import CheckpointError, load_model, read_checkpoint, save_checkpoint
+from simgrasp.model.config import ModelConfig
+from simgrasp.model.detector import Detector
+from simgrasp.model.losses import LossConfig
+from simgrasp.model.network import GraspNet
+from simgrasp.model.train import TrainConfig, mean_grasp_box, train
+
+
+def _cfg(**kw) -> TrainConfig:
+    base = dict(batch_size=4, workers=0, log_every=1, val_every=0, checkpoint_every=0, lr=1e-2, loss=LossConfig(top_t=16))
+    return TrainConfig(**{**base, **kw})
+
+
+def _rows(path, event):
+    return [r for r in map(json.loads, path.read_text().splitlines()) if r["event"] == event]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, small):
+    """A 30-iteration run on 8 fixed synthetic scenes (no augmentation): a few seconds."""
+    out = tmp_path_factory.mktemp("run")
+    data = SyntheticGraspDataset(8, 96, seed=0)
+    cfg = _cfg(iterations=30, augment=AugmentConfig(rotate=False, mirror=False, max_shift_frac=0.0))
+    ckpt = train(data, out, small, cfg, val_set=SyntheticGraspDataset(4, 96, seed=1), progress=False)
+    return out, ckpt
+
+
+def test_losses_go_down(trained):
+    out, _ = trained
+    rows = _rows(out / "metrics.jsonl", "train")
+    assert [r["iteration"] for r in rows] == list(range(1, 31))
+    for key in ("primary", "smooth_l1"):
+        first = np.mean([r[key] for r in rows[:5]])
+        last = np.mean([r[key] for r in rows[-5:]])
+        assert last < 0.8 * first, f"{key}: {first:.3f} -> {last:.3f}"
+    val = _rows(out / "metrics.jsonl", "val")
+    assert len(val) == 1 and 0.0 <= val[0]["val_scorer"] <= 1.0 and val[0]["val_n"] == 4
+
+
+def test_checkpoint_round_trip(trained, tmp_path):
+    _, path = trained
+    ckpt = read_checkpoint(path)
+    assert ckpt["iteration"] == 30 and ckpt["optimizer"] is not None
+    model, _ = load_model(path)
+    w, h = mean_grasp_box(SyntheticGraspDataset(8, 96, seed=0), 64)
+    assert model.config.anchor_w == pytest.approx(w) and model.config.anchor_h == pytest.approx(h)
+    again = save_checkpoint(tmp_path / "copy.pt", model, 30)
+    reloaded, _ = load_model(again)
+    for (k, a), (_, b) in zip(model.state_dict().items(), reloaded.state_dict().items()):
+        assert torch.equal(a, b), k
+    image = SyntheticGraspDataset(1, 96, seed=5)[0].rgb
+    d1, d2 = Detector(model).detect(image, top_k=3), Detector.from_checkpoint(again).detect(image, top_k=3)
+    assert [s for _, s in d1[0]] == [s for _, s in d2[0]]
+
+
+def test_truncated_checkpoint_says_what_it_expected(trained, tmp_path):
+    _, path = trained
+    bad = tmp_path / "cut.pt"
+    bad.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(CheckpointError, match="not a readable checkpoint.*truncated"):
+        load_model(bad)
+
+
+def test_mismatched_checkpoint_names_the_config(trained, tmp_path):
+    _, path = trained
+    ckpt = read_checkpoint(path)
+    ckpt["config"]["backbone"] = "resnet50"
+    torch.save(ckpt, tmp_path / "mismatch.pt")
+    with pytest.raises(CheckpointError, match="do not match.*backbone=resnet50"):
+        load_model(tmp_path / "mismatch.pt")
+    del ckpt["state_dict"]
+    torch.save(ckpt, tmp_path / "nostate.pt")
+    with pytest.raises(CheckpointError, match="missing \\['state_dict'\\]"):
+        load_model(tmp_path / "nostate.pt")
+
+
+def test_resume_equals_an_uninterrupted_run(tmp_path, small):
+    data = SyntheticGraspDataset(6, 96, seed=2)
+    full = train(data, tmp_path / "full", small, _cfg(iterations=4), progress=False)
+    train(data, tmp_path / "half", small, _cfg(iterations=2), progress=False)
+    resumed = train(data, tmp_path / "half2", small, _cfg(iterations=4), resume=tmp_path / "half" / "last.pt", progress=False)
+    a, b = read_checkpoint(full)["state_dict"], read_checkpoint(resumed)["state_dict"]
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], atol=1e-5, rtol=1e-4, msg=k)
+    # A second run with the same seed gives the same weights.
+    again = train(data, tmp_path / "again", small, _cfg(iterations=4), progress=False)
+    c = read_checkpoint(again)["state_dict"]
+    assert all(torch.equal(a[k], c[k]) for k in a)
+
+
+def test_detector_contract(trained):
+    _, path = trained
+    det = Detector.from_checkpoint(path)
+    images = [SyntheticGraspDataset(2, 96, seed=3)[i].rgb for i in range(2)] + [np.zeros((50, 80, 3), np.uint8)]
+    out = det.detect(images, score="primary", top_k=5)
+    assert len(out) == 3 and all(len(r) == 5 for r in out)
+    for result in out:
+        scores = [s for _, s in result]
+        assert scores == sorted(scores, reverse=True)
+    every = det.detect(images[0])
+    assert len(every) == 1 and len(every[0]) == 4 * 4 * 6
+    with pytest.raises(ValueError, match="uint8"):
+        det.detect(np.zeros((10, 10, 3), np.float32))
+    with pytest.raises(ValueError, match="score must be one of"):
+        det.detect(images[0], score="best")
+    # Grasps come back in the source image's pixels: a 2x larger copy gives 2x the grasp.
+    import cv2
+
+    big = cv2.resize(images[0], (192, 192), interpolation=cv2.INTER_LINEAR)
+    g_small, g_big = det.detect(images[0], top_k=1)[0][0][0], det.detect(big, top_k=1)[0][0][0]
+    assert g_big.x == pytest.approx(2 * g_small.x, abs=8) and g_big.w == pytest.approx(2 * g_small.w, rel=0.2)
+
+
+def test_model_is_rebuilt_from_config_only(small):
+    cfg = ModelConfig.from_dict({**small.to_dict(), "k": 4})
+    net = GraspNet(ModelConfig.from_dict(cfg.to_dict()))
+    assert net.anchors.shape == (4 * 4 * 4, 5)
+    with pytest.raises(ValueError, match="unknown key 'kk'"):
+        ModelConfig.from_dict({"kk": 3})
