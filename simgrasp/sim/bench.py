@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     total = time.perf_counter() - start
     n = max(trials, 1)
     print(f"objects {args.objects}: {args.trials} scenes x {args.repeat} trial(s), one process")
-    print(f"  scenes+trials per second : {args.trials / total:.1f}  (reset + render + lift-move-place)")
+    print(f"  trials per second overall : {n / total:.1f}  (new scene with render every {args.repeat} trial(s))")
     print(f"  trials per second (physics only, saved state restored): {n / max(t_exec, 1e-9):.1f}")
     print(f"  reset (drop, settle, rebuild, render) : {1e3 * t_reset / max(args.trials, 1):.1f} ms/scene")
     print(f"  of which render ({backend.config.camera.width}x{backend.config.camera.height} TinyRenderer): {1e3 * t_render:.1f} ms")

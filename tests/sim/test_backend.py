@@ -112,3 +112,22 @@ def test_unreachable_and_clipped_opening(backend, minor_axis_grasp):
 def test_reset_rejects_bad_seed(backend):
     with pytest.raises(ValueError, match="non-negative int"):
         backend.reset(-1)
+
+
+def test_domain_randomisation_is_seeded():
+    kw = dict(
+        camera={"randomize_light": True, "height_jitter_m": 0.03},
+        scene={"randomize_table_color": True},
+        library={"randomize_color": True},
+    )
+    a, b = SimBackend(GRASPABLE, **kw), SimBackend(GRASPABLE, **kw)
+    plain = SimBackend(GRASPABLE)
+    try:
+        oa, ob, op = a.reset(0)[0], b.reset(0)[0], plain.reset(0)[0]
+        np.testing.assert_array_equal(oa.rgb, ob.rgb)
+        assert not np.array_equal(oa.rgb, op.rgb)
+        spec = a.scene_record()["scene"]
+        assert spec["table_rgba"] is not None and spec["object_rgba"] is not None and spec["light_direction"] is not None
+        assert spec["camera_height_m"] != plain.scene_record()["scene"]["camera_height_m"]
+    finally:
+        a.close(), b.close(), plain.close()
