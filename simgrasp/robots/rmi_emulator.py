@@ -184,6 +184,7 @@ class RMIEmulator:
         finally:
             listener.close()
         sock.settimeout(0.05)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # replies are small; do not batch them
         self._session = sock
         self.sessions_opened += 1
         threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
