@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from simgrasp.robots import rmi_protocol as rp
-from simgrasp.robots.emulated_controller import ERR_ALREADY_CONNECTED, MOTIONS, EmulatedController
+from simgrasp.robots.emulated_controller import ERR_ALREADY_CONNECTED, ERR_INVALID_COMMAND, MOTIONS, EmulatedController
 from simgrasp.robots.errors import RMIProtocolError
 
 HOST = "127.0.0.1"  # never another interface: this is a test double, not a controller
@@ -167,7 +167,7 @@ class RMIEmulator:
 
     def _hand_over(self, conn: socket.socket, packet: dict[str, Any]) -> None:
         if packet.get("Communication") != "FRC_Connect":
-            self._send(conn, "connect", {"Communication": "FRC_Connect", "ErrorID": 2556941})
+            self._send(conn, "connect", {"Communication": "FRC_Connect", "ErrorID": ERR_INVALID_COMMAND})
             return
         if self._session is not None:
             self._send(conn, "connect", {"Communication": "FRC_Connect", "ErrorID": ERR_ALREADY_CONNECTED})
@@ -194,7 +194,7 @@ class RMIEmulator:
             try:
                 packet = rp.decode(line)
             except RMIProtocolError:
-                self._send(sock, "session", {"Command": "Unknown", "ErrorID": 2556941})
+                self._send(sock, "session", {"Command": "Unknown", "ErrorID": ERR_INVALID_COMMAND})
                 continue
             self._record("session", "in", packet)
             if self._drop_in is not None:
