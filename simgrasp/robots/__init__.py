@@ -1,0 +1,7 @@
+"""The real cell: a FANUC arm driven over RMI, a fixed top-down RGB camera, calibration.
+
+``backend.FanucBackend`` implements the backend contract; ``rmi`` is the RMI client (with
+``rmi_protocol`` for packets and ``errors`` for controller errors), ``rmi_emulator`` a
+loopback controller to test against, ``camera`` the frame sources, ``config`` the cell's
+settings. Nothing here imports the simulator, torch or the policies.
+"""
