@@ -1,4 +1,4 @@
-"""Benchmarks that print figures: ``python -m simgrasp.bench {sim,model,dataset,evaluate,ray,all}``.
+"""Benchmarks that print figures: ``python -m simgrasp.bench {sim,model,dataset,evaluate,robots,ray,all}``.
 
 Each area keeps its benchmark next to its code as ``main(argv) -> None``; this module
 only dispatches, importing an area only when it is asked for."""
@@ -13,6 +13,7 @@ BENCHMARKS = {
     "model": "simgrasp.model.bench",
     "dataset": "simgrasp.data.bench",
     "evaluate": "simgrasp.evaluation.bench",
+    "robots": "simgrasp.robots.bench",
     "ray": "simgrasp.evaluation.ray_bench",
 }
 
