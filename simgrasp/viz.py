@@ -1,42 +1,45 @@
-"""Drawing grasps on images, for montages and reports. Pixels in, pixels out."""
+"""Drawing grasps on images (pure numpy/cv2), shared by the CLIs and reports."""
 
 from __future__ import annotations
+
+from typing import Sequence
 
 import cv2
 import numpy as np
 
-from simgrasp.geometry import rect_corners
+from simgrasp.geometry import GraspRect
 
-JAW_RGB = (230, 40, 40)  # the two jaw plates
-OPENING_RGB = (40, 120, 230)  # the sides along the opening axis
-
-
-def draw_grasps(rgb: np.ndarray, grasps: np.ndarray, thickness: int = 1) -> np.ndarray:
-    """A copy of ``rgb`` (uint8 (H, W, 3)) with each grasp row ``[x, y, theta_deg, w, h]``
-    (pixels, degrees, :mod:`simgrasp.geometry.rect` convention) drawn as a rectangle:
-    the jaw plates (the ``h`` sides) in red, the opening sides (the ``w`` sides) in blue."""
-    img = np.ascontiguousarray(rgb, dtype=np.uint8).copy()
-    if img.ndim != 3 or img.shape[2] != 3:
-        raise ValueError(f"expected an (H, W, 3) image, got shape {img.shape}")
-    for row in np.asarray(grasps, dtype=np.float64).reshape(-1, 5):
-        c = np.round(rect_corners(*row)).astype(np.int32)
-        # rect_corners: c0->c1 and c2->c3 run along the opening, c1->c2 and c3->c0 are the jaws
-        for a, b, colour in ((0, 1, OPENING_RGB), (2, 3, OPENING_RGB), (1, 2, JAW_RGB), (3, 0, JAW_RGB)):
-            cv2.line(img, tuple(map(int, c[a])), tuple(map(int, c[b])), colour, thickness, cv2.LINE_AA)
-    return img
+Color = tuple[int, int, int]
+DEFAULT_COLORS: tuple[Color, ...] = ((0, 200, 0), (255, 160, 0), (230, 40, 40), (0, 120, 255), (200, 0, 200))
 
 
-def tile_images(images: list[np.ndarray], columns: int, tile_px: int) -> np.ndarray:
-    """Resize each (H, W, 3) uint8 image to fit a ``tile_px`` square and lay them out in
-    a grid of ``columns`` columns (black padding)."""
-    if not images:
-        raise ValueError("tile_images needs at least one image")
-    rows = -(-len(images) // columns)
-    out = np.zeros((rows * tile_px, columns * tile_px, 3), np.uint8)
-    for k, im in enumerate(images):
-        h, w = im.shape[:2]
-        s = tile_px / max(h, w)
-        small = cv2.resize(im, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
-        r, c = divmod(k, columns)
-        out[r * tile_px : r * tile_px + small.shape[0], c * tile_px : c * tile_px + small.shape[1]] = small
+def draw_grasps(
+    rgb: np.ndarray,
+    grasps: Sequence[GraspRect],
+    colors: Sequence[Color] | Color | None = None,
+    thickness: int = 2,
+) -> np.ndarray:
+    """A copy of ``rgb`` (uint8 (H, W, 3), RGB) with each grasp drawn as its rectangle:
+    the jaw sides (the ``h`` edges, where the fingers are) thick, the opening sides thin.
+    ``colors``: one RGB colour for all, one per grasp, or None for a fixed palette."""
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError(f"expected a uint8 (H, W, 3) image, got {rgb.dtype} {rgb.shape}")
+    out = np.ascontiguousarray(rgb).copy()
+    if colors is None:
+        palette: Sequence[Color] = [DEFAULT_COLORS[i % len(DEFAULT_COLORS)] for i in range(len(grasps))]
+    elif len(colors) == 3 and all(isinstance(c, (int, np.integer)) for c in colors):
+        palette = [tuple(colors)] * len(grasps)  # type: ignore[list-item]
+    else:
+        palette = list(colors)  # type: ignore[arg-type]
+        if len(palette) != len(grasps):
+            raise ValueError(f"expected one colour per grasp ({len(grasps)}), got {len(palette)}")
+    for g, c in zip(grasps, palette):
+        p = np.round(g.corners()).astype(np.int32)
+        color = tuple(int(v) for v in c)
+        # Corners run along the opening (0-1, 2-3) then across it (1-2, 3-0): the jaws.
+        cv2.line(out, tuple(p[0]), tuple(p[1]), color, max(1, thickness // 2), cv2.LINE_AA)
+        cv2.line(out, tuple(p[2]), tuple(p[3]), color, max(1, thickness // 2), cv2.LINE_AA)
+        cv2.line(out, tuple(p[1]), tuple(p[2]), color, thickness + 1, cv2.LINE_AA)
+        cv2.line(out, tuple(p[3]), tuple(p[0]), color, thickness + 1, cv2.LINE_AA)
+        cv2.circle(out, (int(round(g.x)), int(round(g.y))), max(2, thickness), color, -1, cv2.LINE_AA)
     return out

@@ -12,6 +12,16 @@ from simgrasp.model.train import TrainViews, collate, mean_grasp_box
 SMALL = dict(input_size=64, scorer_channels=32, scorer_hidden=16, scorer_param_width=32)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_thread():
+    """The test tensors are tiny: one thread avoids OpenMP start-up and, on a busy
+    2-core machine, threads spinning against other processes."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def small() -> ModelConfig:
     """A 64 px network (4x4 map) with a narrow scorer; anchors left at their defaults."""

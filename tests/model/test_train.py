@@ -84,16 +84,19 @@ def test_mismatched_checkpoint_names_the_config(trained, tmp_path):
 
 def test_resume_equals_an_uninterrupted_run(tmp_path, small):
     data = SyntheticGraspDataset(6, 96, seed=2)
-    full = train(data, tmp_path / "full", small, _cfg(iterations=4), progress=False)
-    train(data, tmp_path / "half", small, _cfg(iterations=2), progress=False)
-    resumed = train(data, tmp_path / "half2", small, _cfg(iterations=4), resume=tmp_path / "half" / "last.pt", progress=False)
+    cfg = dict(batch_size=2, iterations=3)
+    full = train(data, tmp_path / "full", small, _cfg(**cfg), progress=False)
+    half = train(data, tmp_path / "half", small, _cfg(**{**cfg, "iterations": 1}), progress=False)
+    resumed = train(data, tmp_path / "resumed", small, _cfg(**cfg), resume=half, progress=False)
     a, b = read_checkpoint(full)["state_dict"], read_checkpoint(resumed)["state_dict"]
     for k in a:
         torch.testing.assert_close(a[k], b[k], atol=1e-5, rtol=1e-4, msg=k)
-    # A second run with the same seed gives the same weights.
-    again = train(data, tmp_path / "again", small, _cfg(iterations=4), progress=False)
-    c = read_checkpoint(again)["state_dict"]
-    assert all(torch.equal(a[k], c[k]) for k in a)
+    # The same seed gives the same weights.
+    again = train(data, tmp_path / "again", small, _cfg(**{**cfg, "iterations": 1}), progress=False)
+    h, c = read_checkpoint(half)["state_dict"], read_checkpoint(again)["state_dict"]
+    assert all(torch.equal(h[k], c[k]) for k in h)
+    with pytest.raises(ValueError, match="iteration 3"):
+        train(data, tmp_path / "resumed", small, _cfg(**cfg), resume=resumed, progress=False)
 
 
 def test_detector_contract(trained):
@@ -125,3 +128,20 @@ def test_model_is_rebuilt_from_config_only(small):
     assert net.anchors.shape == (4 * 4 * 4, 5)
     with pytest.raises(ValueError, match="unknown key 'kk'"):
         ModelConfig.from_dict({"kk": 3})
+
+
+def test_cli_detect_and_jaccard(trained, tmp_path, capsys):
+    import cv2
+
+    from simgrasp import detect, jaccard
+
+    _, path = trained
+    image = tmp_path / "scene.png"
+    cv2.imwrite(str(image), SyntheticGraspDataset(1, 120, seed=7)[0].rgb[:, :, ::-1])
+    detect.main([str(image), "--checkpoint", str(path), "--top", "2", "--out", str(tmp_path / "drawn.png")])
+    drawn = cv2.imread(str(tmp_path / "drawn.png"))
+    assert drawn.shape == (120, 120, 3) and not np.array_equal(drawn, cv2.imread(str(image)))
+    jaccard.main(["--checkpoint", str(path), "--data", "synthetic:3", "--out", str(tmp_path / "r.json")])
+    result = json.loads((tmp_path / "r.json").read_text())
+    assert result["n"] == 3 and {"accuracy_primary", "accuracy_scorer"} <= set(result)
+    assert "primary" in capsys.readouterr().out
