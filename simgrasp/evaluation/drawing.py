@@ -1,0 +1,62 @@
+"""Trial images with the chosen grasp drawn, for ``--record`` and the report gallery."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from simgrasp.geometry import GraspRect
+
+JAW_RGB = (230, 40, 40)  # the jaw plates (the rectangle's h sides)
+OPENING_RGB = (40, 90, 230)  # the opening sides (the w sides)
+CANDIDATE_RGB = (250, 210, 60)
+
+
+def draw_grasp(rgb: np.ndarray, grasp: GraspRect, candidates: tuple[tuple[GraspRect, float], ...] = ()) -> np.ndarray:
+    """A copy of ``rgb`` (uint8 H x W x 3) with ``grasp`` drawn (pixels): jaws in red,
+    opening sides in blue, the other candidates thin in yellow underneath."""
+    img = np.ascontiguousarray(rgb.copy())
+    scale = max(1, round(max(img.shape[:2]) / 320))
+    for g, _ in candidates[1:]:
+        pts = np.round(g.corners()).astype(np.int32)
+        cv2.polylines(img, [pts], True, CANDIDATE_RGB, 1, cv2.LINE_AA)
+    c = np.round(grasp.corners()).astype(np.int32)
+    for a, b in ((0, 1), (2, 3)):
+        cv2.line(img, tuple(map(int, c[a])), tuple(map(int, c[b])), OPENING_RGB, scale, cv2.LINE_AA)
+    for a, b in ((1, 2), (3, 0)):
+        cv2.line(img, tuple(map(int, c[a])), tuple(map(int, c[b])), JAW_RGB, 2 * scale, cv2.LINE_AA)
+    cv2.circle(img, (int(round(grasp.x)), int(round(grasp.y))), 2 * scale, JAW_RGB, -1, cv2.LINE_AA)
+    return img
+
+
+def image_name(policy: str, seed: int) -> str:
+    """File name of a trial's image, safe for any policy label."""
+    return f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', policy)}-{int(seed)}.png"
+
+
+def save_trial_image(run_dir: Path, job: Any, rgb: np.ndarray, decision: Any) -> str:
+    """Write the trial's image with its grasp to ``run_dir/images`` and return the path
+    relative to ``run_dir``."""
+    rel = Path("images") / image_name(job.policy, job.seed)
+    out = run_dir / rel
+    out.parent.mkdir(parents=True, exist_ok=True)
+    img = draw_grasp(rgb, decision.grasp, decision.candidates)
+    if not cv2.imwrite(str(out), cv2.cvtColor(img, cv2.COLOR_RGB2BGR)):
+        raise OSError(f"could not write trial image {out}")
+    return rel.as_posix()
+
+
+def thumbnail_png(path: Path, max_side_px: int = 200) -> bytes | None:
+    """A PNG thumbnail of an image file (None when it cannot be read)."""
+    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if img is None:
+        return None
+    s = max_side_px / max(img.shape[:2])
+    if s < 1:
+        img = cv2.resize(img, (max(1, round(img.shape[1] * s)), max(1, round(img.shape[0] * s))), interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".png", img)
+    return buf.tobytes() if ok else None

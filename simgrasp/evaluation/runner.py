@@ -1,0 +1,193 @@
+"""Run an evaluation: validate everything up front, run trials (paired seeds, any number
+of workers), save each row as it finishes, derive results and the report from the rows.
+
+Trial ``i`` of every policy uses seed ``seed + i``: the same command gives the same rows
+whatever the number of workers, and policies run together face the same scenes."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from simgrasp.evaluation.executor import make_executor
+from simgrasp.evaluation.log import TRIALS_FILE, TrialLog, done_keys, read_rows
+from simgrasp.evaluation.progress import Progress
+from simgrasp.evaluation.results import summarize
+from simgrasp.evaluation.trial import TrialJob, Worker, WorkerSetup
+from simgrasp.policies import PolicyError, PolicySpec, resolve_policy
+
+RUN_FILE = "run.json"
+RESULTS_FILE = "results.json"
+REPORT_FILE = "report.html"
+
+
+class EvaluationError(Exception):
+    """The run cannot start or go on; the message is one line meant for the user."""
+
+
+@dataclass
+class RunConfig:
+    """What to evaluate. ``policies``: ``--policy`` values (names, card paths or
+    ``package.module:attr``); ``backend``: registered name or ``package.module:attr``;
+    ``objects``: object spec passed to the backend as ``objects=`` (None: not passed);
+    trial ``i`` uses seed ``seed + i``; ``workers``: processes (1: in this process)."""
+
+    policies: tuple[str, ...] = ("heuristic",)
+    backend: str = "sim"
+    backend_options: dict[str, Any] = field(default_factory=dict)
+    objects: str | None = "random_urdfs:900-999"
+    trials: int = 100  # trials per policy
+    seed: int = 0  # seed of trial 0
+    workers: int = 1
+    record: bool = False  # save each trial's image with its grasp drawn
+
+
+@dataclass
+class RunOutcome:
+    """What a finished (or stopped) run left: its folder, rows, results, and why it
+    stopped early (None when every trial ran)."""
+
+    out_dir: Path
+    rows: list[dict[str, Any]]
+    results: dict[str, Any]
+    stopped: str | None = None
+
+
+def resolve_specs(refs: tuple[str, ...]) -> tuple[PolicySpec, ...]:
+    """Policy specs for ``refs``, with unique labels; one-line errors."""
+    try:
+        specs = tuple(resolve_policy(r) for r in refs)
+    except PolicyError as e:
+        raise EvaluationError(str(e)) from None
+    labels = [s.label for s in specs]
+    if not specs or len(set(labels)) != len(labels):
+        raise EvaluationError(f"expected one or more distinct policies, got {labels}")
+    return specs
+
+
+def prepare_out_dir(out_dir: Path, resume: bool) -> None:
+    """Create ``out_dir`` and prove it writable; refuse to mix a new run into an old one."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as e:
+        raise EvaluationError(f"output folder {out_dir} is not writable: {e.strerror or e}") from None
+    if not resume and (out_dir / TRIALS_FILE).exists():
+        raise EvaluationError(f"{out_dir} already holds trials; pass --resume to finish that run or choose another --out")
+
+
+def run_identity(cfg: RunConfig, specs: tuple[PolicySpec, ...]) -> dict[str, Any]:
+    """The fields a resumed run must share with the run it continues."""
+    return {
+        "policies": [s.to_dict() for s in specs],
+        "backend": cfg.backend,
+        "backend_options": cfg.backend_options,
+        "objects": cfg.objects,
+        "seed": cfg.seed,
+    }
+
+
+def check_resumable(out_dir: Path, identity: dict[str, Any]) -> None:
+    """Fail when ``out_dir`` holds a run that differs from this one in what it measures."""
+    path = out_dir / RUN_FILE
+    if not path.is_file():
+        return
+    old = json.loads(path.read_text()).get("identity", {})
+    for key, value in identity.items():
+        if key in old and json.loads(json.dumps(value)) != old[key]:
+            raise EvaluationError(f"cannot resume {out_dir}: it was run with {key}={old[key]!r}, this run has {value!r}")
+
+
+def build_setup(cfg: RunConfig, specs: tuple[PolicySpec, ...], out_dir: Path) -> WorkerSetup:
+    options = dict(cfg.backend_options)
+    if cfg.objects is not None:
+        options["objects"] = cfg.objects
+    return WorkerSetup(cfg.backend, options, specs, str(out_dir) if cfg.record else None)
+
+
+def validate_worker(setup: WorkerSetup) -> Worker:
+    """Build the backend and every policy once, so bad input fails before any trial."""
+    try:
+        return Worker(setup)
+    except PolicyError as e:
+        raise EvaluationError(str(e)) from None
+    except Exception as e:
+        raise EvaluationError(f"cannot start backend {setup.backend!r}: {type(e).__name__}: {e}") from None
+
+
+def current_rows(out_dir: Path, labels: list[str], seeds: range) -> list[dict[str, Any]]:
+    """This run's rows in ``out_dir`` (last row wins for a repeated (policy, seed))."""
+    keep: dict[tuple[str, int], dict[str, Any]] = {}
+    for r in read_rows(out_dir / TRIALS_FILE):
+        if r["policy"] in labels and int(r["seed"]) in seeds:
+            keep[(r["policy"], int(r["seed"]))] = r
+    return list(keep.values())
+
+
+def write_results(out_dir: Path, cfg: RunConfig, specs: tuple[PolicySpec, ...], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Derive ``results.json`` and ``report.html`` from ``rows`` and write both."""
+    from simgrasp.evaluation.report import write_report
+
+    results = {"run": {**run_identity(cfg, specs), "trials": cfg.trials}, **summarize(rows, [s.label for s in specs])}
+    tmp = out_dir / (RESULTS_FILE + ".tmp")
+    tmp.write_text(json.dumps(results, indent=2, sort_keys=False, allow_nan=False, default=str))
+    os.replace(tmp, out_dir / RESULTS_FILE)
+    write_report(out_dir / REPORT_FILE, results, rows, out_dir)
+    return results
+
+
+def run_evaluation(
+    cfg: RunConfig, out_dir: Path, resume: bool = False, progress: bool = True, notify: Callable[[str], None] = print
+) -> RunOutcome:
+    """Run (or finish, with ``resume``) the evaluation ``cfg`` into ``out_dir``."""
+    if cfg.trials < 1:
+        raise EvaluationError(f"expected --trials >= 1, got {cfg.trials}")
+    if cfg.workers < 1:
+        raise EvaluationError(f"expected --workers >= 1, got {cfg.workers}")
+    if cfg.objects is not None and not cfg.objects.strip():
+        raise EvaluationError("empty object spec: expected e.g. --objects random_urdfs:900-999")
+    specs = resolve_specs(cfg.policies)
+    identity = run_identity(cfg, specs)
+    prepare_out_dir(out_dir, resume)
+    if resume:
+        check_resumable(out_dir, identity)
+    setup = build_setup(cfg, specs, out_dir)
+    worker = validate_worker(setup)
+    skipped = list(getattr(worker.backend, "skipped", []) or [])
+    if skipped:
+        notify(f"notice: {len(skipped)} unreadable object(s) skipped: {', '.join(map(str, skipped[:5]))}")
+    if cfg.workers > 1:
+        worker.close()  # each process builds its own
+    (out_dir / RUN_FILE).write_text(
+        json.dumps({"identity": identity, "config": asdict(cfg), "skipped_objects": skipped, "written_at": time.time()}, indent=2, default=str)
+    )
+
+    labels = [s.label for s in specs]
+    seeds = range(cfg.seed, cfg.seed + cfg.trials)
+    rows = current_rows(out_dir, labels, seeds)
+    done = done_keys(rows)
+    # Trial-major order: an interrupted run still holds paired trials of every policy.
+    jobs = [TrialJob(p, cfg.seed + i, i) for i in range(cfg.trials) for p in labels if (p, cfg.seed + i) not in done]
+    executor = make_executor(cfg.workers, worker if cfg.workers <= 1 else None)
+    stopped = None
+    bar = Progress(total=len(labels) * cfg.trials, initial_rows=rows, enabled=progress)
+    try:
+        with TrialLog(out_dir) as log:
+            for row in executor.run(setup, jobs):
+                log.append(row)
+                rows.append(row)
+                bar.update(row)
+                if row.get("fatal"):
+                    stopped = f"backend stopped at {row['policy']} seed {row['seed']}: {row.get('error')}"
+                    break
+    finally:
+        executor.close()
+        bar.close()
+        results = write_results(out_dir, cfg, specs, rows)
+    return RunOutcome(out_dir, rows, results, stopped)

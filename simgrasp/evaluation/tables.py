@@ -1,0 +1,79 @@
+"""Plain-text tables of results for the terminal (the HTML report shows the same rows)."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+
+def pct(x: float | None) -> str:
+    """A rate as a percentage, or a dash."""
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def ci(c: Sequence[float] | None, signed: bool = False) -> str:
+    """A 95 % interval in percent points."""
+    if not c:
+        return "-"
+    f = "{:+.1f}" if signed else "{:.1f}"
+    return f"[{f.format(100 * c[0])}, {f.format(100 * c[1])}]"
+
+
+def render(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Left-aligned first column, right-aligned others, columns two spaces apart."""
+    cells = [list(map(str, headers))] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+
+    def line(r: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+
+    out = [line(cells[0]), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in cells[1:]]
+    return "\n".join(out)
+
+
+def policy_rows(results: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """Header and one row per policy: trials, successes, rate and interval, stage rates,
+    policy errors, infrastructure errors (left out of the rate), trials per second."""
+    headers = ["policy", "trials", "success", "rate", "95% CI", "lifted", "carried", "placed", "policy err", "infra err", "trials/s"]
+    rows = []
+    for name, s in results["policies"].items():
+        tput = s["throughput"].get("trials_per_s")
+        rows.append(
+            [
+                name,
+                s["trials"],
+                f"{s['successes']}/{s['valid_trials']}",
+                pct(s["success"]["rate"]),
+                ci(s["success"]["ci95"]),
+                *(pct(s["stages"][k]["rate"]) for k in ("lifted", "carried", "placed")),
+                s["failure_reasons"].get("policy_error", 0),
+                s["infrastructure_errors"],
+                "-" if tput is None else f"{tput:.2f}",
+            ]
+        )
+    return headers, rows
+
+
+def paired_rows(results: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """Header and one row per pair of policies: paired difference with its interval."""
+    headers = ["A - B", "pairs", "A only", "B only", "difference", "95% CI"]
+    rows = []
+    for p in results.get("paired", []):
+        d = p["difference"]
+        rows.append(
+            [f"{p['a']} - {p['b']}", p["pairs"], p["only_a"], p["only_b"], "-" if d is None else f"{100 * d:+.1f} pts", ci(p["ci95"], True)]
+        )
+    return headers, rows
+
+
+def results_table(results: dict[str, Any]) -> str:
+    """The end-of-run summary: the policy table, then paired differences if several."""
+    text = render(*policy_rows(results))
+    if results.get("paired"):
+        text += "\n\npaired on the same seeds (Newcombe 95% interval):\n" + render(*paired_rows(results))
+    reasons = {n: s["failure_reasons"] for n, s in results["policies"].items() if s["failure_reasons"]}
+    if reasons:
+        text += "\n\nfailure reasons:\n" + "\n".join(
+            f"  {n}: " + ", ".join(f"{k} {v}" for k, v in r.items()) for n, r in reasons.items()
+        )
+    return text

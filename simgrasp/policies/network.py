@@ -1,0 +1,52 @@
+"""The grasp network as a policy: ``scorer`` (the paper's choice) and ``primary`` (the
+Zhou et al. baseline), one detector, two ways of ranking its 20 x 20 x k predictions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simgrasp.backends.base import Observation
+from simgrasp.policies.base import Decision, register_policy
+
+
+class NetworkPolicy:
+    """Runs the detector on the colour image and takes its best grasp.
+
+    ``checkpoint``: a file written by the model's training (state_dict plus config);
+    ``score``: ``"scorer"`` ranks by the scorer's success probability, ``"primary"`` by the
+    primary head's score; ``keep_candidates``: how many ranked candidates to keep in the
+    decision for the trial log (grasps in the observation's pixels)."""
+
+    def __init__(self, checkpoint: str | Path, score: str = "scorer", keep_candidates: int = 5, **detector_options: Any):
+        path = Path(checkpoint)
+        if not path.is_file():
+            raise FileNotFoundError(f"checkpoint not found: {path}")
+        # The model (and torch) load only when a network policy is built.
+        from simgrasp.model.detector import Detector
+
+        self.detector = Detector.from_checkpoint(path, **detector_options)
+        self.score = score
+        self.keep_candidates = int(keep_candidates)
+
+    def act(self, observation: Observation, rng: np.random.Generator) -> Decision:
+        ranked = self.detector.detect([observation.rgb], score=self.score, top_k=max(1, self.keep_candidates))[0]
+        if not ranked:
+            raise ValueError(f"the detector returned no grasp (score={self.score!r})")
+        best, value = ranked[0]
+        candidates = tuple((g, float(s)) for g, s in ranked)
+        return Decision(best, candidates, info={"score": float(value), "score_kind": self.score})
+
+
+@register_policy("scorer")
+def scorer_policy(checkpoint: str | Path, **options: Any) -> NetworkPolicy:
+    """The network choosing the grasp with the best scorer probability."""
+    return NetworkPolicy(checkpoint, score="scorer", **options)
+
+
+@register_policy("primary")
+def primary_policy(checkpoint: str | Path, **options: Any) -> NetworkPolicy:
+    """The network choosing the grasp with the best primary score (no scorer)."""
+    return NetworkPolicy(checkpoint, score="primary", **options)

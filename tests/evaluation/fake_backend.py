@@ -1,0 +1,121 @@
+"""A pure-numpy backend for tests: a coloured ellipse (a flat-topped object) on a grey table
+seen by a top-down pinhole camera, with a grasp rule simple enough to reason about.
+
+A grasp succeeds when its centre is on the ellipse, its opening axis is within 30 degrees
+of the ellipse's minor axis, and its opening spans the ellipse's width in that direction
+without exceeding the gripper's. Everything follows from the seed."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from simgrasp.backends.base import (
+    APPROACH_COLLISION,
+    MISSED,
+    SLIPPED,
+    SUCCESS,
+    UNREACHABLE,
+    BackendError,
+    Observation,
+    Outcome,
+)
+from simgrasp.geometry import Intrinsics, PinholeCamera, WorldGrasp, look_down_pose
+
+CAMERA_HEIGHT_M = 0.6
+OBJECT_HEIGHT_M = 0.04
+MAX_OPENING_M = 0.12
+
+
+def parse_objects(spec: str) -> list[str]:
+    """``"fake:0-9"`` -> ["fake_000", ..., "fake_009"]; raises on a spec naming none."""
+    name, _, rng = spec.partition(":")
+    if not name.strip() or not rng:
+        raise ValueError(f"object spec {spec!r} names no objects; expected e.g. 'fake:0-9'")
+    lo, _, hi = rng.partition("-")
+    ids = range(int(lo), int(hi or lo) + 1)
+    if len(ids) == 0:
+        raise ValueError(f"object spec {spec!r} names no objects")
+    return [f"{name}_{i:03d}" for i in ids]
+
+
+class FakeBackend:
+    """Backend contract over an analytic scene. ``size_px``: image side; ``fail_seeds``:
+    seeds whose execute raises (a simulator fault); ``fatal_seeds``: seeds whose execute
+    raises BackendError (the backend can go on no more); ``delay_s``: sleep per trial."""
+
+    def __init__(
+        self,
+        objects: str = "fake:0-9",
+        size_px: int = 96,
+        fail_seeds: tuple[int, ...] = (),
+        fatal_seeds: tuple[int, ...] = (),
+        delay_s: float = 0.0,
+        depth: bool = True,
+    ) -> None:
+        self.objects = parse_objects(objects)
+        self.camera = PinholeCamera(Intrinsics.from_fov(size_px, size_px, 30.0), look_down_pose(0.0, 0.0, CAMERA_HEIGHT_M))
+        self.fail_seeds, self.fatal_seeds = set(fail_seeds), set(fatal_seeds)
+        self.delay_s, self.use_depth = delay_s, depth
+        self.skipped: list[str] = []
+        self.closed = False
+        self._scene: dict[str, Any] | None = None
+
+    def reset(self, seed: int, options: dict[str, Any] | None = None) -> tuple[Observation, dict[str, Any]]:
+        rng = np.random.default_rng(seed)
+        name = self.objects[int(rng.integers(len(self.objects)))]
+        a, b = rng.uniform(0.035, 0.06), rng.uniform(0.015, 0.03)  # semi-axes, metres
+        scene = {"seed": seed, "object": name, "c": rng.uniform(-0.03, 0.03, 2), "a": a, "b": b, "phi": rng.uniform(-np.pi, np.pi)}
+        colour = rng.integers(120, 255, 3).astype(np.uint8)
+        self._scene = scene
+        k = self.camera.intrinsics
+        v, u = np.mgrid[0 : k.height, 0 : k.width].astype(np.float64) + 0.5
+        # Look-down camera: image right = world +x, image down = world -y.
+        wx = (u - k.cx) / k.fx * (CAMERA_HEIGHT_M - OBJECT_HEIGHT_M)
+        wy = -(v - k.cy) / k.fy * (CAMERA_HEIGHT_M - OBJECT_HEIGHT_M)
+        inside = self._inside(wx, wy)
+        rgb = np.full((k.height, k.width, 3), 90, np.uint8)
+        rgb[inside] = colour
+        depth = np.where(inside, CAMERA_HEIGHT_M - OBJECT_HEIGHT_M, CAMERA_HEIGHT_M).astype(np.float32)
+        obs = Observation(rgb, depth if self.use_depth else None, self.camera)
+        return obs, {"object": name, "seed": seed}
+
+    def _local(self, x: np.ndarray | float, y: np.ndarray | float) -> tuple[Any, Any]:
+        s = self._scene
+        dx, dy = x - s["c"][0], y - s["c"][1]
+        cp, sp = np.cos(s["phi"]), np.sin(s["phi"])
+        return dx * cp + dy * sp, -dx * sp + dy * cp
+
+    def _inside(self, x: Any, y: Any) -> Any:
+        lx, ly = self._local(x, y)
+        return (lx / self._scene["a"]) ** 2 + (ly / self._scene["b"]) ** 2 <= 1.0
+
+    def execute(self, grasp: WorldGrasp) -> Outcome:
+        if self._scene is None:
+            raise RuntimeError("execute before reset")
+        s = self._scene
+        t0 = time.perf_counter()
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        if s["seed"] in self.fail_seeds:
+            raise RuntimeError(f"simulated fault at seed {s['seed']}")
+        if s["seed"] in self.fatal_seeds:
+            raise BackendError(f"connection lost at seed {s['seed']}")
+        u = np.array([np.cos(grasp.yaw_rad - s["phi"]), np.sin(grasp.yaw_rad - s["phi"])])  # opening axis, object frame
+        span = 2 * np.hypot(s["a"] * u[0], s["b"] * u[1])  # width of the ellipse along the opening
+        across_deg = np.degrees(np.arccos(min(1.0, abs(u[1]))))  # 0 when along the minor axis
+        timing = {"execute": time.perf_counter() - t0}
+        if grasp.opening_m > MAX_OPENING_M:
+            return Outcome(False, UNREACHABLE, timings_s=timing)
+        if not self._inside(grasp.x_m, grasp.y_m):
+            return Outcome(False, MISSED, timings_s=timing)
+        if grasp.opening_m < span:
+            return Outcome(False, APPROACH_COLLISION, approach_collision=True, timings_s=timing)
+        if across_deg > 30.0:
+            return Outcome(False, SLIPPED, timings_s=timing)
+        return Outcome(True, SUCCESS, lifted=True, carried=True, placed=True, steps=100, timings_s=timing)
+
+    def close(self) -> None:
+        self.closed = True
