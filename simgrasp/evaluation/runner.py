@@ -154,11 +154,17 @@ def run_evaluation(
         raise EvaluationError("empty object spec: expected e.g. --objects random_urdfs:900-999")
     specs = resolve_specs(cfg.policies)
     identity = run_identity(cfg, specs)
+    fresh = not out_dir.exists()
     prepare_out_dir(out_dir, resume)
-    if resume:
-        check_resumable(out_dir, identity)
-    setup = build_setup(cfg, specs, out_dir)
-    worker = validate_worker(setup)
+    try:
+        if resume:
+            check_resumable(out_dir, identity)
+        setup = build_setup(cfg, specs, out_dir)
+        worker = validate_worker(setup)
+    except EvaluationError:
+        if fresh and not any(out_dir.iterdir()):
+            out_dir.rmdir()  # nothing ran: leave no empty run folder behind
+        raise
     skipped = list(getattr(worker.backend, "skipped", []) or [])
     if skipped:
         notify(f"notice: {len(skipped)} unreadable object(s) skipped: {', '.join(map(str, skipped[:5]))}")
