@@ -4,8 +4,8 @@
 [--backbone resnet18] [--input-size 320] [--iterations 1600] [--batch 10] [--lr 1e-3]
 [--seed 0] [--resume runs/NAME/last.pt]``
 
-``DIR`` is a Jacquard-layout folder, or ``synthetic:N`` for N drawn scenes (development
-without data). Presets set the architecture and schedule; explicit flags override them:
+``DIR`` is a Jacquard-layout folder, or ``synthetic:N[:SEED]`` for N drawn 320 px scenes
+(development without data; give the validation set another seed). Presets set the architecture and schedule; explicit flags override them:
 - ``cpu`` (default): ResNet-18 cut after layer3, 320 px, 1600 iterations from scratch,
   which fits a session on a 2-core CPU (about 0.55-0.65 s per iteration at batch 10);
 - ``paper``: ResNet-50, 320 px, 100k iterations, ImageNet weights when cached locally.
@@ -30,16 +30,17 @@ PRESETS.register("paper")({"model": {"backbone": "resnet50", "input_size": 320, 
 
 
 def open_dataset(spec: str | Path) -> GraspDataset:
-    """A dataset from a command-line spec: ``synthetic:N`` or a Jacquard-layout folder."""
+    """A dataset from a command-line spec: ``synthetic:N[:SEED]`` or a Jacquard-layout folder."""
     s = str(spec)
     if s.startswith("synthetic:"):
         from simgrasp.data.synthetic import SyntheticGraspDataset
 
         try:
-            n = int(s.split(":", 1)[1])
-        except ValueError:
-            raise SystemExit(f"expected synthetic:N with an integer N, got {s!r}") from None
-        return SyntheticGraspDataset(n, 320, seed=0)
+            parts = [int(v) for v in s.split(":")[1:]]
+            n, seed = parts[0], (parts[1] if len(parts) > 1 else 0)
+        except (ValueError, IndexError):
+            raise SystemExit(f"expected synthetic:N or synthetic:N:SEED with integers, got {s!r}") from None
+        return SyntheticGraspDataset(n, 320, seed=seed)
     try:
         module = importlib.import_module("simgrasp.data.jacquard")
         reader = module.JacquardDataset

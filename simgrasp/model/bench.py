@@ -1,5 +1,5 @@
 """Model benchmark: ``python -m simgrasp.bench model [--backbones resnet18 resnet50]
-[--input-size 320] [--repeats 10] [--train-iterations 3] [--batch 10]``.
+[--input-size 320] [--repeats 10] [--train-iterations 3] [--batch 10] [--threads N]``.
 
 Prints, per backbone, inference milliseconds per image for the feature extractor, the
 PGP and the scorer (all g*g*k grasps at once) separately, the scorer's share of FE+PGP,
@@ -71,7 +71,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--train-iterations", type=int, default=3)
     ap.add_argument("--batch", type=int, default=10)
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     args = ap.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, input {args.input_size} px, "
           f"inference at batch 1, training at batch {args.batch}")
     print(f"{'backbone':<10}{'FE ms':>9}{'PGP ms':>9}{'scorer ms':>11}{'scorer/(FE+PGP)':>17}{'train s/it':>12}")

@@ -1,0 +1,43 @@
+import argparse
+
+import numpy as np
+import pytest
+
+from simgrasp.geometry import GraspRect
+from simgrasp.train import PRESETS, build_configs, open_dataset
+from simgrasp.viz import draw_grasps
+
+
+def _args(**kw) -> argparse.Namespace:
+    keys = ("backbone", "input_size", "k", "pretrained", "iterations", "batch", "lr", "seed", "workers",
+            "val_every", "val_limit", "checkpoint_every")
+    return argparse.Namespace(**{"preset": "cpu", **{k: None for k in keys}, **kw})
+
+
+def test_presets_and_flag_overrides():
+    assert {"cpu", "paper"} <= set(PRESETS.names())
+    model, train = build_configs(_args(preset="paper"))
+    assert (model.backbone, model.input_size, model.pretrained, train.iterations) == ("resnet50", 320, True, 100_000)
+    assert (train.lr, train.momentum, train.weight_decay, train.batch_size) == (1e-3, 0.9, 1e-4, 10)
+    model, train = build_configs(_args(backbone="resnet34", iterations=50, batch=4))
+    assert (model.backbone, model.pretrained, train.iterations, train.batch_size) == ("resnet34", False, 50, 4)
+
+
+def test_open_dataset_specs(tmp_path):
+    a, b = open_dataset("synthetic:3"), open_dataset("synthetic:3:1")
+    assert len(a) == 3 and not np.array_equal(a[0].rgb, b[0].rgb)
+    with pytest.raises(SystemExit, match="synthetic:N"):
+        open_dataset("synthetic:many")
+    with pytest.raises((SystemExit, FileNotFoundError)):
+        open_dataset(tmp_path / "missing")
+
+
+def test_draw_grasps_marks_the_rectangle_only():
+    img = np.full((60, 60, 3), 255, np.uint8)
+    out = draw_grasps(img, [GraspRect(30, 30, 0, 30, 10)], (255, 0, 0))
+    assert img.min() == 255  # the input is not modified
+    changed = np.any(out != 255, axis=2)
+    assert changed[30, 15] and changed[30, 45]  # the jaw sides
+    assert not changed[5, 5] and not changed[55, 55]
+    with pytest.raises(ValueError, match="one colour per grasp"):
+        draw_grasps(img, [GraspRect(30, 30, 0, 30, 10)] * 2, [(1, 2, 3)])
