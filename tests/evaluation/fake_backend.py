@@ -7,6 +7,7 @@ without exceeding the gripper's. Everything follows from the seed."""
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -59,6 +60,8 @@ class FakeBackend:
         self.camera = PinholeCamera(Intrinsics.from_fov(size_px, size_px, 30.0), look_down_pose(0.0, 0.0, CAMERA_HEIGHT_M))
         self.fail_seeds, self.fatal_seeds = set(fail_seeds), set(fatal_seeds)
         self.delay_s, self.use_depth = delay_s, depth
+        # A Ctrl-C at this seed's execute; from the environment, as it is no part of the run.
+        self.interrupt_seed = int(os.environ.get("FAKE_INTERRUPT_SEED", "-1"))
         self.skipped: list[str] = []
         self.closed = False
         self._scene: dict[str, Any] | None = None
@@ -99,6 +102,8 @@ class FakeBackend:
         t0 = time.perf_counter()
         if self.delay_s:
             time.sleep(self.delay_s)
+        if s["seed"] == self.interrupt_seed:
+            raise KeyboardInterrupt
         if s["seed"] in self.fail_seeds:
             raise RuntimeError(f"simulated fault at seed {s['seed']}")
         if s["seed"] in self.fatal_seeds:

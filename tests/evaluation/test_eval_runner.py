@@ -1,0 +1,134 @@
+import json
+from dataclasses import replace
+
+import pytest
+
+from simgrasp.backends.base import POLICY_ERROR, SIM_ERROR
+from simgrasp.evaluation.log import TRIALS_FILE, read_rows
+from simgrasp.evaluation.runner import EvaluationError, run_evaluation
+from simgrasp.policies import POLICIES
+
+VOLATILE_ROW = {"timings_s", "started_at", "finished_at"}
+
+
+def stable_rows(rows):
+    return sorted(({k: v for k, v in r.items() if k not in VOLATILE_ROW} for r in rows), key=lambda r: (r["policy"], r["seed"]))
+
+
+def stable_results(results):
+    out = json.loads(json.dumps(results))
+    out.pop("throughput")
+    for s in out["policies"].values():
+        s.pop("throughput")
+    return out
+
+
+@pytest.mark.parametrize("name", POLICIES.names())
+def test_every_registered_policy_runs_one_trial(name, fake_config, tiny_cards, tmp_path):
+    ref = tiny_cards.get(name, name)
+    res = run_evaluation(replace(fake_config, policies=(ref,), trials=1), tmp_path / "run", progress=False)
+    (row,) = res.rows
+    assert row["policy"] == name and row["seed"] == fake_config.seed
+    assert row["reason"] is not None and row["error"] is None, row["error"]
+    assert row["image_grasp"] is not None and row["world_grasp"] is not None
+    assert res.results["policies"][name]["trials"] == 1
+
+
+def test_heuristic_beats_random_on_the_fake_scenes(fake_config, tmp_path):
+    res = run_evaluation(fake_config, tmp_path / "run", progress=False)
+    pol = res.results["policies"]
+    assert pol["heuristic"]["success"]["rate"] > pol["random"]["success"]["rate"]
+    (pair,) = res.results["paired"]
+    assert pair["pairs"] == fake_config.trials and pair["difference"] > 0
+    seeds = {p: sorted(r["seed"] for r in res.rows if r["policy"] == p) for p in ("heuristic", "random")}
+    assert seeds["heuristic"] == seeds["random"] == list(range(3, 9))  # trial i uses seed S+i, paired
+
+
+def test_same_rows_with_one_and_two_workers(fake_config, tmp_path):
+    one = run_evaluation(fake_config, tmp_path / "w1", progress=False)
+    two = run_evaluation(replace(fake_config, workers=2), tmp_path / "w2", progress=False)
+    assert stable_rows(two.rows) == stable_rows(one.rows)
+    assert stable_rows(read_rows(tmp_path / "w2" / TRIALS_FILE)) == stable_rows(one.rows)
+    assert stable_results(two.results) == stable_results(one.results)
+
+
+def test_resume_after_an_interruption_gives_the_same_results(fake_config, tmp_path, monkeypatch):
+    full = run_evaluation(fake_config, tmp_path / "full", progress=False)
+    cut = tmp_path / "cut"
+    monkeypatch.setenv("FAKE_INTERRUPT_SEED", "6")
+    with pytest.raises(KeyboardInterrupt):
+        run_evaluation(fake_config, cut, progress=False)
+    monkeypatch.delenv("FAKE_INTERRUPT_SEED")
+    saved = read_rows(cut / TRIALS_FILE)
+    assert 0 < len(saved) < 2 * fake_config.trials  # the trials before Ctrl-C were kept
+    with open(cut / TRIALS_FILE, "a") as f:
+        f.write('{"policy": "heuristic", "seed": 7, "succ')  # a row cut short by a crash
+    resumed = run_evaluation(fake_config, cut, resume=True, progress=False)
+    assert len(read_rows(cut / TRIALS_FILE)) == 2 * fake_config.trials
+    assert stable_rows(resumed.rows) == stable_rows(full.rows)
+    on_disk = json.loads((cut / "results.json").read_text())
+    assert stable_results(on_disk) == stable_results(json.loads((tmp_path / "full" / "results.json").read_text()))
+
+
+def test_resume_refuses_a_different_run(fake_config, tmp_path):
+    run_evaluation(replace(fake_config, trials=2), tmp_path / "run", progress=False)
+    with pytest.raises(EvaluationError, match="cannot resume"):
+        run_evaluation(replace(fake_config, seed=99), tmp_path / "run", resume=True, progress=False)
+    with pytest.raises(EvaluationError, match="already holds trials"):
+        run_evaluation(fake_config, tmp_path / "run", progress=False)
+
+
+def test_policy_faults_are_recorded_and_the_run_goes_on(fake_config, tmp_path):
+    refs = ("helper_policies:RaisesEvery3rd", "helper_policies:nan_policy", "helper_policies:OutsidePolicy", "helper_policies:ZeroWidthPolicy")
+    res = run_evaluation(replace(fake_config, policies=refs), tmp_path / "run", progress=False)
+    by = {p: [r for r in res.rows if r["policy"] == p] for p in refs}
+    flaky = by[refs[0]]
+    assert len(flaky) == fake_config.trials
+    assert [r["reason"] == POLICY_ERROR for r in flaky] == [i % 3 == 1 for i in range(fake_config.trials)]
+    assert all("detector exploded" in r["error"] for r in flaky if r["reason"] == POLICY_ERROR)
+    assert any(r["success"] for r in flaky)  # the other trials ran normally
+    assert all(r["reason"] == POLICY_ERROR for p in refs[1:] for r in by[p])
+    assert "non-finite" in by[refs[1]][0]["error"] and "outside" in by[refs[2]][0]["error"]
+    assert "positive" in by[refs[3]][0]["error"]
+    # Policy errors count against the policy.
+    assert res.results["policies"][refs[1]]["success"]["n"] == fake_config.trials
+
+
+def test_backend_faults_are_kept_apart(fake_config, tmp_path):
+    cfg = replace(fake_config, policies=("heuristic",), backend_options={"fail_seeds": [4, 6]})
+    res = run_evaluation(cfg, tmp_path / "run", progress=False)
+    s = res.results["policies"]["heuristic"]
+    assert s["trials"] == 6 and s["infrastructure_errors"] == 2 and s["infrastructure_reasons"] == {SIM_ERROR: 2}
+    assert s["success"]["n"] == 4  # left out of the denominator
+    assert {r["seed"] for r in res.rows if r["reason"] == SIM_ERROR} == {4, 6}
+
+
+def test_a_fatal_backend_error_stops_the_run_with_rows_saved(fake_config, tmp_path):
+    cfg = replace(fake_config, policies=("heuristic",), backend_options={"fatal_seeds": [5]})
+    res = run_evaluation(cfg, tmp_path / "run", progress=False)
+    assert res.stopped and "connection lost" in res.stopped
+    assert [r["seed"] for r in read_rows(tmp_path / "run" / TRIALS_FILE)] == [3, 4, 5]
+
+
+def test_record_writes_images_and_the_report_shows_them(fake_config, tmp_path):
+    res = run_evaluation(replace(fake_config, record=True, trials=2), tmp_path / "run", progress=False)
+    assert all((tmp_path / "run" / r["image"]).is_file() for r in res.rows)
+    html = (tmp_path / "run" / "report.html").read_text()
+    assert "<svg" in html and html.count("data:image/png;base64,") == 4
+    # failures first in the gallery
+    first_card = html.index('<div class="card')
+    assert 'class="card fail"' in html[first_card : first_card + 40] or "fail" not in html[first_card:]
+
+
+def test_bad_input_fails_before_any_trial(fake_config, tmp_path):
+    with pytest.raises(EvaluationError, match="known: .*heuristic"):
+        run_evaluation(replace(fake_config, policies=("nope",)), tmp_path / "a", progress=False)
+    with pytest.raises(EvaluationError, match="empty object spec"):
+        run_evaluation(replace(fake_config, objects=" "), tmp_path / "b", progress=False)
+    with pytest.raises(EvaluationError, match="cannot start backend.*names no objects"):
+        run_evaluation(replace(fake_config, objects="fake:"), tmp_path / "c", progress=False)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(EvaluationError, match="not writable"):
+        run_evaluation(fake_config, blocker / "run", progress=False)
+    assert not any((tmp_path / n).exists() for n in "abc")  # nothing ran, no folder left
