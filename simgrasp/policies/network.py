@@ -32,9 +32,16 @@ class NetworkPolicy:
         self.keep_candidates = int(keep_candidates)
 
     def act(self, observation: Observation, rng: np.random.Generator) -> Decision:
-        ranked = self.detector.detect([observation.rgb], score=self.score, top_k=max(1, self.keep_candidates))[0]
+        h, w = observation.rgb.shape[:2]
+        # Anchors near the border can regress outside the image; only grasps the camera
+        # can map (centre inside, positive size) are candidates.
+        ranked = [
+            (g, s)
+            for g, s in self.detector.detect([observation.rgb], score=self.score)[0]
+            if 0 <= g.x < w and 0 <= g.y < h and g.w > 0 and g.h > 0
+        ][: max(1, self.keep_candidates)]
         if not ranked:
-            raise ValueError(f"the detector returned no grasp (score={self.score!r})")
+            raise ValueError(f"the detector returned no grasp inside the {w}x{h} image (score={self.score!r})")
         best, value = ranked[0]
         candidates = tuple((g, float(s)) for g, s in ranked)
         return Decision(best, candidates, info={"score": float(value), "score_kind": self.score})

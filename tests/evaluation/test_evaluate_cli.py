@@ -1,0 +1,120 @@
+import json
+
+import pytest
+
+from simgrasp import evaluate
+from simgrasp.evaluation.log import TRIALS_FILE, read_rows
+
+FAKE = ["--backend", "fake_backend:FakeBackend", "--objects", "fake:0-4", "--no-progress"]
+
+
+def run_cli(capsys, *argv):
+    code = evaluate.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write_suite(path, min_rate, min_difference=0.0):
+    path.write_text(
+        f"""
+name = "fake"
+policies = ["heuristic", "random"]
+backend = "fake_backend:FakeBackend"
+objects = "fake:0-4"
+trials = 5
+[[bounds]]
+policy = "heuristic"
+min_success_rate = {min_rate}
+[[bounds]]
+better = "heuristic"
+worse = "random"
+min_difference = {min_difference}
+"""
+    )
+    return path
+
+
+def test_check_passes_below_the_measured_rate(tmp_path, capsys):
+    suite = write_suite(tmp_path / "s.toml", 0.5)
+    code, out, err = run_cli(capsys, "--suite", str(suite), "--check", "--out", str(tmp_path / "run"), "--no-progress")
+    assert code == 0, err
+    assert "ok   heuristic success rate >= 50.0%" in out
+
+
+def test_check_fails_above_the_measured_rate_naming_the_bound(tmp_path, capsys):
+    suite = write_suite(tmp_path / "s.toml", 1.0, min_difference=1.0)
+    code, out, err = run_cli(capsys, "--suite", str(suite), "--check", "--out", str(tmp_path / "run"), "--no-progress")
+    assert code == 1
+    assert "heuristic beats random by more than +100.0 pts" in err
+    assert "FAIL" in out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--policy", "nope"], "unknown policy 'nope'; known: heuristic, primary, random, scorer"),
+        (["--policy", "heuristic", "--objects", ""], "empty object spec"),
+        (["--policy", "heuristic", "--trials", "0"], "expected --trials >= 1"),
+        (["--policy", "helper_policies:Missing"], "cannot import policy"),
+        (["--policy", "heuristic", "--backend", "nope"], "unknown backend 'nope'; known:"),
+    ],
+)
+def test_bad_input_ends_with_one_line(argv, message, tmp_path, capsys):
+    out_dir = tmp_path / "run"
+    code, out, err = run_cli(capsys, *FAKE, *argv, "--out", str(out_dir))
+    assert code == 2
+    assert err.strip().count("\n") == 0 and err.startswith("error: ") and message in err, err
+    assert not (out_dir / TRIALS_FILE).exists()
+
+
+def test_missing_checkpoint_is_one_line(tmp_path, capsys):
+    card = tmp_path / "mine.toml"
+    card.write_text('name = "mine"\nimplementation = "scorer"\ncheckpoint = "weights/none.pt"\n')
+    code, _, err = run_cli(capsys, *FAKE, "--policy", str(card), "--out", str(tmp_path / "run"))
+    assert code == 2 and "checkpoint not found for policy 'mine'" in err and str(tmp_path / "weights" / "none.pt") in err
+
+
+def test_unwritable_out_dir_is_one_line(tmp_path, capsys):
+    (tmp_path / "file").write_text("")
+    code, _, err = run_cli(capsys, *FAKE, "--policy", "random", "--out", str(tmp_path / "file" / "run"))
+    assert code == 2 and "is not writable" in err and err.count("\n") == 1
+
+
+def test_resume_reads_the_run_config(tmp_path, capsys):
+    run = tmp_path / "run"
+    code, _, _ = run_cli(capsys, *FAKE, "--policy", "heuristic", "--trials", "3", "--out", str(run))
+    assert code == 0
+    lines = (run / TRIALS_FILE).read_text().splitlines(keepends=True)
+    (run / TRIALS_FILE).write_text("".join(lines[:1]))
+    code, out, _ = run_cli(capsys, "--resume", "--out", str(run), "--no-progress")
+    assert code == 0 and "heuristic" in out
+    assert sorted(r["seed"] for r in read_rows(run / TRIALS_FILE)) == [0, 1, 2]
+
+
+def test_default_policy_falls_back_to_heuristic_with_a_notice(tmp_path, capsys, monkeypatch):
+    cards = tmp_path / "cards"
+    cards.mkdir()
+    (cards / "scorer.toml").write_text('implementation = "scorer"\ncheckpoint = "weights/absent.pt"\n')
+    monkeypatch.setattr("simgrasp.policies.cards.CARDS_DIR", cards)  # a scorer card without its weights
+    monkeypatch.setitem(evaluate.DEFAULT_OBJECTS, "fake_backend:FakeBackend", "fake:0-2")
+    code, out, err = run_cli(capsys, "--backend", "fake_backend:FakeBackend", "--trials", "2", "--out", str(tmp_path / "r"), "--no-progress")
+    assert code == 0
+    assert "notice: evaluating 'heuristic'" in err and "absent.pt" in err and err.count("notice") == 1
+    assert json.loads((tmp_path / "r" / "results.json").read_text())["policies"].keys() == {"heuristic"}
+
+
+def test_compare_lays_runs_side_by_side(tmp_path, capsys):
+    for name, seed in (("a", "0"), ("b", "50")):
+        assert run_cli(capsys, *FAKE, "--policy", "heuristic,random", "--trials", "4", "--seed", seed, "--out", str(tmp_path / name))[0] == 0
+    code, out, err = run_cli(capsys, "--compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "cmp"))
+    assert code == 0, err
+    assert "vs first run" in out and "heuristic" in out and "random" in out
+    cmp = json.loads((tmp_path / "cmp" / "comparison.json").read_text())
+    assert [e["run"] for e in cmp["policies"]["heuristic"]] == ["a", "b"]
+    assert cmp["policies"]["heuristic"][1]["difference"] is not None
+    assert "<svg" in (tmp_path / "cmp" / "report.html").read_text()
+
+
+def test_compare_needs_finished_runs(tmp_path, capsys):
+    code, _, err = run_cli(capsys, "--compare", str(tmp_path), str(tmp_path / "x"))
+    assert code == 2 and "holds no trials" in err
