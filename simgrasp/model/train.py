@@ -14,7 +14,6 @@ import dataclasses
 import json
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -90,10 +89,14 @@ class TrainViews(Dataset):
 
     def __init__(self, dataset: GraspDataset, input_size: int, seed: int, cfg: AugmentConfig) -> None:
         self.dataset, self.input_size, self.seed, self.cfg = dataset, input_size, seed, cfg
+        self._perms: dict[int, np.ndarray] = {}
 
-    @lru_cache(maxsize=2)
     def _perm(self, epoch: int) -> np.ndarray:
-        return np.random.default_rng([self.seed, epoch]).permutation(len(self.dataset))
+        """The sample order of one epoch (the current and next are kept)."""
+        if epoch not in self._perms:
+            self._perms = {e: p for e, p in self._perms.items() if e >= epoch - 1}
+            self._perms[epoch] = np.random.default_rng([self.seed, epoch]).permutation(len(self.dataset))
+        return self._perms[epoch]
 
     def __len__(self) -> int:
         return 2**62  # indexed by run position, never iterated to the end
