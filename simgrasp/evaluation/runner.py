@@ -44,6 +44,7 @@ class RunConfig:
     seed: int = 0  # seed of trial 0
     workers: int = 1
     record: bool = False  # save each trial's image with its grasp drawn
+    threads_per_worker: int = 1  # torch intra-op threads in each worker
 
 
 @dataclass
@@ -180,7 +181,7 @@ def run_evaluation(
     done = done_keys(rows)
     # Trial-major order: an interrupted run still holds paired trials of every policy.
     jobs = [TrialJob(p, cfg.seed + i, i) for i in range(cfg.trials) for p in labels if (p, cfg.seed + i) not in done]
-    executor = make_executor(cfg.workers, worker if cfg.workers <= 1 else None)
+    executor = make_executor(cfg.workers, worker if cfg.workers <= 1 else None, cfg.threads_per_worker)
     stopped = None
     bar = Progress(total=len(labels) * cfg.trials, initial_rows=rows, enabled=progress)
     try:
