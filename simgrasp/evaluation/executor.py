@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 import sys
 from typing import Any, Iterator, Protocol, Sequence
 
@@ -65,6 +66,8 @@ class InProcessExecutor:
 def _init_process(threads: int) -> None:
     # The worker itself is built by the first run_trial call: a build error then reaches
     # the parent as that job's exception, where a failing initializer would respawn forever.
+    # Ctrl-C is the parent's to handle: it saves what finished and stops the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ["OMP_NUM_THREADS"] = str(threads)
     try:
         import torch

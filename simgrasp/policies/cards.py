@@ -56,6 +56,15 @@ class PolicySpec:
         }
 
 
+def shown(path: str | Path) -> str:
+    """A path as the user should read it: relative to the repository when inside it."""
+    p = Path(path).resolve()
+    try:
+        return str(p.relative_to(REPO_ROOT))
+    except ValueError:
+        return str(p)
+
+
 def card_names(cards_dir: Path = CARDS_DIR) -> list[str]:
     """Names of the cards shipped in ``cards_dir``."""
     return sorted(p.stem for p in cards_dir.glob("*.toml")) if cards_dir.is_dir() else []
@@ -122,8 +131,8 @@ def resolve_policy(ref: str) -> PolicySpec:
         raise PolicyError(f"unknown policy {ref!r}; known: {', '.join(known_policies())} (or package.module:attr)")
     if spec.checkpoint is not None and not Path(spec.checkpoint).is_file():
         raise PolicyError(
-            f"checkpoint not found for policy {spec.label!r}: {spec.checkpoint} "
-            f"(named by {spec.source}); train weights first or choose another policy"
+            f"checkpoint not found for policy {spec.label!r}: {shown(spec.checkpoint)} "
+            f"(named by {shown(spec.source)}); train weights first or choose another policy"
         )
     return spec
 

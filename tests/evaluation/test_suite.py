@@ -1,0 +1,41 @@
+import pytest
+
+from simgrasp.evaluation.suite import Bound, SuiteError, check_bounds, load_suite
+
+RESULTS = {
+    "policies": {"a": {"success": {"rate": 0.7}}, "b": {"success": {"rate": 0.4}}, "c": {"success": {"rate": None}}},
+    "paired": [{"a": "a", "b": "b", "difference": 0.3, "pairs": 10}],
+}
+
+
+def test_bounds_hold_or_fail_on_the_measured_figures():
+    checks = check_bounds(
+        (
+            Bound(policy="a", min_success_rate=0.7),
+            Bound(policy="b", min_success_rate=0.5),
+            Bound(policy="c", min_success_rate=0.0),
+            Bound(better="a", worse="b", min_difference=0.2),
+            Bound(better="b", worse="a"),  # stored the other way round: -0.3
+        ),
+        RESULTS,
+    )
+    assert [c.passed for c in checks] == [True, False, False, True, False]
+    assert "measured 40.0%" in checks[1].message and "no valid trials" in checks[2].message
+    assert "-30.0 pts" in checks[4].message
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('policies = ["a"]\ntrails = 3\n', "unknown keys \\['trails'\\]"),
+        ("policies = []\n", "non-empty list"),
+        ('policies = ["a"]\n[[bounds]]\npolicy = "z"\nmin_success_rate = 0.5\n', "does not run"),
+        ('policies = ["a"]\n[[bounds]]\npolicy = "a"\nmin_success_rate = 50\n', "in \\[0, 1\\]"),
+        ('policies = ["a"]\n[[bounds]]\nbetter = "a"\n', "expected either"),
+    ],
+)
+def test_bad_suites_say_what_is_wrong(tmp_path, text, message):
+    p = tmp_path / "s.toml"
+    p.write_text(text)
+    with pytest.raises(SuiteError, match=message):
+        load_suite(p)
