@@ -30,9 +30,16 @@ DEFAULT_TRIALS = 100
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m simgrasp.evaluate", description=__doc__.split("\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n", 2)[2])
-    ap.add_argument("--policy", help="policy names (cards in policies/, registered names, card paths or package.module:attr), comma-separated")
+    ap = argparse.ArgumentParser(
+        prog="python -m simgrasp.evaluate",
+        description=__doc__.split("\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n", 2)[2],
+    )
+    ap.add_argument(
+        "--policy",
+        help="policy names (cards in policies/, registered names, card paths or package.module:attr), comma-separated",
+    )
     ap.add_argument("--backend", help="backend name (sim, fanuc) or package.module:attr; default sim")
     ap.add_argument("--objects", help="object spec for the backend; default random_urdfs:900-999 on sim")
     ap.add_argument("--trials", type=int, help=f"trials per policy; default {DEFAULT_TRIALS}")
@@ -44,8 +51,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--robot-config", help="robot cell config (TOML), passed to the backend as robot_config")
     ap.add_argument("--dry-run", action="store_true", help="passed to the backend: plan and check, move nothing")
     ap.add_argument("--confirm", action="store_true", help="passed to the backend: ask before each motion")
-    ap.add_argument("--backend-option", action="append", default=[], metavar="KEY=VALUE",
-                    help="extra backend keyword argument (VALUE read as TOML when it parses, else text); repeatable")
+    ap.add_argument(
+        "--backend-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra backend keyword argument (VALUE read as TOML when it parses, else text); repeatable",
+    )
     ap.add_argument("--suite", help="run a suite file (evaluations/NAME.toml); flags override its fields")
     ap.add_argument("--check", action="store_true", help="with --suite: exit 1 when a bound fails")
     ap.add_argument("--compare", nargs="+", metavar="RUN", help="compare finished run folders; no trials run")
@@ -103,8 +115,14 @@ def build_config(args: argparse.Namespace, notify: Any) -> tuple[Any, Path, Any]
     suite = load_suite(args.suite) if args.suite else None
     base: dict[str, Any] = {}
     if suite is not None:
-        base = dict(policies=suite.policies, backend=suite.backend, objects=suite.objects, trials=suite.trials,
-                    seed=suite.seed, backend_options=suite.backend_options)
+        base = dict(
+            policies=suite.policies,
+            backend=suite.backend,
+            objects=suite.objects,
+            trials=suite.trials,
+            seed=suite.seed,
+            backend_options=suite.backend_options,
+        )
         if suite.workers is not None:
             base["workers"] = int(suite.workers)
     if args.resume:
@@ -139,7 +157,11 @@ def build_config(args: argparse.Namespace, notify: Any) -> tuple[Any, Path, Any]
         out = Path(args.out)
     else:
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        name = f"suite-{suite.name}" if suite else "-".join(p.replace(":", "_").replace("/", "_") for p in cfg.policies)[:60]
+        name = (
+            f"suite-{suite.name}"
+            if suite
+            else "-".join(p.replace(":", "_").replace("/", "_") for p in cfg.policies)[:60]
+        )
         out = Path("runs") / f"{stamp}-{name}"
     return cfg, out, suite
 
@@ -191,7 +213,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {c.message}")
         failed = [c for c in checks if not c.passed]
         if failed and args.check:
-            print(f"error: suite {suite.name}: {len(failed)} bound(s) failed: " + "; ".join(c.bound.describe() for c in failed), file=sys.stderr)
+            print(
+                f"error: suite {suite.name}: {len(failed)} bound(s) failed: "
+                + "; ".join(c.bound.describe() for c in failed),
+                file=sys.stderr,
+            )
             status = status or 1
     return status
 

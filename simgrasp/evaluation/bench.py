@@ -38,7 +38,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--policies", default="random,scorer", help="policies, comma-separated (default random,scorer)")
     ap.add_argument("--backend", default="sim")
     ap.add_argument("--objects", default="random_urdfs:900-999")
-    ap.add_argument("--checkpoint", help="weights for scorer/primary instead of their cards' (e.g. a fresh network, for speed only)")
+    ap.add_argument(
+        "--checkpoint", help="weights for scorer/primary instead of their cards' (e.g. a fresh network, for speed only)"
+    )
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="simgrasp-bench-cards-") as cards:
         run_all(args, Path(cards))
@@ -57,7 +59,9 @@ def card_for(policy: str, checkpoint: str | None, cards: Path) -> str:
 def run_all(args: argparse.Namespace, cards: Path) -> None:
     workers = [int(w) for w in args.workers.split(",")]
     base = RunConfig(backend=args.backend, objects=args.objects, trials=args.trials, seed=0)
-    print(f"{args.trials} trials per run on {args.backend} ({args.objects}); trials/s over wall time | while trials ran")
+    print(
+        f"{args.trials} trials per run on {args.backend} ({args.objects}); trials/s over wall time | while trials ran"
+    )
     for name in args.policies.split(","):
         policy = card_for(name, args.checkpoint, cards)
         try:
@@ -72,7 +76,10 @@ def run_all(args: argparse.Namespace, cards: Path) -> None:
             except EvaluationError as e:
                 print(f"{name:>10}: skipped: {e}")
                 break
-            print(f"{name:>10}  workers={w}:  {wall_rate:6.2f} trials/s wall | {steady[w]:6.2f} trials/s steady | success {100 * success:.0f}%")
+            print(
+                f"{name:>10}  workers={w}:  {wall_rate:6.2f} trials/s wall | {steady[w]:6.2f} trials/s steady"
+                f" | success {100 * success:.0f}%"
+            )
         if 1 in steady and len(steady) > 1:
             for w in sorted(steady)[1:]:
                 print(f"{name:>10}  speed-up 1 -> {w} workers (steady): {steady[w] / steady[1]:.2f}x")

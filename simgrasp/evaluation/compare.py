@@ -48,7 +48,13 @@ def compare_runs(run_dirs: Sequence[str | Path]) -> dict[str, Any]:
         out["policies"][pol] = _with_differences(entries)
         objects = sorted({o for _, r in runs if pol in r["policies"] for o in r["policies"][pol]["per_object"]})
         out["objects"][pol] = {
-            o: _with_differences([(l, r["policies"][pol]["per_object"][o]) for l, r in runs if pol in r["policies"] and o in r["policies"][pol]["per_object"]])
+            o: _with_differences(
+                [
+                    (l, r["policies"][pol]["per_object"][o])
+                    for l, r in runs
+                    if pol in r["policies"] and o in r["policies"][pol]["per_object"]
+                ]
+            )
             for o in objects
         }
     return out
@@ -70,7 +76,16 @@ def _with_differences(entries: list[tuple[str, dict[str, Any]]]) -> list[dict[st
 
 def _cells(pol: str, e: dict[str, Any]) -> list[Any]:
     d = e["difference"]
-    return [pol, e["run"], e["n"], e["successes"], pct(e["rate"]), ci(e["ci95"]), "-" if d is None else f"{100 * d:+.1f} pts", ci(e["difference_ci95"], True)]
+    return [
+        pol,
+        e["run"],
+        e["n"],
+        e["successes"],
+        pct(e["rate"]),
+        ci(e["ci95"]),
+        "-" if d is None else f"{100 * d:+.1f} pts",
+        ci(e["difference_ci95"], True),
+    ]
 
 
 HEADERS = ["policy", "run", "trials", "success", "rate", "95% CI", "vs first run", "95% CI"]
@@ -88,18 +103,30 @@ def comparison_text(cmp: dict[str, Any]) -> str:
         for e in entries
     ]
     if obj_rows:
-        text += "\n\nper object (objects present in several runs):\n" + render(["policy / object", *HEADERS[1:]], obj_rows)
+        text += "\n\nper object (objects present in several runs):\n" + render(
+            ["policy / object", *HEADERS[1:]], obj_rows
+        )
     return text
 
 
 def write_comparison_report(path: Path, cmp: dict[str, Any]) -> None:
     """A self-contained ``report.html`` of the comparison."""
-    body = ["<h1>Run comparison</h1>", f"<p>runs: {', '.join(f'<code>{esc(r)}</code>' for r in cmp['runs'])}. "
-            "Differences are against the first run, with Newcombe's 95 % interval for independent proportions.</p>"]
+    body = [
+        "<h1>Run comparison</h1>",
+        f"<p>runs: {', '.join(f'<code>{esc(r)}</code>' for r in cmp['runs'])}. "
+        "Differences are against the first run, with Newcombe's 95 % interval for independent proportions.</p>",
+    ]
     items = [(f"{pol} ({e['run']})", e["rate"], e["ci95"]) for pol, entries in cmp["policies"].items() for e in entries]
-    body += [bar_chart_svg(items, width=760), html_table(HEADERS, [_cells(p, e) for p, es in cmp["policies"].items() for e in es])]
+    body += [
+        bar_chart_svg(items, width=760),
+        html_table(HEADERS, [_cells(p, e) for p, es in cmp["policies"].items() for e in es]),
+    ]
     for pol, objs in cmp["objects"].items():
         rows = [_cells(o, e) for o, es in objs.items() for e in es]
-        body += [f"<details><summary><b>{esc(pol)}: per object</b></summary>", html_table(["object", *HEADERS[1:]], rows), "</details>"]
+        body += [
+            f"<details><summary><b>{esc(pol)}: per object</b></summary>",
+            html_table(["object", *HEADERS[1:]], rows),
+            "</details>",
+        ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page("Run comparison", "".join(body)), encoding="utf-8")

@@ -57,6 +57,8 @@ def thumbnail_png(path: Path, max_side_px: int = 200) -> bytes | None:
         return None
     s = max_side_px / max(img.shape[:2])
     if s < 1:
-        img = cv2.resize(img, (max(1, round(img.shape[1] * s)), max(1, round(img.shape[0] * s))), interpolation=cv2.INTER_AREA)
+        img = cv2.resize(
+            img, (max(1, round(img.shape[1] * s)), max(1, round(img.shape[0] * s))), interpolation=cv2.INTER_AREA
+        )
     ok, buf = cv2.imencode(".png", img)
     return buf.tobytes() if ok else None

@@ -65,7 +65,8 @@ def bar_chart_svg(items: Sequence[tuple[str, float | None, Sequence[float] | Non
 
 def page(title: str, body: str) -> str:
     """A complete HTML document with the report's style."""
-    return f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{esc(title)}</title><style>{CSS}</style></head><body>{body}</body></html>'
+    head = f'<meta charset="utf-8"><title>{esc(title)}</title><style>{CSS}</style>'
+    return f"<!DOCTYPE html><html><head>{head}</head><body>{body}</body></html>"
 
 
 def per_object_table(results: dict[str, Any]) -> str:
@@ -103,7 +104,8 @@ def gallery(rows: Sequence[dict[str, Any]], run_dir: Path, limit: int = GALLERY_
         err = f"<br>{esc(r['error'])[:160]}" if r.get("error") else ""
         cards.append(
             f'<div class="card {cls}"><a href="{esc(r["image"])}"><img src="{src}"></a><br>'
-            f"<b>{esc(r['policy'])}</b> seed {r['seed']} &middot; {esc(r.get('object'))}<br>{esc(r.get('reason'))}{err}</div>"
+            f"<b>{esc(r['policy'])}</b> seed {r['seed']} &middot; {esc(r.get('object'))}<br>"
+            f"{esc(r.get('reason'))}{err}</div>"
         )
     more = len(recorded) - min(len(recorded), limit)
     note = f"<p>{more} more images in <code>images/</code>.</p>" if more > 0 else ""
@@ -129,7 +131,10 @@ def write_report(path: Path, results: dict[str, Any], rows: Sequence[dict[str, A
             "<p>Newcombe's hybrid score 95 % interval for paired proportions.</p>",
             html_table(*paired_rows(results)),
         ]
-    reasons = [[n, ", ".join(f"{k}: {v}" for k, v in s["failure_reasons"].items()) or "-"] for n, s in results["policies"].items()]
+    reasons = [
+        [n, ", ".join(f"{k}: {v}" for k, v in s["failure_reasons"].items()) or "-"]
+        for n, s in results["policies"].items()
+    ]
     body += ["<h2>Failure reasons</h2>", html_table(["policy", "reasons"], reasons)]
     body += ["<details><summary><b>Per object</b></summary>", per_object_table(results), "</details>"]
     body += ["<h2>Trials</h2>", gallery(rows, run_dir)]

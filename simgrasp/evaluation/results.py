@@ -130,9 +130,7 @@ def summarize(rows: Iterable[dict[str, Any]], order: Sequence[str] = ()) -> dict
     names = [p for p in order if p in groups] + sorted(p for p in groups if p not in order)
     policies = {p: policy_summary(groups[p]) for p in names}
     paired = [
-        {"a": a, "b": b, **paired_comparison(groups[a], groups[b])}
-        for i, a in enumerate(names)
-        for b in names[i + 1 :]
+        {"a": a, "b": b, **paired_comparison(groups[a], groups[b])} for i, a in enumerate(names) for b in names[i + 1 :]
     ]
     all_rows = [r for p in names for r in groups[p]]
     return {

@@ -80,7 +80,9 @@ def prepare_out_dir(out_dir: Path, resume: bool) -> None:
     except OSError as e:
         raise EvaluationError(f"output folder {out_dir} is not writable: {e.strerror or e}") from None
     if not resume and (out_dir / TRIALS_FILE).exists():
-        raise EvaluationError(f"{out_dir} already holds trials; pass --resume to finish that run or choose another --out")
+        raise EvaluationError(
+            f"{out_dir} already holds trials; pass --resume to finish that run or choose another --out"
+        )
 
 
 def run_identity(cfg: RunConfig, specs: tuple[PolicySpec, ...]) -> dict[str, Any]:
@@ -102,7 +104,9 @@ def check_resumable(out_dir: Path, identity: dict[str, Any]) -> None:
     old = json.loads(path.read_text()).get("identity", {})
     for key, value in identity.items():
         if key in old and json.loads(json.dumps(value)) != old[key]:
-            raise EvaluationError(f"cannot resume {out_dir}: it was run with {key}={old[key]!r}, this run has {value!r}")
+            raise EvaluationError(
+                f"cannot resume {out_dir}: it was run with {key}={old[key]!r}, this run has {value!r}"
+            )
 
 
 def build_setup(cfg: RunConfig, specs: tuple[PolicySpec, ...], out_dir: Path) -> WorkerSetup:
@@ -131,7 +135,9 @@ def current_rows(out_dir: Path, labels: list[str], seeds: range) -> list[dict[st
     return list(keep.values())
 
 
-def write_results(out_dir: Path, cfg: RunConfig, specs: tuple[PolicySpec, ...], rows: list[dict[str, Any]]) -> dict[str, Any]:
+def write_results(
+    out_dir: Path, cfg: RunConfig, specs: tuple[PolicySpec, ...], rows: list[dict[str, Any]]
+) -> dict[str, Any]:
     """Derive ``results.json`` and ``report.html`` from ``rows`` and write both."""
     from simgrasp.evaluation.report import write_report
 
@@ -172,7 +178,11 @@ def run_evaluation(
     if cfg.workers > 1:
         worker.close()  # each process builds its own
     (out_dir / RUN_FILE).write_text(
-        json.dumps({"identity": identity, "config": asdict(cfg), "skipped_objects": skipped, "written_at": time.time()}, indent=2, default=str)
+        json.dumps(
+            {"identity": identity, "config": asdict(cfg), "skipped_objects": skipped, "written_at": time.time()},
+            indent=2,
+            default=str,
+        )
     )
 
     labels = [s.label for s in specs]

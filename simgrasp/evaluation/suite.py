@@ -30,7 +30,18 @@ from typing import Any
 
 from simgrasp.config import load_toml
 
-_SUITE_KEYS = {"name", "description", "policies", "backend", "objects", "trials", "seed", "workers", "backend_options", "bounds"}
+_SUITE_KEYS = {
+    "name",
+    "description",
+    "policies",
+    "backend",
+    "objects",
+    "trials",
+    "seed",
+    "workers",
+    "backend_options",
+    "bounds",
+}
 _BOUND_KEYS = {"policy", "min_success_rate", "better", "worse", "min_difference"}
 
 

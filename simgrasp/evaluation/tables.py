@@ -24,7 +24,7 @@ def render(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
 
     def line(r: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
 
     out = [line(cells[0]), "  ".join("-" * w for w in widths)]
     out += [line(r) for r in cells[1:]]
@@ -34,7 +34,19 @@ def render(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def policy_rows(results: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     """Header and one row per policy: trials, successes, rate and interval, stage rates,
     policy errors, infrastructure errors (left out of the rate), trials per second."""
-    headers = ["policy", "trials", "success", "rate", "95% CI", "lifted", "carried", "placed", "policy err", "infra err", "trials/s"]
+    headers = [
+        "policy",
+        "trials",
+        "success",
+        "rate",
+        "95% CI",
+        "lifted",
+        "carried",
+        "placed",
+        "policy err",
+        "infra err",
+        "trials/s",
+    ]
     rows = []
     for name, s in results["policies"].items():
         tput = s["throughput"].get("trials_per_s")
@@ -61,7 +73,14 @@ def paired_rows(results: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     for p in results.get("paired", []):
         d = p["difference"]
         rows.append(
-            [f"{p['a']} - {p['b']}", p["pairs"], p["only_a"], p["only_b"], "-" if d is None else f"{100 * d:+.1f} pts", ci(p["ci95"], True)]
+            [
+                f"{p['a']} - {p['b']}",
+                p["pairs"],
+                p["only_a"],
+                p["only_b"],
+                "-" if d is None else f"{100 * d:+.1f} pts",
+                ci(p["ci95"], True),
+            ]
         )
     return headers, rows
 

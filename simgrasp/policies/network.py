@@ -20,7 +20,9 @@ class NetworkPolicy:
     primary head's score; ``keep_candidates``: how many ranked candidates to keep in the
     decision for the trial log (grasps in the observation's pixels)."""
 
-    def __init__(self, checkpoint: str | Path, score: str = "scorer", keep_candidates: int = 5, **detector_options: Any):
+    def __init__(
+        self, checkpoint: str | Path, score: str = "scorer", keep_candidates: int = 5, **detector_options: Any
+    ):
         path = Path(checkpoint)
         if not path.is_file():
             raise FileNotFoundError(f"checkpoint not found: {path}")

@@ -35,7 +35,11 @@ def tiny_cards(tmp_path_factory):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    save_checkpoint(d / "tiny.pt", GraspNet(ModelConfig(input_size=64, scorer_channels=32, scorer_hidden=16, scorer_param_width=32)), 0)
+    save_checkpoint(
+        d / "tiny.pt",
+        GraspNet(ModelConfig(input_size=64, scorer_channels=32, scorer_hidden=16, scorer_param_width=32)),
+        0,
+    )
     torch.set_num_threads(threads)
     cards = {}
     for name in ("scorer", "primary"):

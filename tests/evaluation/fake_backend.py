@@ -57,7 +57,9 @@ class FakeBackend:
         depth: bool = True,
     ) -> None:
         self.objects = parse_objects(objects)
-        self.camera = PinholeCamera(Intrinsics.from_fov(size_px, size_px, 30.0), look_down_pose(0.0, 0.0, CAMERA_HEIGHT_M))
+        self.camera = PinholeCamera(
+            Intrinsics.from_fov(size_px, size_px, 30.0), look_down_pose(0.0, 0.0, CAMERA_HEIGHT_M)
+        )
         self.fail_seeds, self.fatal_seeds = set(fail_seeds), set(fatal_seeds)
         self.delay_s, self.use_depth = delay_s, depth
         # A Ctrl-C at this seed's execute; from the environment, as it is no part of the run.
@@ -70,7 +72,14 @@ class FakeBackend:
         rng = np.random.default_rng(seed)
         name = self.objects[int(rng.integers(len(self.objects)))]
         a, b = rng.uniform(0.035, 0.06), rng.uniform(0.015, 0.03)  # semi-axes, metres
-        scene = {"seed": seed, "object": name, "c": rng.uniform(-0.03, 0.03, 2), "a": a, "b": b, "phi": rng.uniform(-np.pi, np.pi)}
+        scene = {
+            "seed": seed,
+            "object": name,
+            "c": rng.uniform(-0.03, 0.03, 2),
+            "a": a,
+            "b": b,
+            "phi": rng.uniform(-np.pi, np.pi),
+        }
         colour = rng.integers(120, 255, 3).astype(np.uint8)
         self._scene = scene
         k = self.camera.intrinsics

@@ -12,7 +12,9 @@ VOLATILE_ROW = {"timings_s", "started_at", "finished_at"}
 
 
 def stable_rows(rows):
-    return sorted(({k: v for k, v in r.items() if k not in VOLATILE_ROW} for r in rows), key=lambda r: (r["policy"], r["seed"]))
+    return sorted(
+        ({k: v for k, v in r.items() if k not in VOLATILE_ROW} for r in rows), key=lambda r: (r["policy"], r["seed"])
+    )
 
 
 def stable_results(results):
@@ -79,7 +81,12 @@ def test_resume_refuses_a_different_run(fake_config, tmp_path):
 
 
 def test_policy_faults_are_recorded_and_the_run_goes_on(fake_config, tmp_path):
-    refs = ("helper_policies:RaisesEvery3rd", "helper_policies:nan_policy", "helper_policies:OutsidePolicy", "helper_policies:ZeroWidthPolicy")
+    refs = (
+        "helper_policies:RaisesEvery3rd",
+        "helper_policies:nan_policy",
+        "helper_policies:OutsidePolicy",
+        "helper_policies:ZeroWidthPolicy",
+    )
     res = run_evaluation(replace(fake_config, policies=refs), tmp_path / "run", progress=False)
     by = {p: [r for r in res.rows if r["policy"] == p] for p in refs}
     flaky = by[refs[0]]

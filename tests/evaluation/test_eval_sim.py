@@ -18,7 +18,9 @@ def sim_config():
 
 @pytest.mark.parametrize("name", POLICIES.names())
 def test_one_sim_trial_per_policy(name, sim_config, tiny_cards, tmp_path):
-    res = run_evaluation(replace(sim_config, policies=(tiny_cards.get(name, name),), record=True), tmp_path / "run", progress=False)
+    res = run_evaluation(
+        replace(sim_config, policies=(tiny_cards.get(name, name),), record=True), tmp_path / "run", progress=False
+    )
     (row,) = res.rows
     assert row["error"] is None, row["error"]
     assert not row["infrastructure_error"] and row["object"] is not None
@@ -32,4 +34,6 @@ def test_shipped_suites_are_valid():
     assert suites, "no suite shipped"
     for path in suites:
         suite = load_suite(path)
-        assert suite.bounds and set(suite.policies) <= set(POLICIES.names()) | {p.stem for p in (REPO_ROOT / "policies").glob("*.toml")}
+        assert suite.bounds and set(suite.policies) <= set(POLICIES.names()) | {
+            p.stem for p in (REPO_ROOT / "policies").glob("*.toml")
+        }

@@ -71,7 +71,9 @@ def test_missing_checkpoint_is_one_line(tmp_path, capsys):
     card = tmp_path / "mine.toml"
     card.write_text('name = "mine"\nimplementation = "scorer"\ncheckpoint = "weights/none.pt"\n')
     code, _, err = run_cli(capsys, *FAKE, "--policy", str(card), "--out", str(tmp_path / "run"))
-    assert code == 2 and "checkpoint not found for policy 'mine'" in err and str(tmp_path / "weights" / "none.pt") in err
+    assert (
+        code == 2 and "checkpoint not found for policy 'mine'" in err and str(tmp_path / "weights" / "none.pt") in err
+    )
 
 
 def test_unwritable_out_dir_is_one_line(tmp_path, capsys):
@@ -97,7 +99,9 @@ def test_default_policy_falls_back_to_heuristic_with_a_notice(tmp_path, capsys, 
     (cards / "scorer.toml").write_text('implementation = "scorer"\ncheckpoint = "weights/absent.pt"\n')
     monkeypatch.setattr("simgrasp.policies.cards.CARDS_DIR", cards)  # a scorer card without its weights
     monkeypatch.setitem(evaluate.DEFAULT_OBJECTS, "fake_backend:FakeBackend", "fake:0-2")
-    code, out, err = run_cli(capsys, "--backend", "fake_backend:FakeBackend", "--trials", "2", "--out", str(tmp_path / "r"), "--no-progress")
+    code, out, err = run_cli(
+        capsys, "--backend", "fake_backend:FakeBackend", "--trials", "2", "--out", str(tmp_path / "r"), "--no-progress"
+    )
     assert code == 0
     assert "notice: evaluating 'heuristic'" in err and "absent.pt" in err and err.count("notice") == 1
     assert json.loads((tmp_path / "r" / "results.json").read_text())["policies"].keys() == {"heuristic"}
@@ -105,8 +109,24 @@ def test_default_policy_falls_back_to_heuristic_with_a_notice(tmp_path, capsys, 
 
 def test_compare_lays_runs_side_by_side(tmp_path, capsys):
     for name, seed in (("a", "0"), ("b", "50")):
-        assert run_cli(capsys, *FAKE, "--policy", "heuristic,random", "--trials", "4", "--seed", seed, "--out", str(tmp_path / name))[0] == 0
-    code, out, err = run_cli(capsys, "--compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "cmp"))
+        assert (
+            run_cli(
+                capsys,
+                *FAKE,
+                "--policy",
+                "heuristic,random",
+                "--trials",
+                "4",
+                "--seed",
+                seed,
+                "--out",
+                str(tmp_path / name),
+            )[0]
+            == 0
+        )
+    code, out, err = run_cli(
+        capsys, "--compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "cmp")
+    )
     assert code == 0, err
     assert "vs first run" in out and "heuristic" in out and "random" in out
     cmp = json.loads((tmp_path / "cmp" / "comparison.json").read_text())

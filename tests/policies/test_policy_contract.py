@@ -116,7 +116,11 @@ def test_network_policy_returns_ranked_candidates(scene, tmp_path):
 
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    save_checkpoint(tmp_path / "tiny.pt", GraspNet(ModelConfig(input_size=64, scorer_channels=32, scorer_hidden=16, scorer_param_width=32)), 0)
+    save_checkpoint(
+        tmp_path / "tiny.pt",
+        GraspNet(ModelConfig(input_size=64, scorer_channels=32, scorer_hidden=16, scorer_param_width=32)),
+        0,
+    )
     obs, _ = scene(0)
     for name in ("scorer", "primary"):
         policy = POLICIES.get(name)(checkpoint=tmp_path / "tiny.pt", keep_candidates=3)
