@@ -9,11 +9,13 @@ from typing import Any
 import numpy as np
 
 from simgrasp.backends.base import Observation
+from simgrasp.geometry import GraspRect
 from simgrasp.policies.base import Decision, register_policy
 
 
 class NetworkPolicy:
-    """Runs the detector on the colour image and takes its best grasp.
+    """Runs the detector on the colour image and takes its best grasp (the same ranking
+    as ``Detector.detect(..., score=score)``, restricted to grasps inside the image).
 
     ``checkpoint``: a file written by the model's training (state_dict plus config);
     ``score``: ``"scorer"`` ranks by the scorer's success probability, ``"primary"`` by the
@@ -35,18 +37,20 @@ class NetworkPolicy:
 
     def act(self, observation: Observation, rng: np.random.Generator) -> Decision:
         h, w = observation.rgb.shape[:2]
+        pred = self.detector.predict([observation.rgb])[0]
+        g = pred.grasps  # (N, 5) [x, y, theta_deg, w, h] in the observation's pixels
+        scores = pred.scorer if self.score == "scorer" else pred.primary
         # Anchors near the border can regress outside the image; only grasps the camera
-        # can map (centre inside, positive size) are candidates.
-        ranked = [
-            (g, s)
-            for g, s in self.detector.detect([observation.rgb], score=self.score)[0]
-            if 0 <= g.x < w and 0 <= g.y < h and g.w > 0 and g.h > 0
-        ][: max(1, self.keep_candidates)]
-        if not ranked:
+        # can map (centre inside, positive size) are candidates. Ranking in numpy and
+        # building rectangles for the kept few spares ~10 ms per trial over detect().
+        inside = (g[:, 0] >= 0) & (g[:, 0] < w) & (g[:, 1] >= 0) & (g[:, 1] < h)
+        valid = np.flatnonzero(inside & (g[:, 3] > 0) & (g[:, 4] > 0))
+        if valid.size == 0:
             raise ValueError(f"the detector returned no grasp inside the {w}x{h} image (score={self.score!r})")
-        best, value = ranked[0]
-        candidates = tuple((g, float(s)) for g, s in ranked)
-        return Decision(best, candidates, info={"score": float(value), "score_kind": self.score})
+        order = valid[np.argsort(-scores[valid], kind="stable")][: max(1, self.keep_candidates)]
+        candidates = tuple((GraspRect.from_array(g[j]), float(scores[j])) for j in order)
+        best, value = candidates[0]
+        return Decision(best, candidates, info={"score": value, "score_kind": self.score})
 
 
 @register_policy("scorer")
