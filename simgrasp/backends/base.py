@@ -88,7 +88,12 @@ class BackendError(RuntimeError):
 
 @runtime_checkable
 class Backend(Protocol):
-    """A scene source and grasp executor: the simulator or a real cell."""
+    """A scene source and grasp executor: the simulator or a real cell.
+
+    ``infrastructure_reason``: the reason (``SIM_ERROR`` or ``ROBOT_ERROR``) under which
+    an unexpected exception of this backend is recorded, apart from policy failures."""
+
+    infrastructure_reason: str
 
     def reset(self, seed: int, options: dict[str, Any] | None = None) -> tuple[Observation, dict[str, Any]]:
         """Set up a new scene chosen by ``seed`` and return its observation and an info

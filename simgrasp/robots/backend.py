@@ -64,6 +64,8 @@ class FanucBackend:
     source string replacing ``camera.source``; ``input_fn``/``print_fn``: the operator's
     terminal (injectable for tests)."""
 
+    infrastructure_reason = ROBOT_ERROR
+
     def __init__(
         self,
         robot_config: str | Path | RobotConfig | None = None,

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from simgrasp.backends.base import Observation, Outcome
+from simgrasp.backends.base import SIM_ERROR, Observation, Outcome
 from simgrasp.config import override, to_dict
 from simgrasp.geometry import PinholeCamera, WorldGrasp
 from simgrasp.sim.camera import Rendered
@@ -31,6 +31,8 @@ class SimBackend:
 
     ``objects``: an object spec (see simgrasp.sim.objects); ``config``: a SimConfig;
     ``overrides``: nested dicts applied strictly to it (``camera={"width": 224}``)."""
+
+    infrastructure_reason = SIM_ERROR
 
     def __init__(self, objects: str = DEFAULT_OBJECTS, config: SimConfig | None = None, **overrides: Any) -> None:
         self.config = override(config or SimConfig(), overrides, "SimBackend") if overrides else (config or SimConfig())
