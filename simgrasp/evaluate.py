@@ -8,10 +8,12 @@ Examples::
     python -m simgrasp.evaluate --resume --out runs/NAME       # finish an interrupted run
     python -m simgrasp.evaluate --suite evaluations/smoke.toml --check
     python -m simgrasp.evaluate --compare runs/sim runs/real   # side by side, no trials run
+    python -m simgrasp.evaluate --executor ray --address auto --trials 5000  # on a Ray cluster
 
 Each run folder holds ``trials.jsonl`` (one row per trial, written as it finishes),
 ``results.json`` (derived from the rows) and ``report.html``. Exit status: 0 done, 1 a
-suite bound failed, 2 bad input (nothing run), 3 the backend stopped the run, 130 interrupted.
+suite bound failed, 2 bad input (nothing run), 3 the backend or the cluster stopped the run,
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -45,6 +47,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--trials", type=int, help=f"trials per policy; default {DEFAULT_TRIALS}")
     ap.add_argument("--seed", type=int, help="seed of trial 0 (trial i uses seed+i); default 0")
     ap.add_argument("--workers", type=int, help="worker processes (1: in this process); default 1")
+    ap.add_argument(
+        "--executor", choices=("local", "ray"), help="where trials run: local processes or Ray tasks; default local"
+    )
+    ap.add_argument(
+        "--address", help="with --executor ray: the cluster (auto: the running one; default: start a local one)"
+    )
     ap.add_argument("--out", help="run folder; default runs/<time>-<policies>")
     ap.add_argument("--resume", action="store_true", help="finish the run in --out, skipping trials already saved")
     ap.add_argument("--record", action="store_true", help="save each trial's image with its grasp drawn")
@@ -141,10 +149,14 @@ def build_config(args: argparse.Namespace, notify: Any) -> tuple[Any, Path, Any]
         "trials": args.trials,
         "seed": args.seed,
         "workers": args.workers,
+        "executor": args.executor,
+        "address": args.address,
     }
     cfg_values = {**base, **{k: v for k, v in flags.items() if v is not None}}
     if args.record:
         cfg_values["record"] = True
+    if args.executor is not None and args.address is None:
+        cfg_values.pop("address", None)  # a resumed run's cluster goes with its executor, not a new one
     cfg_values["backend_options"] = backend_options(args, base.get("backend_options", {}))
     cfg_values.setdefault("backend", "sim")
     cfg_values.setdefault("trials", DEFAULT_TRIALS)
@@ -173,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     from simgrasp.evaluation.runner import EvaluationError, run_evaluation
     from simgrasp.evaluation.suite import SuiteError, check_bounds
     from simgrasp.evaluation.tables import results_table
+    from simgrasp.executors.ray import ClusterError
 
     try:
         if args.list:
@@ -195,6 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, EvaluationError, SuiteError, CompareError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except ClusterError as e:
+        where = locals().get("out")
+        hint = f"; finish it with: python -m simgrasp.evaluate --resume --out {where}" if where else ""
+        print(f"error: {e}; every finished trial is saved{hint}", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         where = locals().get("out")
         hint = f"; finish it with: python -m simgrasp.evaluate --resume --out {where}" if where else ""

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from simgrasp.evaluation.executor import make_executor
+from simgrasp.evaluation.executor import EXECUTORS, make_executor
 from simgrasp.evaluation.log import TRIALS_FILE, TrialLog, done_keys, read_rows
 from simgrasp.evaluation.progress import Progress
 from simgrasp.evaluation.results import summarize
@@ -34,7 +34,10 @@ class RunConfig:
     """What to evaluate. ``policies``: ``--policy`` values (names, card paths or
     ``package.module:attr``); ``backend``: registered name or ``package.module:attr``;
     ``objects``: object spec passed to the backend as ``objects=`` (None: not passed);
-    trial ``i`` uses seed ``seed + i``; ``workers``: processes (1: in this process)."""
+    trial ``i`` uses seed ``seed + i``; ``workers``: processes (1: in this process);
+    ``executor``: where trials run (``local`` processes or ``ray`` tasks, see
+    :data:`~simgrasp.evaluation.executor.EXECUTORS`); ``address``: the Ray cluster
+    (``auto``: the running one; None: start a local one)."""
 
     policies: tuple[str, ...] = ("heuristic",)
     backend: str = "sim"
@@ -45,6 +48,8 @@ class RunConfig:
     workers: int = 1
     record: bool = False  # save each trial's image with its grasp drawn
     threads_per_worker: int = 1  # torch intra-op threads in each worker
+    executor: str = "local"  # local: this process or a process pool; ray: Ray tasks (workers ignored)
+    address: str | None = None  # Ray cluster for executor "ray": "auto", "HOST:PORT"; None: a local one
 
 
 @dataclass
@@ -113,7 +118,8 @@ def build_setup(cfg: RunConfig, specs: tuple[PolicySpec, ...], out_dir: Path) ->
     options = dict(cfg.backend_options)
     if cfg.objects is not None:
         options["objects"] = cfg.objects
-    return WorkerSetup(cfg.backend, options, specs, str(out_dir) if cfg.record else None)
+    # Absolute: a worker on another node (or in another working directory) writes the same place.
+    return WorkerSetup(cfg.backend, options, specs, str(out_dir.resolve()) if cfg.record else None)
 
 
 def validate_worker(setup: WorkerSetup) -> Worker:
@@ -149,6 +155,21 @@ def write_results(
     return results
 
 
+def check_executor(cfg: RunConfig) -> None:
+    """Fail before any work when the executor is unknown or cannot be used here."""
+    if cfg.executor not in EXECUTORS:
+        raise EvaluationError(f"unknown executor {cfg.executor!r}; known: {', '.join(EXECUTORS.names())}")
+    if cfg.address is not None and cfg.executor != "ray":
+        raise EvaluationError(f"--address is for --executor ray, got --executor {cfg.executor}")
+    if cfg.executor == "ray":
+        from simgrasp.executors.ray import RayUnavailable, import_ray
+
+        try:
+            import_ray()
+        except RayUnavailable as e:
+            raise EvaluationError(str(e)) from None
+
+
 def run_evaluation(
     cfg: RunConfig, out_dir: Path, resume: bool = False, progress: bool = True, notify: Callable[[str], None] = print
 ) -> RunOutcome:
@@ -159,6 +180,7 @@ def run_evaluation(
         raise EvaluationError(f"expected --workers >= 1, got {cfg.workers}")
     if cfg.objects is not None and not cfg.objects.strip():
         raise EvaluationError("empty object spec: expected e.g. --objects random_urdfs:900-999")
+    check_executor(cfg)
     specs = resolve_specs(cfg.policies)
     identity = run_identity(cfg, specs)
     fresh = not out_dir.exists()
@@ -175,7 +197,8 @@ def run_evaluation(
     skipped = list(getattr(worker.backend, "skipped", []) or [])
     if skipped:
         notify(f"notice: {len(skipped)} unreadable object(s) skipped: {', '.join(map(str, skipped[:5]))}")
-    if cfg.workers > 1:
+    in_process = cfg.workers <= 1 and cfg.executor == "local"
+    if not in_process:
         worker.close()  # each process builds its own
     (out_dir / RUN_FILE).write_text(
         json.dumps(
@@ -191,7 +214,9 @@ def run_evaluation(
     done = done_keys(rows)
     # Trial-major order: an interrupted run still holds paired trials of every policy.
     jobs = [TrialJob(p, cfg.seed + i, i) for i in range(cfg.trials) for p in labels if (p, cfg.seed + i) not in done]
-    executor = make_executor(cfg.workers, worker if cfg.workers <= 1 else None, cfg.threads_per_worker)
+    executor = make_executor(
+        cfg.workers, worker if in_process else None, cfg.threads_per_worker, cfg.executor, cfg.address
+    )
     stopped = None
     bar = Progress(total=len(labels) * cfg.trials, initial_rows=rows, enabled=progress)
     try:

@@ -1,0 +1,193 @@
+"""Run evaluations and dataset generation on a Ray cluster (``--executor ray``).
+
+``python -m simgrasp.evaluate`` and ``python -m simgrasp.dataset generate`` take
+``--executor ray``. Without ``--address`` they start a private Ray instance on this
+machine (all its cores) and stop it at the end; ``--address auto`` joins the cluster
+running on this machine's network, ``--address ray://HOST:10001`` a remote one.
+
+1. On every node: ``pip install 'simgrasp[ray]'`` (the same simgrasp, Ray and Python
+   versions everywhere).
+2. On the head node: ``ray start --head --port=6379``.
+3. On each other node: ``ray start --address=HEAD_IP:6379``. ``ray status`` lists the
+   nodes and CPUs the cluster has.
+4. On the head node::
+
+       python -m simgrasp.evaluate --executor ray --address auto \\
+           --policy scorer,heuristic --trials 5000 --out runs/big
+       python -m simgrasp.dataset generate --executor ray --address auto \\
+           --objects random_urdfs:0-899 --scenes-per-object 60 --out /shared/sim-jacquard
+
+5. ``ray stop`` on each node when done.
+
+Every node needs simgrasp installed and the same object files, policy cards and
+checkpoints at the same paths: a task carries paths, not files, and opens them where it
+runs. Files that tasks write themselves (generated scenes, ``--record`` images) land on
+the node that ran the task, so ``--out`` must be storage every node mounts at the same
+path; the row logs (``trials.jsonl``, ``generation.jsonl``) are written by the driver.
+
+One task per CPU; each Ray worker process builds its simulator and network once and
+reuses them for every later task (``--workers`` is ignored). The same seeds give the same
+rows and files as the local executor. A task whose worker dies is resubmitted (up to
+``max_retries`` times) and its row is written once; on Ctrl-C or a lost driver every
+finished row is saved and ``--resume`` finishes the run, on the cluster or locally.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections import deque
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Callable, Generic, Hashable, Iterator, Sequence, TypeVar
+
+INSTALL_HINT = "pip install 'simgrasp[ray]'"
+
+S = TypeVar("S")  # what every task of a run shares (sent to the cluster once)
+J = TypeVar("J")  # one job
+
+
+class ClusterError(RuntimeError):
+    """The cluster cannot run the work: unreachable, or a task lost for good."""
+
+
+class RayUnavailable(ClusterError):
+    """Ray is not installed here."""
+
+
+def import_ray() -> ModuleType:
+    """The ``ray`` module, or :class:`RayUnavailable` with the install command."""
+    try:
+        return importlib.import_module("ray")
+    except ImportError as e:
+        raise RayUnavailable(f"--executor ray needs Ray, which is not importable ({e}); install it: {INSTALL_HINT}") from None
+
+
+@dataclass(frozen=True)
+class RayOptions:
+    """Where and how tasks run."""
+
+    address: str | None = None  # "auto", "HOST:PORT" or "ray://HOST:10001"; None: start a local instance
+    num_cpus: int | None = None  # CPUs of a local instance started here (None: all of this machine's)
+    max_retries: int = 3  # resubmissions of a task whose worker process or node died
+    in_flight_per_cpu: int = 2  # tasks queued per cluster CPU: workers never idle, Ctrl-C cancels little
+    threads: int = 1  # torch intra-op threads in each task (one task per CPU)
+
+
+def _call(work: Callable[[Any, Any], Any], threads: int, setup: Any, job: Any) -> Any:
+    """Body of every Ray task: ``work(setup, job)`` with ``threads`` torch threads.
+
+    Ray reuses a worker process for many tasks, so the per-process caches of the work
+    units (one simulator, one network per process) survive from one task to the next."""
+    os.environ["OMP_NUM_THREADS"] = str(threads)  # for a torch imported by this task
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return work(setup, job)
+
+
+class RayExecutor(Generic[S, J]):
+    """Runs ``work(setup, job)`` for each job as a Ray task and yields each row as soon as
+    its task finishes (in any order). ``key(job)`` names a job: a job repeated in the
+    input, or finishing twice, yields one row only.
+
+    Meets :class:`simgrasp.evaluation.executor.Executor` with ``work=run_trial``. The
+    connection is made on the first :meth:`run`; a Ray instance this executor started is
+    stopped by :meth:`close`, one that was already running (``ray.init`` by the caller,
+    or a cluster) is left running."""
+
+    def __init__(
+        self, work: Callable[[S, J], dict[str, Any]], key: Callable[[J], Hashable], options: RayOptions | None = None
+    ) -> None:
+        self.work, self.key = work, key
+        self.options = options or RayOptions()
+        if self.options.max_retries < 0 or self.options.in_flight_per_cpu < 1 or self.options.threads < 1:
+            raise ValueError(f"expected max_retries >= 0, in_flight_per_cpu >= 1 and threads >= 1, got {self.options}")
+        self._ray: ModuleType | None = None
+        self._owned = False  # whether close() stops the Ray instance
+
+    def connect(self) -> ModuleType:
+        """Join (or start) the Ray instance; returns the ``ray`` module."""
+        if self._ray is not None:
+            return self._ray
+        ray = import_ray()
+        if not ray.is_initialized():
+            opts = self.options
+            quiet = dict(log_to_driver=False, logging_level="WARNING")  # workers' chatter stays in Ray's logs
+            try:
+                if opts.address is None:
+                    # "local": a fresh instance even if a cluster runs here; asked for by leaving --address out.
+                    ray.init(address="local", num_cpus=opts.num_cpus, include_dashboard=False, **quiet)
+                else:
+                    ray.init(address=opts.address, **quiet)
+            except (ConnectionError, RuntimeError, ValueError) as e:
+                where = f"the Ray cluster at {opts.address!r}" if opts.address else "a local Ray instance"
+                raise ClusterError(f"cannot start or reach {where}: {_first_line(e)}") from None
+            self._owned = True
+        self._ray = ray
+        return ray
+
+    def cluster_cpus(self) -> int:
+        """CPUs the cluster has now (at least 1)."""
+        return max(1, int(self.connect().cluster_resources().get("CPU", 1)))
+
+    def run(self, setup: S, jobs: Sequence[J]) -> Iterator[dict[str, Any]]:
+        """Yield the row of each job once, as tasks finish. Tasks still queued when the
+        caller stops iterating (Ctrl-C, a fatal row) are cancelled."""
+        ray = self.connect()
+        opts = self.options
+        task = ray.remote(_call).options(num_cpus=1, max_retries=opts.max_retries, retry_exceptions=False)
+        setup_ref = ray.put(setup)  # sent once, not with every task
+        queue: deque[J] = deque()
+        queued: set[Hashable] = set()
+        for job in jobs:
+            k = self.key(job)
+            if k not in queued:
+                queued.add(k)
+                queue.append(job)
+        limit = opts.in_flight_per_cpu * self.cluster_cpus()
+        pending: dict[Any, J] = {}  # task ref -> its job
+        done: set[Hashable] = set()
+        try:
+            while queue or pending:
+                while queue and len(pending) < limit:
+                    job = queue.popleft()
+                    pending[task.remote(self.work, opts.threads, setup_ref, job)] = job
+                ready, _ = ray.wait(list(pending), num_returns=1)
+                for ref in ready:
+                    job = pending.pop(ref)
+                    row = self._result(ray, ref, job)
+                    k = self.key(job)
+                    if k in done:
+                        continue
+                    done.add(k)
+                    yield row
+        finally:
+            for ref in pending:
+                try:
+                    ray.cancel(ref, force=True)
+                except Exception:  # already finished or its node is gone: nothing to stop
+                    pass
+
+    def _result(self, ray: ModuleType, ref: Any, job: J) -> dict[str, Any]:
+        try:
+            return ray.get(ref)
+        except ray.exceptions.RayTaskError as e:
+            # The work unit's own exception, re-raised as the local executors would.
+            raise e.as_instanceof_cause() from None
+        except ray.exceptions.RayError as e:
+            raise ClusterError(
+                f"{job} was lost after {self.options.max_retries} retries: {type(e).__name__}: {_first_line(e)}"
+            ) from None
+
+    def close(self) -> None:
+        """Stop the Ray instance if this executor started it. Safe to call twice."""
+        if self._ray is not None and self._owned:
+            self._ray.shutdown()
+        self._ray, self._owned = None, False
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
