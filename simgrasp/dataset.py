@@ -3,6 +3,7 @@
     python -m simgrasp.dataset inspect DIR [--format jacquard|cornell] [--montage PNG]
     python -m simgrasp.dataset generate --objects SPEC --scenes-per-object N --out DIR
                                         [--workers W] [--seed S] [--resume] [--noisy-depth]
+                                        [--executor local|ray] [--address auto]
     python -m simgrasp.dataset sgt --data DIR --predictions FILE [--out JSONL]
 
 ``inspect`` prints statistics (scenes, objects, grasps per scene, mean grasp box) and
@@ -57,6 +58,9 @@ def _generate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--noisy-depth", action="store_true", help="also write a noisy 'stereo' depth image")
     p.add_argument("--config", type=Path, default=None, help="TOML overriding GenerateConfig fields")
     p.add_argument("--limit-objects", type=int, default=None, help="use only the first N objects of the set")
+    p.add_argument("--executor", choices=("local", "ray"), default="local", help="local processes or Ray tasks")
+    p.add_argument("--address", default=None, help="with --executor ray: the cluster (auto: the running one; "
+                   "default: start a local one); OUT must then be storage every node shares")
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -96,6 +100,13 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as e:  # bad input: one clear line, no traceback
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except RuntimeError as e:
+        from simgrasp.executors.ray import ClusterError
+
+        if not isinstance(e, ClusterError):
+            raise
+        print(f"error: {e}; finished scenes are saved, continue with --resume", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":
