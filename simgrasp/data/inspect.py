@@ -51,7 +51,7 @@ def montage(dataset: GraspDataset, n: int = 16, columns: int = 4, tile_px: int =
         s = dataset[int(i)]
         # lines one tile pixel thick whatever the image resolution
         thickness = max(1, round(max(s.rgb.shape[:2]) / tile_px))
-        images.append(draw_grasps(s.rgb, s.grasps, thickness))
+        images.append(draw_grasps(s.rgb, s.grasps, thickness=thickness))
     return tile_images(images, min(columns, len(images)), tile_px)
 
 

@@ -10,25 +10,17 @@ import cv2
 import numpy as np
 
 from simgrasp.geometry import GraspRect
+from simgrasp.viz import JAW_RGB, draw_grasps
 
-JAW_RGB = (230, 40, 40)  # the jaw plates (the rectangle's h sides)
-OPENING_RGB = (40, 90, 230)  # the opening sides (the w sides)
 CANDIDATE_RGB = (250, 210, 60)
 
 
 def draw_grasp(rgb: np.ndarray, grasp: GraspRect, candidates: tuple[tuple[GraspRect, float], ...] = ()) -> np.ndarray:
     """A copy of ``rgb`` (uint8 H x W x 3) with ``grasp`` drawn (pixels): jaws in red,
     opening sides in blue, the other candidates thin in yellow underneath."""
-    img = np.ascontiguousarray(rgb.copy())
-    scale = max(1, round(max(img.shape[:2]) / 320))
-    for g, _ in candidates[1:]:
-        pts = np.round(g.corners()).astype(np.int32)
-        cv2.polylines(img, [pts], True, CANDIDATE_RGB, 1, cv2.LINE_AA)
-    c = np.round(grasp.corners()).astype(np.int32)
-    for a, b in ((0, 1), (2, 3)):
-        cv2.line(img, tuple(map(int, c[a])), tuple(map(int, c[b])), OPENING_RGB, scale, cv2.LINE_AA)
-    for a, b in ((1, 2), (3, 0)):
-        cv2.line(img, tuple(map(int, c[a])), tuple(map(int, c[b])), JAW_RGB, 2 * scale, cv2.LINE_AA)
+    scale = max(1, round(max(rgb.shape[:2]) / 320))
+    img = draw_grasps(rgb, [g for g, _ in candidates[1:]], CANDIDATE_RGB, 1)
+    img = draw_grasps(img, [grasp], None, scale)
     cv2.circle(img, (int(round(grasp.x)), int(round(grasp.y))), 2 * scale, JAW_RGB, -1, cv2.LINE_AA)
     return img
 
