@@ -73,6 +73,14 @@ class TopDownGraspEnv(gym.Env):
         self._done = False
         return self._to_space(self._obs), dict(info)
 
+    @property
+    def observation(self) -> Observation:
+        """The last observation as the backend gave it (rgb, depth and the camera model):
+        what a policy's ``act`` takes."""
+        if self._obs is None:
+            raise RuntimeError("call reset() first: there is no observation yet")
+        return self._obs
+
     def to_pixels(self, action: np.ndarray) -> np.ndarray:
         """A normalised action in pixels and degrees (identity for pixel actions)."""
         if not self.normalized_actions:

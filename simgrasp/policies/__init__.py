@@ -23,6 +23,13 @@ from simgrasp.policies.cards import (
     resolve_policy,
 )
 
+
+def make_policy(ref: str) -> Policy:
+    """A ready policy from a ``--policy`` value: a registered name, a card, a card file
+    or ``package.module:attr``."""
+    return build_policy(resolve_policy(ref))
+
+
 __all__ = [
     "CARDS_DIR",
     "POLICIES",
@@ -35,6 +42,7 @@ __all__ = [
     "build_policy",
     "known_policies",
     "load_card",
+    "make_policy",
     "policy_rng",
     "register_policy",
     "resolve_policy",
