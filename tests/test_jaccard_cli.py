@@ -1,0 +1,78 @@
+"""python -m simgrasp.jaccard: rectangle metric and, with --sgt, re-execution in rebuilt scenes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+from simgrasp.data.candidates import CandidateConfig
+from simgrasp.data.generate import GenerateConfig
+from simgrasp.data.jacquard import JacquardDataset
+from simgrasp.data.runner import generate_dataset
+from simgrasp.jaccard import main, sgt_accuracy
+from simgrasp.model.checkpoint import save_checkpoint
+from simgrasp.model.config import ModelConfig
+from simgrasp.model.network import GraspNet
+
+
+@pytest.fixture(scope="module")
+def scenes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sgt") / "data"
+    cfg = GenerateConfig(candidates=CandidateConfig(antipodal=10, random=2), max_grasps=4)
+    generate_dataset("pybullet_objects:jenga", out, 2, workers=1, seed=3, cfg=cfg, progress=False)
+    return out
+
+
+class TruthDetector:
+    """Predicts, for each image, the dataset's own first ground-truth grasp (both scores
+    pick it), or that grasp moved far off the object when ``offset_px`` is set."""
+
+    def __init__(self, dataset: JacquardDataset, offset_px: float = 0.0) -> None:
+        self.truth = {dataset[i].rgb.tobytes(): dataset[i].grasps[:1].copy() for i in range(len(dataset))}
+        self.offset_px = offset_px
+
+    def predict(self, images):
+        out = []
+        for rgb in images:
+            g = self.truth[rgb.tobytes()].astype(np.float64)
+            g[:, 0] = np.clip(g[:, 0] + self.offset_px, 0, rgb.shape[1] - 1)
+            out.append(SimpleNamespace(grasps=g, primary=np.ones(1), scorer=np.ones(1)))
+        return out
+
+
+def test_stored_grasps_pass_sgt_and_misplaced_ones_fail(scenes: Path) -> None:
+    ds = JacquardDataset(scenes)
+    assert len(ds) == 2
+    good = sgt_accuracy(TruthDetector(ds), ds)
+    assert good == {"primary": 1.0, "scorer": 1.0, "n": 2}
+    off = sgt_accuracy(TruthDetector(ds, offset_px=150.0), ds)
+    assert off["primary"] == 0.0 and off["scorer"] == 0.0
+
+
+def test_cli_writes_both_metrics(scenes: Path, tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    ckpt = tmp_path / "tiny.pt"
+    save_checkpoint(ckpt, GraspNet(ModelConfig(input_size=64, scorer_channels=16, scorer_hidden=8, scorer_param_width=16)), 0)
+    out = tmp_path / "result.json"
+    main(["--checkpoint", str(ckpt), "--data", str(scenes), "--sgt", "--out", str(out)])
+    result = json.loads(out.read_text())
+    assert result["n"] == 2
+    for key in ("accuracy_primary", "accuracy_scorer", "sgt_primary", "sgt_scorer"):
+        assert result[key] in (0.0, 0.5, 1.0)
+
+
+def test_sgt_needs_scene_records(scenes: Path, tmp_path: Path) -> None:
+    bare = tmp_path / "bare"
+    for p in scenes.rglob("*"):
+        if p.is_file() and not p.name.endswith("_scene.json"):
+            target = bare / p.relative_to(scenes)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(p.read_bytes())
+    ds = JacquardDataset(bare)
+    with pytest.raises(ValueError, match="no scene record"):
+        sgt_accuracy(TruthDetector(ds), ds)
