@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from simgrasp.evaluation.executor import EXECUTORS, make_executor
+from simgrasp.evaluation.executor import EXECUTORS, Executor, make_executor
 from simgrasp.evaluation.log import TRIALS_FILE, TrialLog, done_keys, read_rows
 from simgrasp.evaluation.progress import Progress
 from simgrasp.evaluation.results import summarize
@@ -170,6 +170,22 @@ def check_executor(cfg: RunConfig) -> None:
             raise EvaluationError(str(e)) from None
 
 
+def open_executor(cfg: RunConfig, worker: Worker | None) -> Executor:
+    """The run's executor, already connected when it reaches a cluster, so an unreachable
+    cluster fails before the run folder holds anything. ``worker``: the validation worker,
+    reused by the in-process executor (None for the others)."""
+    from simgrasp.executors.ray import ClusterError
+
+    executor = make_executor(cfg.workers, worker, cfg.threads_per_worker, cfg.executor, cfg.address)
+    connect = getattr(executor, "connect", None)  # only cluster executors have one
+    if connect is not None:
+        try:
+            connect()
+        except ClusterError as e:
+            raise EvaluationError(str(e)) from None
+    return executor
+
+
 def run_evaluation(
     cfg: RunConfig, out_dir: Path, resume: bool = False, progress: bool = True, notify: Callable[[str], None] = print
 ) -> RunOutcome:
@@ -190,6 +206,12 @@ def run_evaluation(
             check_resumable(out_dir, identity)
         setup = build_setup(cfg, specs, out_dir)
         worker = validate_worker(setup)
+        in_process = cfg.workers <= 1 and cfg.executor == "local"
+        try:
+            executor = open_executor(cfg, worker if in_process else None)
+        except EvaluationError:
+            worker.close()
+            raise
     except EvaluationError:
         if fresh and not any(out_dir.iterdir()):
             out_dir.rmdir()  # nothing ran: leave no empty run folder behind
@@ -197,7 +219,6 @@ def run_evaluation(
     skipped = list(getattr(worker.backend, "skipped", []) or [])
     if skipped:
         notify(f"notice: {len(skipped)} unreadable object(s) skipped: {', '.join(map(str, skipped[:5]))}")
-    in_process = cfg.workers <= 1 and cfg.executor == "local"
     if not in_process:
         worker.close()  # each process builds its own
     (out_dir / RUN_FILE).write_text(
@@ -214,9 +235,6 @@ def run_evaluation(
     done = done_keys(rows)
     # Trial-major order: an interrupted run still holds paired trials of every policy.
     jobs = [TrialJob(p, cfg.seed + i, i) for i in range(cfg.trials) for p in labels if (p, cfg.seed + i) not in done]
-    executor = make_executor(
-        cfg.workers, worker if in_process else None, cfg.threads_per_worker, cfg.executor, cfg.address
-    )
     stopped = None
     bar = Progress(total=len(labels) * cfg.trials, initial_rows=rows, enabled=progress)
     try:

@@ -61,7 +61,9 @@ def import_ray() -> ModuleType:
     try:
         return importlib.import_module("ray")
     except ImportError as e:
-        raise RayUnavailable(f"--executor ray needs Ray, which is not importable ({e}); install it: {INSTALL_HINT}") from None
+        raise RayUnavailable(
+            f"--executor ray needs Ray, which is not importable ({e}); install it: {INSTALL_HINT}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,8 @@ def _call(work: Callable[[Any, Any], Any], threads: int, setup: Any, job: Any) -
 
 class RayExecutor(Generic[S, J]):
     """Runs ``work(setup, job)`` for each job as a Ray task and yields each row as soon as
-    its task finishes (in any order). ``key(job)`` names a job: a job repeated in the
-    input, or finishing twice, yields one row only.
+    its task finishes (in any order). ``key(job)`` names a job: each key is submitted,
+    and its row yielded, once; a task retried after its worker died is still one task.
 
     Meets :class:`simgrasp.evaluation.executor.Executor` with ``work=run_trial``. The
     connection is made on the first :meth:`run`; a Ray instance this executor started is
@@ -140,15 +142,14 @@ class RayExecutor(Generic[S, J]):
         task = ray.remote(_call).options(num_cpus=1, max_retries=opts.max_retries, retry_exceptions=False)
         setup_ref = ray.put(setup)  # sent once, not with every task
         queue: deque[J] = deque()
-        queued: set[Hashable] = set()
-        for job in jobs:
+        seen: set[Hashable] = set()
+        for job in jobs:  # one task per key: a row is never written twice for one job
             k = self.key(job)
-            if k not in queued:
-                queued.add(k)
+            if k not in seen:
+                seen.add(k)
                 queue.append(job)
         limit = opts.in_flight_per_cpu * self.cluster_cpus()
         pending: dict[Any, J] = {}  # task ref -> its job
-        done: set[Hashable] = set()
         try:
             while queue or pending:
                 while queue and len(pending) < limit:
@@ -156,13 +157,7 @@ class RayExecutor(Generic[S, J]):
                     pending[task.remote(self.work, opts.threads, setup_ref, job)] = job
                 ready, _ = ray.wait(list(pending), num_returns=1)
                 for ref in ready:
-                    job = pending.pop(ref)
-                    row = self._result(ray, ref, job)
-                    k = self.key(job)
-                    if k in done:
-                        continue
-                    done.add(k)
-                    yield row
+                    yield self._result(ray, ref, pending.pop(ref))
         finally:
             for ref in pending:
                 try:

@@ -21,6 +21,7 @@ from simgrasp.policies import resolve_policy
 HERE = Path(__file__).resolve().parent
 VOLATILE_ROW = {"timings_s", "started_at", "finished_at"}
 CRASH_ONCE = f"{Path(__file__).stem}:CrashOnceBackend"
+COUNTING = f"{Path(__file__).stem}:CountingBackend"
 
 
 class CrashOnceBackend(FakeBackend):
@@ -36,6 +37,16 @@ class CrashOnceBackend(FakeBackend):
             self.marker.write_text(str(os.getpid()))
             os._exit(1)
         return super().reset(seed, options)
+
+
+class CountingBackend(FakeBackend):
+    """The fake backend, leaving one file per construction in ``builds`` (named by pid)."""
+
+    def __init__(self, builds: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        folder = Path(builds)
+        n = len(list(folder.glob(f"{os.getpid()}-*")))
+        (folder / f"{os.getpid()}-{n}").write_text("")
 
 
 def stable_rows(rows):
@@ -96,6 +107,17 @@ def test_a_killed_worker_is_retried_and_its_trial_written_once(ray_cluster, fake
     assert sorted(keys(on_disk)) == sorted(set(keys(on_disk))), "a trial was written twice"
     assert stable_rows(on_disk) == stable_rows(local.rows)
     assert sum(r["seed"] == crash_seed for r in on_disk) == len(fake_config.policies)
+
+
+def test_each_ray_worker_builds_its_backend_once(ray_cluster, fake_config, tmp_path):
+    builds = tmp_path / "builds"
+    builds.mkdir()
+    cfg = replace(fake_config, backend=COUNTING, backend_options={"builds": str(builds)}, executor="ray")
+    out = run_evaluation(cfg, tmp_path / "run", progress=False)
+    pids = [p.name.split("-")[0] for p in builds.iterdir()]
+    assert len(pids) == len(set(pids)), f"a process built its backend twice: {sorted(p.name for p in builds.iterdir())}"
+    # the driver's validation build, then one per Ray worker process, not one per trial
+    assert len(pids) < len(out.rows)
 
 
 def test_each_job_yields_one_row(ray_cluster):
@@ -175,3 +197,22 @@ def test_a_task_lost_beyond_its_retries_is_a_cluster_error(ray_cluster, tmp_path
             list(executor.run(setup, [TrialJob("heuristic", 7, 0)]))
     finally:
         executor.close()
+
+
+def test_an_unreachable_cluster_fails_before_the_run_starts(monkeypatch, capsys, tmp_path):
+    from types import SimpleNamespace
+
+    from simgrasp.evaluate import main
+
+    def init(**kwargs):
+        raise ConnectionError(f"Could not find any running Ray instance at {kwargs['address']}.\nsecond line")
+
+    monkeypatch.setitem(sys.modules, "ray", SimpleNamespace(is_initialized=lambda: False, init=init))
+    out = tmp_path / "run"
+    code = main(["--backend", "fake_backend:FakeBackend", "--objects", "fake:0-4", "--policy", "heuristic",
+                 "--trials", "2", "--executor", "ray", "--address", "auto", "--out", str(out), "--no-progress"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err == (
+        "error: cannot start or reach the Ray cluster at 'auto': Could not find any running Ray instance at auto."
+    )
+    assert not out.exists()
