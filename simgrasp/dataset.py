@@ -95,16 +95,14 @@ def main(argv: list[str] | None = None) -> int:
     for name, (add_args, _) in COMMANDS.items():
         add_args(sub.add_parser(name))
     args = parser.parse_args(argv)
+    from simgrasp.executors.ray import ClusterError  # no Ray import: only the error type
+
     try:
         return COMMANDS[args.command][1](args)
     except (ValueError, FileNotFoundError) as e:  # bad input: one clear line, no traceback
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except RuntimeError as e:
-        from simgrasp.executors.ray import ClusterError
-
-        if not isinstance(e, ClusterError):
-            raise
+    except ClusterError as e:  # the cluster went away mid-run: the scenes it finished are kept
         print(f"error: {e}; finished scenes are saved, continue with --resume", file=sys.stderr)
         return 3
 

@@ -118,7 +118,7 @@ def generate_dataset(
             bar.update(1)
     elapsed = time.perf_counter() - t0
     summary = summarize(read_log(out))
-    summary.update(wall_seconds_this_run=elapsed, scenes_this_run=len(tasks), workers=workers,
+    summary.update(wall_seconds_this_run=elapsed, scenes_this_run=len(tasks), workers=workers, executor=executor,
                    scenes_per_hour_this_run=3600.0 * len(tasks) / elapsed if tasks and elapsed > 0 else 0.0)
     (out / SUMMARY_NAME).write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
     return summary
