@@ -47,6 +47,20 @@ def load_toml(path: str | Path) -> dict[str, Any]:
         raise ValueError(f"{p}: not valid TOML: {e}") from None
 
 
+def load_toml_checked(path: str | Path, valid_keys: set[str] | frozenset[str], error: type[Exception]) -> dict[str, Any]:
+    """Read a TOML file whose top-level keys must be among ``valid_keys``; an unreadable
+    file or an unknown key raises ``error`` naming the file and the valid keys."""
+    p = Path(path)
+    try:
+        d = load_toml(p)
+    except (FileNotFoundError, ValueError) as e:
+        raise error(str(e)) from None
+    unknown = set(d) - set(valid_keys)
+    if unknown:
+        raise error(f"{p}: unknown keys {sorted(unknown)}; valid keys: {sorted(valid_keys)}")
+    return d
+
+
 def to_dict(cfg: Any) -> dict[str, Any]:
     """A dataclass config as a plain dict (tuples become lists), for JSON and TOML."""
     return dataclasses.asdict(cfg)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simgrasp.config import load_toml
+from simgrasp.config import load_toml_checked
 
 _SUITE_KEYS = {
     "name",
@@ -100,13 +100,7 @@ def _bound(d: dict[str, Any], where: str) -> Bound:
 def load_suite(path: str | Path) -> Suite:
     """Read and check a suite file; bounds must name policies the suite runs."""
     p = Path(path)
-    try:
-        d = load_toml(p)
-    except (FileNotFoundError, ValueError) as e:
-        raise SuiteError(str(e)) from None
-    unknown = set(d) - _SUITE_KEYS
-    if unknown:
-        raise SuiteError(f"{p}: unknown keys {sorted(unknown)}; valid keys: {sorted(_SUITE_KEYS)}")
+    d = load_toml_checked(p, _SUITE_KEYS, SuiteError)
     policies = d.get("policies")
     if not isinstance(policies, list) or not policies:
         raise SuiteError(f"{p}: expected 'policies' as a non-empty list of names, got {policies!r}")

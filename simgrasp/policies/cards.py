@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import simgrasp
-from simgrasp.config import load_toml
+from simgrasp.config import load_toml_checked
 from simgrasp.policies.base import POLICIES, Policy
 
 REPO_ROOT = Path(simgrasp.__file__).resolve().parent.parent
@@ -92,13 +92,7 @@ def resolve_checkpoint(value: str, card_path: Path) -> Path:
 def load_card(path: str | Path) -> PolicySpec:
     """Read a policy card into a spec (the checkpoint path made absolute)."""
     p = Path(path)
-    try:
-        card = load_toml(p)
-    except (FileNotFoundError, ValueError) as e:
-        raise PolicyError(str(e)) from None
-    unknown = set(card) - _CARD_KEYS
-    if unknown:
-        raise PolicyError(f"{p}: unknown keys {sorted(unknown)}; valid keys: {sorted(_CARD_KEYS)}")
+    card = load_toml_checked(p, _CARD_KEYS, PolicyError)
     if "implementation" not in card:
         raise PolicyError(f"{p}: a policy card needs an 'implementation' (registered name or package.module:attr)")
     checkpoint = card.get("checkpoint")
