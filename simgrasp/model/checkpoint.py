@@ -102,3 +102,26 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[Gr
     ckpt = read_checkpoint(path, device)
     model = model_from_checkpoint(ckpt, str(path)).to(device).eval()
     return model, ckpt
+
+
+def export_weights(src: str | Path, dst: str | Path) -> Path:
+    """Copy a training checkpoint without its optimizer state (half the size): the file
+    that ships. Training can still start again from it, with a fresh optimizer."""
+    ckpt = read_checkpoint(src)
+    model_from_checkpoint(ckpt, str(src))  # refuse to ship weights that do not load
+    ckpt["optimizer"] = None
+    dst = Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(dst.name + ".tmp")
+    torch.save(ckpt, tmp)
+    os.replace(tmp, dst)
+    return dst
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) != 4 or sys.argv[1] != "export":
+        raise SystemExit("usage: python -m simgrasp.model.checkpoint export SRC DST")
+    out = export_weights(sys.argv[2], sys.argv[3])
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")

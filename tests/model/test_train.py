@@ -145,3 +145,23 @@ def test_cli_detect_and_jaccard(trained, tmp_path, capsys):
     result = json.loads((tmp_path / "r.json").read_text())
     assert result["n"] == 3 and {"accuracy_primary", "accuracy_scorer"} <= set(result)
     assert "primary" in capsys.readouterr().out
+
+
+def test_export_drops_the_optimizer_and_still_loads(tmp_path, small_config):
+    import torch
+
+    from simgrasp.model.checkpoint import export_weights
+    from simgrasp.model.network import GraspNet
+
+    model = GraspNet(small_config)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    model(torch.rand(1, 3, small_config.input_size, small_config.input_size)).deltas.sum().backward()
+    opt.step()
+    src = save_checkpoint(tmp_path / "last.pt", model, 7, opt)
+    dst = export_weights(src, tmp_path / "ship" / "w.pt")
+    assert read_checkpoint(dst)["optimizer"] is None
+    assert dst.stat().st_size < src.stat().st_size
+    loaded, ckpt = load_model(dst)
+    assert ckpt["iteration"] == 7
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, loaded.state_dict()[k])
