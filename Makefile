@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test test-slow evaluate bench clean
+.PHONY: install test test-slow evaluate bench data train clean
 
 install: $(STAMP)
 
@@ -22,6 +22,20 @@ test-slow: $(STAMP)
 
 evaluate: $(STAMP)
 	$(PY) -m simgrasp.evaluate
+
+# Retrain the shipped weights (assets/weights/default.pt) from scratch on this CPU:
+# generate the datasets (resumable), train, export. See assets/weights/README.md.
+DATA ?= data
+RUN ?= runs/default
+data: $(STAMP)
+	$(PY) -m simgrasp.dataset generate --objects random_urdfs:800-899 --scenes-per-object 1 --out $(DATA)/val --workers 2 --seed 1 --resume
+	$(PY) -m simgrasp.dataset generate --objects random_urdfs:0-799 --scenes-per-object 2 --out $(DATA)/train --workers 2 --seed 0 --resume
+	$(PY) -m simgrasp.dataset generate --objects random_urdfs:900-999 --scenes-per-object 2 --out $(DATA)/test --workers 2 --seed 2 --resume
+
+train: data
+	$(PY) -m simgrasp.train --data $(DATA)/train --val $(DATA)/val --out $(RUN) --preset cpu --iterations 2000 --seed 0 \
+		$$(test -f $(RUN)/last.pt && echo --resume $(RUN)/last.pt)
+	$(PY) -m simgrasp.model.checkpoint export $(RUN)/last.pt assets/weights/default.pt
 
 bench: $(STAMP)
 	$(PY) -m simgrasp.bench all

@@ -19,6 +19,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
+from simgrasp.config import load_toml_checked, override
 from simgrasp.data.sample import GraspDataset
 from simgrasp.model.config import ModelConfig
 from simgrasp.model.train import TrainConfig, train
@@ -70,6 +71,11 @@ def build_configs(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
         "checkpoint_every": args.checkpoint_every,
     }
     train_cfg = dataclasses.replace(train_cfg, **{k: v for k, v in train_flags.items() if v is not None})
+    if getattr(args, "config", None) is not None:
+        # A TOML file with [model] and/or [train] tables, applied strictly after the flags.
+        d = load_toml_checked(args.config, {"model", "train"}, SystemExit)
+        model = override(model, d.get("model", {}), f"{args.config} [model]")
+        train_cfg = override(train_cfg, d.get("train", {}), f"{args.config} [train]")
     return model, train_cfg
 
 
@@ -91,6 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--val-every", type=int, default=None)
     ap.add_argument("--val-limit", type=int, default=None)
     ap.add_argument("--checkpoint-every", type=int, default=None)
+    ap.add_argument("--config", type=Path, default=None, help="TOML with [model] and [train] overrides, e.g. [train.loss]")
     ap.add_argument("--resume", type=Path, default=None, help="continue from this checkpoint")
     ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args(argv)

@@ -51,6 +51,11 @@ class LossConfig:
     critic_weight: float = 1.0
     """Weight of the scorer term in the regression loss (1 in Eq. 5; 0 trains the PGP
     like Zhou et al.'s baseline while the scorer still learns)."""
+    critic_features: bool = True
+    """Whether the regression loss's scorer term also reaches the FE through the features
+    the scorer reads (the literal reading of section IV-B). False routes it to the FE only
+    through the deformations: the FE is then never pushed to make every neighbourhood look
+    graspable to the scorer, which otherwise can cancel the scorer loss's own signal."""
 
 
 @dataclass
@@ -121,7 +126,8 @@ def compute_losses(model: GraspNet, out: NetOutput, truths: list[np.ndarray], cf
     scorer = F.cross_entropy(scorer_logits.reshape(-1, 2), labels_t.reshape(-1).long())
 
     frozen = {name: p.detach() for name, p in model.scorer.named_parameters()}
-    critic_logits = functional_call(model.scorer, frozen, (out.features, sel, top))
+    critic_in = out.features if cfg.critic_features else out.features.detach()
+    critic_logits = functional_call(model.scorer, frozen, (critic_in, sel, top))
     critic = -F.log_softmax(critic_logits, -1)[..., 1].mean()
 
     stats = {

@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from simgrasp.model.network import NetOutput
 from simgrasp.model.losses import LossConfig, compute_losses
 
 GROUPS = {
@@ -54,3 +55,19 @@ def test_losses_are_finite_and_counted(net, batch):
     assert 0.0 <= losses.stats["scorer_positive_rate"] <= 1.0
     with pytest.raises(ValueError, match="expected 4 ground-truth arrays"):
         compute_losses(net, net(images), truths[:2])
+
+
+@pytest.mark.parametrize("critic_features", [True, False])
+def test_critic_reaches_the_features_only_when_asked(net, batch, critic_features):
+    images, truths = batch
+    out = net(images)
+    # Cut the deformations off the graph: what is left of the critic's gradient on the
+    # features is the part that goes through the scorer's feature input.
+    cut = NetOutput(out.features, out.deltas.detach(), out.primary_logits)
+    cfg = LossConfig(top_t=16, alpha=0.0, critic_features=critic_features)
+    loss = compute_losses(net, cut, truths, cfg).regression
+    if not critic_features:
+        assert not loss.requires_grad  # nothing left for the features to receive
+        return
+    (grad,) = torch.autograd.grad(loss, out.features)
+    assert grad.abs().sum() > 0
