@@ -51,11 +51,15 @@ class LossConfig:
     critic_weight: float = 1.0
     """Weight of the scorer term in the regression loss (1 in Eq. 5; 0 trains the PGP
     like Zhou et al.'s baseline while the scorer still learns)."""
-    critic_features: bool = True
+    critic_features: bool = False
     """Whether the regression loss's scorer term also reaches the FE through the features
-    the scorer reads (the literal reading of section IV-B). False routes it to the FE only
-    through the deformations: the FE is then never pushed to make every neighbourhood look
-    graspable to the scorer, which otherwise can cancel the scorer loss's own signal."""
+    the scorer reads. Section IV-B says only that L_reg updates the PGP and the FE; with
+    False it reaches the FE through the deformations (PGP -> FE) but not through the
+    scorer's feature input. Reason: with True, the FE is pushed to make every
+    neighbourhood look graspable to the scorer, against the scorer loss; in a 1600-iteration
+    CPU run (resnet18, 320 px) the scorer loss then never left its base-rate entropy
+    (0.64 nats at 35 % positives) and the scorer ranked worse than the primary score
+    (66.7 % against 84.8 % top-1 Jaccard on the validation split)."""
 
 
 @dataclass
