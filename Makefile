@@ -33,7 +33,7 @@ data: $(STAMP)
 	$(PY) -m simgrasp.dataset generate --objects random_urdfs:900-999 --scenes-per-object 2 --out $(DATA)/test --workers 2 --seed 2 --resume
 
 train: data
-	$(PY) -m simgrasp.train --data $(DATA)/train --val $(DATA)/val --out $(RUN) --preset cpu --iterations 2000 --seed 0 \
+	$(PY) -m simgrasp.train --data $(DATA)/train --val $(DATA)/val --out $(RUN) --preset cpu --iterations 1600 --seed 0 \
 		$$(test -f $(RUN)/last.pt && echo --resume $(RUN)/last.pt)
 	$(PY) -m simgrasp.model.checkpoint export $(RUN)/last.pt assets/weights/default.pt
 
