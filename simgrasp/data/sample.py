@@ -30,7 +30,12 @@ class GraspSample:
     """One annotated image. ``rgb`` uint8 (H, W, 3); ``grasps`` (N, 5) float32 rows of
     ``[x, y, theta_deg, w, h]`` in this image's pixels (see ``simgrasp.geometry.rect``);
     ``depth`` float32 (H, W) metres and ``mask`` bool (H, W) when the dataset has them;
-    ``object_id`` names the object (splits are made by object); ``scene_id`` the image."""
+    ``object_id`` names the object (splits are made by object); ``scene_id`` the image.
+
+    ``tested`` (M, 5) float32 and ``tested_success`` (M,) bool are the grasps that were
+    tried in simulation on this scene, failures included, with their outcome (the
+    generator's ``*_candidates.txt`` sidecar); both are empty when the dataset has none
+    (Jacquard, Cornell). They let the scorer learn from physics instead of overlap."""
 
     rgb: np.ndarray
     grasps: np.ndarray
@@ -39,6 +44,8 @@ class GraspSample:
     depth: np.ndarray | None = None
     mask: np.ndarray | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    tested: np.ndarray = field(default_factory=lambda: np.zeros((0, 5), np.float32))
+    tested_success: np.ndarray = field(default_factory=lambda: np.zeros((0,), bool))
 
     def __post_init__(self) -> None:
         if self.rgb.ndim != 3 or self.rgb.shape[2] != 3:
@@ -47,6 +54,12 @@ class GraspSample:
         if g.ndim != 2 or g.shape[1] != 5:
             raise ValueError(f"{self.scene_id}: grasps must be (N, 5), got {g.shape}")
         self.grasps = g
+        t = np.asarray(self.tested, dtype=np.float32)
+        t = t.reshape(-1, 5) if t.size else np.zeros((0, 5), np.float32)
+        ok = np.asarray(self.tested_success, dtype=bool).reshape(-1)
+        if len(ok) != len(t):
+            raise ValueError(f"{self.scene_id}: {len(t)} tested grasps but {len(ok)} outcomes")
+        self.tested, self.tested_success = t, ok
 
     def grasp_rects(self) -> list[GraspRect]:
         return array_to_grasps(self.grasps)
