@@ -29,7 +29,7 @@ from simgrasp.config import to_dict
 from simgrasp.data.candidates import CandidateConfig, antipodal_candidates, dedupe, random_candidates
 from simgrasp.data.writer import noisy_depth, object_id_for, scene_prefix, write_scene
 from simgrasp.geometry import GraspRect, WorldGrasp
-from simgrasp.sim.config import SimConfig
+from simgrasp.sim.config import AppearanceConfig, SimConfig
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,13 @@ class GenerateConfig:
     """What the generator does per scene (override from TOML with ``--config``)."""
 
     candidates: CandidateConfig = field(default_factory=CandidateConfig)
-    sim: SimConfig = field(default_factory=SimConfig)  # the simulated cell (camera, trial...)
+    sim: SimConfig = field(  # the simulated cell (camera, trial...), its looks randomised
+        default_factory=lambda: SimConfig(appearance=AppearanceConfig(mode="randomized"))
+    )
     precheck: bool = True  # lift-only trial first; the full trial only for those that lift
     max_grasps: int = 15  # stop a scene once this many distinct successful grasps are kept
     min_mask_px: int = 30  # scenes where the object shows fewer pixels are dropped
-    noisy_depth: bool = False  # also write a stereo-like depth image
+    noisy_depth: bool = False  # also write a stereo-like depth image (always written when the observation's is noisy)
     stereo_sigma_m: float = 0.002  # noise of that image at 1 m (grows with depth squared)
 
 
@@ -130,6 +132,11 @@ class SceneAnnotator:
             object_index=object_index, scene_index=scene_index, dataset_seed=seed, sim_seed=sim_seed,
             object_id=object_id, generator={k: v for k, v in to_dict(cfg).items() if k != "sim"},
         )
-        stereo = noisy_depth(obs.depth, rng, cfg.stereo_sigma_m) if cfg.noisy_depth else None
-        write_scene(scene_prefix(out, object_id, scene_index), obs.rgb, obs.depth, mask, grasps, record, stereo)
+        # Grasps were tried with the observation's depth (noisy under a randomised look), as a
+        # policy's are; the perfect depth file stays perfect and the observed one is the stereo file.
+        perfect = backend.perfect_depth()
+        stereo = obs.depth if not np.array_equal(obs.depth, perfect) else None
+        if stereo is None and cfg.noisy_depth:
+            stereo = noisy_depth(perfect, rng, cfg.stereo_sigma_m)
+        write_scene(scene_prefix(out, object_id, scene_index), obs.rgb, perfect, mask, grasps, record, stereo)
         return {**row, "kept": True, "grasps": len(grasps), "reason": "", "seconds": time.perf_counter() - t0}

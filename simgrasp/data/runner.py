@@ -186,6 +186,8 @@ def run_cli(args: Any) -> int:
         cfg = override(cfg, load_toml(args.config), str(args.config))
     if args.noisy_depth:
         cfg = override(cfg, {"noisy_depth": True})
+    if args.appearance:
+        cfg = override(cfg, {"sim": {"appearance": {"mode": args.appearance}}})
     summary = generate_dataset(
         args.objects, args.out, args.scenes_per_object, args.workers, args.seed, args.resume, cfg, args.limit_objects,
         executor=args.executor, address=args.address,

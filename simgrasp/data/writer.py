@@ -18,6 +18,7 @@ import numpy as np
 
 from simgrasp.data.io import write_depth, write_mask, write_rgb, write_text
 from simgrasp.data.jacquard import SUFFIXES, format_grasp_lines
+from simgrasp.sim.depth_noise import noisy_depth  # noqa: F401  (re-exported: the generator's stereo file)
 
 LOG_NAME = "generation.jsonl"
 SUMMARY_NAME = "summary.json"
@@ -57,21 +58,6 @@ def write_scene(
     write_mask(_file(prefix, "mask"), mask)
     write_text(_file(prefix, "scene"), json.dumps(record, indent=1, sort_keys=True) + "\n")
     write_text(_file(prefix, "grasps"), format_grasp_lines(grasps))
-
-
-def noisy_depth(
-    depth: np.ndarray, rng: np.random.Generator, sigma_m: float = 0.002, edge_dropout: float = 0.5
-) -> np.ndarray:
-    """A stereo-like depth image from a perfect one (metres): Gaussian noise growing with
-    the square of the distance (``sigma_m`` at 1 m, stereo's error law), and holes (0)
-    on a random ``edge_dropout`` fraction of the pixels at depth discontinuities, where
-    stereo matching fails."""
-    d = np.asarray(depth, dtype=np.float32)
-    out = d + rng.normal(0.0, 1.0, d.shape).astype(np.float32) * np.float32(sigma_m) * d * d
-    gy, gx = np.gradient(d)
-    edges = np.hypot(gx, gy) > 0.005
-    out[edges & (rng.uniform(size=d.shape) < edge_dropout)] = 0.0
-    return out.astype(np.float32)
 
 
 def read_log(out: Path) -> list[dict[str, Any]]:

@@ -3,7 +3,11 @@
 Object choice: ``reset(seed)`` shows ``objects[seed % len(objects)]`` (so seeds 0..N-1 visit
 every object once); its pose and any domain randomisation are drawn from
 ``np.random.default_rng(seed)`` only. An object that cannot be loaded is recorded in
-``skipped`` and the next one in order is shown instead, which is deterministic too."""
+``skipped`` and the next one in order is shown instead, which is deterministic too.
+
+Appearance: ``SimBackend(..., appearance="randomized")`` (or ``appearance={"mode": ...,
+<AppearanceConfig fields>}``) draws colours, textures, light, camera height and depth
+noise per scene (simgrasp.sim.appearance); the default ``fixed`` renders as always."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import numpy as np
 from simgrasp.backends.base import SIM_ERROR, Observation, Outcome
 from simgrasp.config import override, to_dict
 from simgrasp.geometry import PinholeCamera, WorldGrasp
+from simgrasp.sim.appearance import APPEARANCE_MODES
 from simgrasp.sim.camera import Rendered
 from simgrasp.sim.config import SimConfig
 from simgrasp.sim.library import ObjectLibrary
@@ -30,12 +35,19 @@ class SimBackend:
     """Simulated cell: one object on a table, a top-down camera, a parallel-plate hand.
 
     ``objects``: an object spec (see simgrasp.sim.objects); ``config``: a SimConfig;
-    ``overrides``: nested dicts applied strictly to it (``camera={"width": 224}``)."""
+    ``overrides``: nested dicts applied strictly to it (``camera={"width": 224}``);
+    ``appearance`` may also be a mode name alone (``appearance="randomized"``)."""
 
     infrastructure_reason = SIM_ERROR
 
     def __init__(self, objects: str = DEFAULT_OBJECTS, config: SimConfig | None = None, **overrides: Any) -> None:
+        if isinstance(overrides.get("appearance"), str):
+            overrides = {**overrides, "appearance": {"mode": overrides["appearance"]}}
         self.config = override(config or SimConfig(), overrides, "SimBackend") if overrides else (config or SimConfig())
+        if self.config.appearance.mode not in APPEARANCE_MODES:
+            raise ValueError(
+                f"appearance must be one of {', '.join(APPEARANCE_MODES.names())}, got {self.config.appearance.mode!r}"
+            )
         self.library = ObjectLibrary(objects, self.config.library)
         self.world: World | None = World(self.config.scene)
         self.scene: LiveScene | None = None
@@ -118,6 +130,13 @@ class SimBackend:
         if self._frame is None or self.scene is None:
             raise RuntimeError("call reset() first")
         return self._frame.segmentation == self.scene.obj.body
+
+    def perfect_depth(self) -> np.ndarray:
+        """float32 (H, W) metres: the rendered depth without sensor noise (equal to the
+        observation's depth in the fixed appearance)."""
+        if self._frame is None or self.scene is None:
+            raise RuntimeError("call reset() first")
+        return self._frame.perfect_depth.copy()
 
     def scene_record(self) -> dict[str, Any]:
         """A JSON-serialisable record from which :meth:`load_scene` rebuilds this exact scene."""

@@ -29,15 +29,18 @@ def make_camera(cfg: CameraConfig, height_m: float | None = None) -> PinholeCame
 @dataclass
 class Rendered:
     """One frame: ``rgb`` uint8 (H, W, 3), ``depth`` float32 (H, W) metres along the optical
-    axis, ``segmentation`` int32 (H, W) body ids (-1 for none)."""
+    axis as the camera reports it, ``segmentation`` int32 (H, W) body ids (-1 for none),
+    ``perfect_depth`` the rendered depth before any sensor noise."""
 
     rgb: np.ndarray
     depth: np.ndarray
     segmentation: np.ndarray
+    perfect_depth: np.ndarray
 
 
-def render(world: World, camera: PinholeCamera, cfg: CameraConfig, light_direction=None) -> Rendered:
-    """Render ``world`` as ``camera`` sees it (TinyRenderer, no window)."""
+def render(world: World, camera: PinholeCamera, cfg: CameraConfig, light: dict | None = None) -> Rendered:
+    """Render ``world`` as ``camera`` sees it (TinyRenderer, no window). ``light``: light
+    keyword arguments of ``getCameraImage`` (None: TinyRenderer's default light)."""
     c = world.client
     T = camera.T_world_cam
     eye = T[:3, 3]
@@ -45,13 +48,12 @@ def render(world: World, camera: PinholeCamera, cfg: CameraConfig, light_directi
     up = -T[:3, 1]  # image up is minus the camera's y
     view = c.computeViewMatrix(eye.tolist(), (eye + forward).tolist(), up.tolist())
     proj = c.computeProjectionMatrixFOV(cfg.fov_y_deg, cfg.width / cfg.height, cfg.near_m, cfg.far_m)
-    kwargs = {} if light_direction is None else {"lightDirection": list(map(float, light_direction))}
     _, _, rgba, zbuf, seg = c.getCameraImage(
-        cfg.width, cfg.height, view, proj, renderer=pybullet.ER_TINY_RENDERER, **kwargs
+        cfg.width, cfg.height, view, proj, renderer=pybullet.ER_TINY_RENDERER, **(light or {})
     )
     rgba = np.asarray(rgba, dtype=np.uint8).reshape(cfg.height, cfg.width, 4)
     zbuf = np.asarray(zbuf, dtype=np.float64).reshape(cfg.height, cfg.width)
     n, f = cfg.near_m, cfg.far_m
     depth = (f * n / (f - (f - n) * zbuf)).astype(np.float32)  # OpenGL depth buffer -> metres
     seg = np.asarray(seg, dtype=np.int32).reshape(cfg.height, cfg.width)
-    return Rendered(np.ascontiguousarray(rgba[..., :3]), depth, seg)
+    return Rendered(np.ascontiguousarray(rgba[..., :3]), depth, seg, depth)

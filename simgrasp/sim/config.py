@@ -25,8 +25,6 @@ class CameraConfig:
     fov_y_deg: float = 28.0  # vertical field of view: a 10 cm object spans ~115 px of 320, 7 anchor cells
     near_m: float = 0.1  # clipping planes of the depth buffer
     far_m: float = 2.0
-    height_jitter_m: float = 0.0  # domain randomisation: uniform +- jitter of the camera height
-    randomize_light: bool = False  # domain randomisation: random light direction per scene
 
 
 @dataclass(frozen=True)
@@ -43,7 +41,6 @@ class ObjectConfig:
     lateral_friction: float = 0.8  # raw meshes (URDFs keep their own)
     vhacd_resolution: int = 50000  # voxel resolution of the convex decomposition
     cache_dir: str = field(default_factory=default_cache_dir)  # decompositions are cached here
-    randomize_color: bool = False  # domain randomisation: random object colour per scene
 
 
 @dataclass(frozen=True)
@@ -58,8 +55,7 @@ class SceneConfig:
     rest_angular_radps: float = 0.05  # ... and turning slower than this ...
     rest_checks: int = 3  # ... for this many consecutive checks, 10 steps apart
     settle_max_steps: int = 1500  # settling cap
-    table_rgba: tuple[float, float, float, float] = (0.75, 0.72, 0.68, 1.0)
-    randomize_table_color: bool = False  # domain randomisation of the table colour
+    table_rgba: tuple[float, float, float, float] = (0.75, 0.72, 0.68, 1.0)  # the table's colour in fixed appearance
 
 
 @dataclass(frozen=True)
@@ -97,6 +93,36 @@ class TrialConfig:
 
 
 @dataclass(frozen=True)
+class AppearanceConfig:
+    """How a scene looks. ``mode`` names a registered appearance (simgrasp.sim.appearance):
+    ``fixed`` renders every scene alike (the table colour, the object's own colour,
+    TinyRenderer's default light, the nominal camera height, perfect depth); ``randomized``
+    draws every look below per scene from the scene's seed and records it. Probabilities
+    in [0, 1]; ranges are (low, high) drawn uniformly."""
+
+    mode: str = "fixed"  # "fixed" or "randomized"
+    grey_p: float = 0.25  # object colour: probability of a grey (black through white) ...
+    near_table_p: float = 0.15  # ... or of a colour close to the table's ...; else any hue, saturation, value
+    near_table_sigma: float = 0.06  # spread (RGB, 0-1) of colours close to the table's
+    table_value: tuple[float, float] = (0.15, 0.95)  # brightness (HSV value) of the table's colour
+    table_saturation: tuple[float, float] = (0.0, 0.6)  # saturation of the table's colour
+    object_texture_p: float = 0.4  # probability of a procedural texture on the object (meshes with UVs only)
+    table_texture_p: float = 0.5  # probability of a procedural texture on the table
+    textures: tuple[str, ...] = ("stripes", "checker", "noise", "wood")  # texture kinds drawn from
+    object_texture_px: int = 64  # side of an object's texture image (pixels)
+    table_texture_px: int = 512  # side of the table's texture image, spread over the patch the camera sees
+    light_elevation_deg: tuple[float, float] = (35.0, 90.0)  # light direction above the horizon (azimuth uniform)
+    ambient: tuple[float, float] = (0.35, 0.8)  # TinyRenderer ambient coefficient (default 0.6)
+    diffuse: tuple[float, float] = (0.15, 0.6)  # diffuse coefficient (default 0.35)
+    specular: tuple[float, float] = (0.0, 0.4)  # specular coefficient (default 0.05)
+    light_tint: float = 0.1  # light colour: each channel 1 - U(0, tint), a slightly warm or cold light
+    shadow_p: float = 0.3  # probability of cast shadows
+    camera_height_jitter_m: float = 0.02  # camera height: nominal +- U(0, jitter) (the observation's camera follows)
+    depth_sigma_m: tuple[float, float] = (0.001, 0.004)  # depth noise at 1 m (grows with depth squared)
+    depth_edge_dropout: tuple[float, float] = (0.2, 0.7)  # fraction of depth-edge pixels lost (holes, depth 0)
+
+
+@dataclass(frozen=True)
 class SimConfig:
     """Everything the simulated backend needs."""
 
@@ -105,3 +131,4 @@ class SimConfig:
     scene: SceneConfig = field(default_factory=SceneConfig)
     gripper: GripperConfig = field(default_factory=GripperConfig)
     trial: TrialConfig = field(default_factory=TrialConfig)
+    appearance: AppearanceConfig = field(default_factory=AppearanceConfig)  # fixed or randomised looks

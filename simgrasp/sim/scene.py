@@ -6,12 +6,13 @@ World frame: z up, table top at z = 0, the camera above the origin (the image ce
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from simgrasp.geometry import PinholeCamera
+from simgrasp.sim.appearance import Appearance, apply_appearance, draw_appearance, has_uvs
 from simgrasp.sim.camera import Rendered, make_camera, render
 from simgrasp.sim.config import SimConfig
 from simgrasp.sim.gripper import Gripper
@@ -23,16 +24,15 @@ from simgrasp.sim.world import World
 @dataclass
 class SceneSpec:
     """Everything needed to rebuild a settled scene (JSON-serialisable via ``to_dict``).
-    Positions in metres, quaternions (x, y, z, w) in the world frame."""
+    Positions in metres, quaternions (x, y, z, w) in the world frame; ``appearance`` is
+    the drawn look (None: the fixed look)."""
 
     entry: ObjectEntry
     scale: float
     position: tuple[float, float, float]
     orientation: tuple[float, float, float, float]
     camera_height_m: float
-    light_direction: tuple[float, float, float] | None = None
-    table_rgba: tuple[float, float, float, float] | None = None
-    object_rgba: tuple[float, float, float, float] | None = None
+    appearance: Appearance | None = None
     settled: bool = True
     settle_steps: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
@@ -40,15 +40,17 @@ class SceneSpec:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["entry"] = self.entry.to_dict()
+        d["appearance"] = None if self.appearance is None else self.appearance.to_dict()
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "SceneSpec":
         d = dict(d)
         d["entry"] = ObjectEntry(**d["entry"])
-        for k in ("position", "orientation", "light_direction", "table_rgba", "object_rgba"):
-            if d.get(k) is not None:
-                d[k] = tuple(float(x) for x in d[k])
+        for k in ("position", "orientation"):
+            d[k] = tuple(float(x) for x in d[k])
+        if d.get("appearance") is not None:
+            d["appearance"] = Appearance.from_dict(d["appearance"])
         return cls(**d)
 
 
@@ -62,7 +64,7 @@ def draw_scene(world: World, library: ObjectLibrary, entry: ObjectEntry, cfg: Si
     """Drop ``entry`` from a random pose near the image centre and let it come to rest.
     Every random draw comes from ``rng``. Raises MeshError for an unusable object."""
     world.reset()
-    s, cam = cfg.scene, cfg.camera
+    s = cfg.scene
     r = s.drop_radius_m * np.sqrt(rng.uniform())
     phi = rng.uniform(0, 2 * np.pi)
     q = random_quaternion(rng)
@@ -73,16 +75,10 @@ def draw_scene(world: World, library: ObjectLibrary, entry: ObjectEntry, cfg: Si
     world.client.resetBasePositionAndOrientation(obj.body, pos.tolist(), q.tolist())
     rested, steps = world.settle(obj.body)
     p, q = world.pose(obj.body)
-    height = cam.height_m + (rng.uniform(-1, 1) * cam.height_jitter_m if cam.height_jitter_m > 0 else 0.0)
-    light = None
-    if cam.randomize_light:
-        d = np.array([rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(0.5, 1.5)])
-        light = tuple(float(x) for x in d / np.linalg.norm(d))
-    table = tuple(float(x) for x in rng.uniform(0.2, 0.9, 3)) + (1.0,) if s.randomize_table_color else None
-    color = tuple(float(x) for x in rng.uniform(0.05, 1.0, 3)) + (1.0,) if cfg.library.randomize_color else None
+    # The look is drawn after the drop, so the pose of a seed is the same in every mode.
+    height, look = draw_appearance(cfg, rng, has_uvs(world, obj.body))
     return SceneSpec(
-        entry, obj.scale, tuple(map(float, p)), tuple(map(float, q)), float(height),
-        light, table, color, bool(rested), int(steps),
+        entry, obj.scale, tuple(map(float, p)), tuple(map(float, q)), float(height), look, bool(rested), int(steps),
     )
 
 
@@ -102,19 +98,22 @@ def build_scene(world: World, library: ObjectLibrary, spec: SceneSpec, cfg: SimC
     """Empty ``world`` and set up ``spec``: the object at its settled pose, the hand parked,
     then save the state that :func:`restore_scene` returns to."""
     world.reset()
-    if spec.table_rgba is not None:
-        world.set_table_color(spec.table_rgba)
     obj = library.load(world, spec.entry, spec.position, spec.orientation, scale=spec.scale)
-    if spec.object_rgba is not None:
-        world.client.changeVisualShape(obj.body, -1, rgbaColor=list(spec.object_rgba))
     gripper = Gripper(world, cfg.gripper, cfg.library.cache_dir)
+    if spec.appearance is not None:  # after the hand: the bodies that move keep their ids in every mode
+        apply_appearance(world, obj.body, spec.appearance, cfg)
     camera = make_camera(cfg.camera, spec.camera_height_m)
     return LiveScene(spec, obj, gripper, camera, world.save())
 
 
 def render_scene(world: World, scene: LiveScene, cfg: SimConfig) -> Rendered:
-    """The camera's view of the scene (the hand is parked out of view)."""
-    return render(world, scene.camera, cfg.camera, scene.spec.light_direction)
+    """The camera's view of the scene (the hand is parked out of view): with a drawn look,
+    its light and its noisy depth (the perfect one stays in ``perfect_depth``)."""
+    look = scene.spec.appearance
+    if look is None:
+        return render(world, scene.camera, cfg.camera)
+    frame = render(world, scene.camera, cfg.camera, look.light.render_kwargs())
+    return replace(frame, depth=look.depth_noise.apply(frame.perfect_depth))
 
 
 def restore_scene(world: World, scene: LiveScene) -> None:

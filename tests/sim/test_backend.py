@@ -115,11 +115,7 @@ def test_reset_rejects_bad_seed(backend):
 
 
 def test_domain_randomisation_is_seeded():
-    kw = dict(
-        camera={"randomize_light": True, "height_jitter_m": 0.03},
-        scene={"randomize_table_color": True},
-        library={"randomize_color": True},
-    )
+    kw = dict(appearance={"mode": "randomized", "camera_height_jitter_m": 0.03})
     a, b = SimBackend(GRASPABLE, **kw), SimBackend(GRASPABLE, **kw)
     plain = SimBackend(GRASPABLE)
     try:
@@ -127,7 +123,8 @@ def test_domain_randomisation_is_seeded():
         np.testing.assert_array_equal(oa.rgb, ob.rgb)
         assert not np.array_equal(oa.rgb, op.rgb)
         spec = a.scene_record()["scene"]
-        assert spec["table_rgba"] is not None and spec["object_rgba"] is not None and spec["light_direction"] is not None
+        look = spec["appearance"]
+        assert look["table_rgba"] is not None and look["object_rgba"] is not None and look["light"]["direction"] is not None
         assert spec["camera_height_m"] != plain.scene_record()["scene"]["camera_height_m"]
     finally:
         a.close(), b.close(), plain.close()
