@@ -127,3 +127,26 @@ def test_sgt_cli_reports_each_prediction(generated: tuple[Path, dict], tmp_path:
     assert row["outcome"]["success"] and row["scene_id"] == ds.scene_ids()[0]
     preds.write_text(json.dumps({"scene_id": "9_nothing", "grasp": g}) + "\n")
     assert main(["sgt", "--data", str(out), "--predictions", str(preds)]) == 2
+
+
+@pytest.mark.parametrize("flag", [[], ["--appearance", "fixed"]])
+def test_generator_randomises_appearance_unless_told_not_to(tmp_path, flag):
+    import argparse
+
+    from simgrasp.data.io import read_depth
+    from simgrasp.data.runner import run_cli
+    from simgrasp.dataset import COMMANDS
+
+    p = argparse.ArgumentParser()
+    COMMANDS["generate"][0](p)
+    args = p.parse_args(["--objects", "pybullet_objects:cube", "--out", str(tmp_path), "--scenes-per-object", "1"] + flag)
+    assert run_cli(args) == 0
+    mode = json.loads((tmp_path / "generation.json").read_text())["config"]["sim"]["appearance"]["mode"]
+    assert mode == ("fixed" if flag else "randomized")
+    perfect = [read_depth(f) for f in tmp_path.rglob("*_perfect_depth.tiff")]
+    stereo = [read_depth(f) for f in tmp_path.rglob("*_stereo_depth.tiff")]
+    assert len(perfect) == 1 and (perfect[0] > 0).all()  # the perfect depth has no holes in any mode
+    # a randomised look writes the noisy depth the grasps were tried with as the stereo file
+    assert len(stereo) == (0 if flag else 1)
+    if stereo:
+        assert (stereo[0] == 0).any() and not np.array_equal(stereo[0], perfect[0])

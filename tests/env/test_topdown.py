@@ -120,3 +120,19 @@ def test_bad_actions_raise(env, action, message):
     env.reset(seed=1)
     with pytest.raises(ValueError, match=message):
         env.step(np.array(action, np.float32))
+
+
+def test_randomized_appearance_through_make():
+    a = gymnasium.make(ENV_ID, objects=OBJECTS, appearance="randomized", normalized_actions=True)
+    b = gymnasium.make(ENV_ID, objects=OBJECTS, appearance="randomized")
+    plain = gymnasium.make(ENV_ID, objects=OBJECTS)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            check_env(a.unwrapped, skip_render_check=True)
+        oa, ob, op = a.reset(seed=3)[0], b.reset(seed=3)[0], plain.reset(seed=3)[0]
+        np.testing.assert_array_equal(oa["rgb"], ob["rgb"])
+        np.testing.assert_array_equal(oa["depth"], ob["depth"])
+        assert not np.array_equal(oa["rgb"], op["rgb"]) and (oa["depth"] == 0).any() and not (op["depth"] == 0).any()
+    finally:
+        a.close(), b.close(), plain.close()

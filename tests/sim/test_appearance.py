@@ -1,0 +1,175 @@
+"""Appearance modes: seeded looks, records that rebuild the same pixels, the camera that
+follows the jittered height, depth noise only when randomised, fixed mode untouched."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from simgrasp.backends import make_backend
+from simgrasp.sim.appearance import APPEARANCE_MODES, draw_color, has_uvs
+from simgrasp.sim.backend import SimBackend
+from simgrasp.sim.config import AppearanceConfig
+
+GRASPABLE = "random_urdfs:900-902"
+TEXTURED = "pybullet_objects:cube"  # a mesh with texture coordinates
+
+
+@pytest.fixture(scope="module")
+def randomized(tmp_path_factory):
+    b = SimBackend(GRASPABLE, appearance="randomized", library={"cache_dir": str(tmp_path_factory.mktemp("cache"))})
+    yield b
+    b.close()
+
+
+def test_modes_are_registered_and_a_bad_one_is_named():
+    assert APPEARANCE_MODES.names() == ["fixed", "randomized"]
+    with pytest.raises(ValueError, match="fixed, randomized.*'glossy'"):
+        SimBackend(GRASPABLE, appearance="glossy")
+
+
+def test_same_seed_same_images(randomized, tmp_path):
+    other = SimBackend(GRASPABLE, appearance={"mode": "randomized"}, library={"cache_dir": str(tmp_path)})
+    try:
+        other.reset(0)  # a different history must not matter
+        a, b = randomized.reset(1)[0], other.reset(1)[0]
+        np.testing.assert_array_equal(a.rgb, b.rgb)
+        np.testing.assert_array_equal(a.depth, b.depth)
+        assert randomized.scene_record()["scene"] == other.scene_record()["scene"]
+    finally:
+        other.close()
+
+
+def test_different_seeds_look_different(randomized):
+    looks = []
+    for seed in (3, 6, 9, 12):  # all show object 900, so only the look differs
+        randomized.reset(seed)
+        looks.append(randomized.scene.spec.appearance)
+    assert len({lk.table_rgba for lk in looks}) == 4 and len({lk.object_rgba for lk in looks}) == 4
+    assert len({lk.light.direction for lk in looks}) == 4 and len({lk.depth_noise.seed for lk in looks}) == 4
+
+
+def test_record_rebuilds_identical_pixels(randomized):
+    for seed in (1, 2):  # seed 1: a wood table, seed 2: a checker table (textures on a patch)
+        obs, _ = randomized.reset(seed)
+        assert randomized.scene.spec.appearance.table_texture is not None
+        record = json.loads(json.dumps(randomized.scene_record()))
+        other = SimBackend.from_record(record)
+        try:
+            np.testing.assert_array_equal(other.observation().rgb, obs.rgb)
+            np.testing.assert_array_equal(other.observation().depth, obs.depth)
+            np.testing.assert_array_equal(other.perfect_depth(), randomized.perfect_depth())
+        finally:
+            other.close()
+
+
+def test_object_texture_needs_uvs_and_rebuilds(tmp_path):
+    b = SimBackend(TEXTURED, appearance="randomized", library={"cache_dir": str(tmp_path)})
+    try:
+        b.reset(0)
+        assert has_uvs(b.world, b.scene.obj.body)
+        seeds = [s for s in range(12) if b.reset(s) and b.scene.spec.appearance.object_texture is not None]
+        assert seeds, "no textured cube in 12 seeds"
+        obs, _ = b.reset(seeds[0])
+        mask = b.segmentation_mask()
+        _, counts = np.unique(obs.rgb[mask], axis=0, return_counts=True)
+        assert counts.max() < 0.9 * mask.sum()  # a pattern, not one flat colour
+        assert list((tmp_path / "textures").glob("*.png"))
+        other = SimBackend.from_record(json.loads(json.dumps(b.scene_record())))
+        np.testing.assert_array_equal(other.observation().rgb, obs.rgb)
+        other.close()
+    finally:
+        b.close()
+
+
+def test_meshes_without_uvs_get_a_colour(randomized):
+    randomized.reset(0)
+    assert not has_uvs(randomized.world, randomized.scene.obj.body)  # random_urdfs have no vt lines
+    for seed in range(12):
+        randomized.reset(seed)
+        assert randomized.scene.spec.appearance.object_texture is None
+
+
+def test_camera_follows_the_jittered_height(randomized):
+    heights = []
+    for seed in (0, 1, 2):
+        obs, _ = randomized.reset(seed)
+        h = randomized.scene.spec.camera_height_m
+        heights.append(h)
+        assert obs.camera.T_world_cam[2, 3] == pytest.approx(h)
+        table = ~randomized.segmentation_mask()
+        assert np.median(randomized.perfect_depth()[table]) == pytest.approx(h - 1e-4, abs=2e-4)
+        # the object's settled position projects into its silhouette
+        p, _ = randomized.world.pose(randomized.scene.obj.body)
+        u, v, _ = obs.camera.world_to_pixel(p)
+        ys, xs = np.nonzero(randomized.segmentation_mask())
+        assert np.hypot(xs - u, ys - v).min() < 2.0
+        # a table point seen at pixel (u, v) maps back to itself through the observation's camera
+        q = obs.camera.pixel_to_world(40.0, 60.0, float(randomized.perfect_depth()[60, 40]))
+        assert q[2] == pytest.approx(1e-4, abs=1e-4)
+        assert obs.camera.world_to_pixel(q)[:2] == pytest.approx((40.0, 60.0), abs=1e-6)
+    jitter = randomized.config.appearance.camera_height_jitter_m
+    assert len(set(heights)) == 3 and all(abs(h - 0.55) <= jitter for h in heights)
+
+
+def test_depth_noise_only_when_randomized(randomized):
+    fixed = SimBackend(GRASPABLE)
+    try:
+        obs, _ = fixed.reset(0)
+        np.testing.assert_array_equal(obs.depth, fixed.perfect_depth())
+        assert fixed.scene.spec.appearance is None and fixed.scene_record()["scene"]["appearance"] is None
+    finally:
+        fixed.close()
+    obs, _ = randomized.reset(0)
+    perfect, noisy = randomized.perfect_depth(), obs.depth
+    look = randomized.scene.spec.appearance.depth_noise
+    ok = noisy > 0
+    resid = (noisy - perfect)[ok]
+    assert np.std(resid) == pytest.approx(look.sigma_m * 0.55**2, rel=0.2)
+    holes = ~ok
+    assert holes.sum() > 10
+    gy, gx = np.gradient(perfect)
+    assert np.all(np.hypot(gx, gy)[holes] > 0.005)  # holes only at depth edges
+
+
+def test_appearance_does_not_change_the_physics(randomized, minor_axis_grasp):
+    fixed = SimBackend(GRASPABLE)
+    try:
+        a, _ = fixed.reset(2)
+        randomized.reset(2)
+        assert fixed.scene.spec.position == randomized.scene.spec.position
+        g = a.camera.image_to_world(minor_axis_grasp(fixed.segmentation_mask()), a.depth)
+        fa, ra = fixed.execute(g).to_dict(), randomized.execute(g).to_dict()
+        fa.pop("timings_s"), ra.pop("timings_s")
+        assert fa == ra
+    finally:
+        fixed.close()
+
+
+def test_fixed_is_the_default_and_renders_as_before():
+    a = make_backend("sim", objects=GRASPABLE)
+    b = SimBackend(GRASPABLE, appearance="fixed")
+    try:
+        assert a.config.appearance == AppearanceConfig()
+        oa, ob = a.reset(1)[0], b.reset(1)[0]
+        np.testing.assert_array_equal(oa.rgb, ob.rgb)
+        # the fixed table colour, lit by TinyRenderer's default light, where the object is not
+        table = oa.rgb[~a.segmentation_mask()]
+        assert np.all(table == table[0]) and table[0].tolist() == [179, 171, 162]
+    finally:
+        a.close(), b.close()
+
+
+def test_object_colours_cover_the_whole_range():
+    rng, cfg = np.random.default_rng(0), AppearanceConfig()
+    table = np.array([0.6, 0.5, 0.4])
+    c = np.array([draw_color(rng, cfg, table) for _ in range(4000)])
+    grey = np.ptp(c, axis=1) < 1e-9
+    near = np.linalg.norm(c - table, axis=1) < 0.2
+    assert grey.mean() == pytest.approx(cfg.grey_p, abs=0.03)
+    assert (c[grey].max(1) > 0.95).any() and (c[grey].max(1) < 0.1).any()  # whites and blacks
+    assert near.mean() > cfg.near_table_p * 0.8
+    sat = (c.max(1) - c.min(1)) / np.maximum(c.max(1), 1e-9)
+    assert (sat > 0.9).mean() > 0.05 and c.min() >= 0.0 and c.max() <= 1.0
