@@ -22,7 +22,7 @@ import pybullet
 from simgrasp.registry import Registry
 from simgrasp.sim.config import AppearanceConfig, CameraConfig, SimConfig
 from simgrasp.sim.depth_noise import noisy_depth
-from simgrasp.sim.textures import TextureSpec, texture_file
+from simgrasp.sim.textures import TextureSpec, load_texture
 from simgrasp.sim.world import World
 
 TABLE_SKIN_LIFT_M = 1e-4  # the textured table patch floats this far above the table (no z-fighting)
@@ -185,7 +185,7 @@ def _paint(world: World, body: int, rgba, texture: TextureSpec | None, cache_dir
     """Colour every visual of ``body``, or texture it (white tint, so the texture shows as drawn)."""
     c = world.client
     links = sorted({s[1] for s in c.getVisualShapeData(body)})
-    tex = -1 if texture is None else c.loadTexture(str(texture_file(texture, cache_dir)))
+    tex = -1 if texture is None else load_texture(c, texture, cache_dir)
     for link in links:
         if tex < 0:
             c.changeVisualShape(body, link, rgbaColor=list(rgba))

@@ -6,6 +6,9 @@ minimum-area rectangle's short side through the mask's centroid). Prints the rat
 milliseconds per stage and the heuristic's success rate.
 
     python -m simgrasp.bench sim [--objects random_urdfs:test] [--trials 50] [--repeat 1]
+                                 [--appearance fixed|randomized] [--looks 20]
+
+``--looks N`` also times the reset and the render of N scenes in every appearance mode.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import cv2
 import numpy as np
 
 from simgrasp.geometry import GraspRect
+from simgrasp.sim.appearance import APPEARANCE_MODES
 from simgrasp.sim.backend import SimBackend
 from simgrasp.sim.scene import render_scene
 
@@ -32,14 +36,36 @@ def minor_axis_grasp(mask: np.ndarray, jaw_px: float = 20.0) -> GraspRect | None
     return GraspRect(float(xs.mean()), float(ys.mean()), theta, float(opening), jaw_px)
 
 
+def appearance_costs(objects: str, scenes: int, renders: int = 5) -> dict[str, tuple[float, float]]:
+    """Per appearance mode: (ms per reset, ms per render incl. depth noise) over seeds 0..scenes-1."""
+    costs = {}
+    for mode in APPEARANCE_MODES.names():
+        backend = SimBackend(objects, appearance=mode)
+        t_reset = t_render = 0.0
+        try:
+            for seed in range(scenes):
+                t0 = time.perf_counter()
+                backend.reset(seed)
+                t1 = time.perf_counter()
+                for _ in range(renders):
+                    render_scene(backend.world, backend.scene, backend.config)
+                t_reset, t_render = t_reset + t1 - t0, t_render + (time.perf_counter() - t1) / renders
+        finally:
+            backend.close()
+        costs[mode] = (1e3 * t_reset / scenes, 1e3 * t_render / scenes)
+    return costs
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m simgrasp.bench sim", description=__doc__.splitlines()[0])
     ap.add_argument("--objects", default="random_urdfs:test", help="object spec")
     ap.add_argument("--trials", type=int, default=50, help="scenes (seeds 0..N-1)")
     ap.add_argument("--repeat", type=int, default=1, help="trials per scene (restored from the saved state)")
+    ap.add_argument("--appearance", default="fixed", choices=APPEARANCE_MODES.names(), help="scene looks")
+    ap.add_argument("--looks", type=int, default=0, help="also time reset and render of N scenes per appearance")
     args = ap.parse_args(argv)
 
-    backend = SimBackend(args.objects)
+    backend = SimBackend(args.objects, appearance=args.appearance)
     reasons: Counter[str] = Counter()
     t_reset = t_render = t_exec = 0.0
     steps = trials = 0
@@ -70,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
         backend.close()
     total = time.perf_counter() - start
     n = max(trials, 1)
-    print(f"objects {args.objects}: {args.trials} scenes x {args.repeat} trial(s), one process")
+    print(f"objects {args.objects}: {args.trials} scenes x {args.repeat} trial(s), one process, {args.appearance} look")
     print(f"  trials per second overall : {n / total:.1f}  (new scene with render every {args.repeat} trial(s))")
     print(f"  trials per second (physics only, saved state restored): {n / max(t_exec, 1e-9):.1f}")
     print(f"  reset (drop, settle, rebuild, render) : {1e3 * t_reset / max(args.trials, 1):.1f} ms/scene")
@@ -79,6 +105,9 @@ def main(argv: list[str] | None = None) -> None:
           f"{1e6 * t_exec / max(steps, 1):.0f} us/step")
     print(f"  minor-axis heuristic success: {reasons['success'] / n:.1%} of {n}; reasons: {dict(reasons)}")
     print(f"  skipped objects: {len(backend.skipped)}")
+    if args.looks > 0:
+        for mode, (reset_ms, render_ms) in appearance_costs(args.objects, args.looks).items():
+            print(f"  appearance {mode:<10}: reset {reset_ms:.1f} ms/scene, render {render_ms:.1f} ms (over {args.looks} scenes)")
 
 
 if __name__ == "__main__":

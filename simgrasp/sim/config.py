@@ -110,7 +110,7 @@ class AppearanceConfig:
     table_texture_p: float = 0.5  # probability of a procedural texture on the table
     textures: tuple[str, ...] = ("stripes", "checker", "noise", "wood")  # texture kinds drawn from
     object_texture_px: int = 64  # side of an object's texture image (pixels)
-    table_texture_px: int = 512  # side of the table's texture image, spread over the patch the camera sees
+    table_texture_px: int = 256  # side of the table's texture image, spread over the patch the camera sees
     light_elevation_deg: tuple[float, float] = (35.0, 90.0)  # light direction above the horizon (azimuth uniform)
     ambient: tuple[float, float] = (0.35, 0.8)  # TinyRenderer ambient coefficient (default 0.6)
     diffuse: tuple[float, float] = (0.15, 0.6)  # diffuse coefficient (default 0.35)

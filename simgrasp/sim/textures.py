@@ -1,9 +1,9 @@
 """Procedural textures (stripes, checker, smooth noise, wood grain) as small PNG files.
 
 A texture is a pure function of its :class:`TextureSpec` (kind, seed, two colours, size),
-so a scene record that stores the spec rebuilds the very same image. Files are written
-once into ``<cache_dir>/textures`` under a name derived from the spec, atomically, so
-parallel workers never read a half-written file."""
+so a scene record that stores the spec rebuilds the very same image. PyBullet loads
+textures from files only: each is written as a PNG under ``<cache_dir>/textures`` with a
+name of this process's own, loaded, then deleted."""
 
 from __future__ import annotations
 
@@ -104,14 +104,24 @@ def texture_image(spec: TextureSpec) -> np.ndarray:
     return np.clip(np.round(rgb * 255.0), 0, 255).astype(np.uint8)
 
 
-def texture_file(spec: TextureSpec, cache_dir: str) -> Path:
-    """The PNG of ``spec`` under ``cache_dir/textures``, written on first use."""
-    key = hashlib.sha1(json.dumps(spec.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
-    path = Path(cache_dir) / "textures" / f"{spec.kind}-{key}.png"
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.png")
-        if not cv2.imwrite(str(tmp), texture_image(spec)[..., ::-1]):
-            raise OSError(f"could not write texture {tmp}")
-        tmp.replace(path)
+def write_texture(spec: TextureSpec, path: Path) -> Path:
+    """Write the PNG of ``spec`` at ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not cv2.imwrite(str(path), texture_image(spec)[..., ::-1]):
+        raise OSError(f"could not write texture {path}")
     return path
+
+
+def load_texture(client, spec: TextureSpec, cache_dir: str) -> int:
+    """Load ``spec`` into ``client`` (a BulletClient) and return its texture id. The PNG is
+    a scratch file of this process under ``cache_dir/textures``, deleted once loaded:
+    every scene draws new textures, so keeping them would grow the cache without end."""
+    key = hashlib.sha1(json.dumps(spec.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+    path = write_texture(spec, Path(cache_dir) / "textures" / f"{spec.kind}-{key}.{os.getpid()}.png")
+    try:
+        tex = client.loadTexture(str(path))
+    finally:
+        path.unlink(missing_ok=True)
+    if tex < 0:
+        raise OSError(f"pybullet could not load texture {path}")
+    return tex

@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from simgrasp.sim.textures import PATTERNS, TextureSpec, texture_file, texture_image
+from simgrasp.sim.textures import PATTERNS, TextureSpec, load_texture, texture_image, write_texture
+from simgrasp.sim.world import World
 
 RED, BLUE = (1.0, 0.0, 0.0), (0.0, 0.0, 1.0)
 
@@ -27,14 +28,17 @@ def test_same_spec_same_image_other_seed_other_image(kind):
     assert not np.array_equal(a, texture_image(TextureSpec(kind, 2, RED, BLUE, 48)))
 
 
-def test_file_is_written_once_and_reads_back(tmp_path):
+def test_png_reads_back_and_a_loaded_texture_leaves_no_file(tmp_path):
     spec = TextureSpec("wood", 3, (0.6, 0.4, 0.2), (0.3, 0.2, 0.1), 32)
-    path = texture_file(spec, str(tmp_path))
-    assert path.parent == tmp_path / "textures" and path.suffix == ".png"
-    stamp = path.stat().st_mtime_ns
-    assert texture_file(spec, str(tmp_path)) == path and path.stat().st_mtime_ns == stamp
+    path = write_texture(spec, tmp_path / "t.png")
     np.testing.assert_array_equal(cv2.imread(str(path))[..., ::-1], texture_image(spec))
     assert TextureSpec.from_dict(spec.to_dict()) == spec
+    world = World()
+    try:
+        assert load_texture(world.client, spec, str(tmp_path)) >= 0
+        assert list((tmp_path / "textures").iterdir()) == []
+    finally:
+        world.close()
 
 
 def test_bad_specs_are_named():
