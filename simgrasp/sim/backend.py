@@ -31,6 +31,21 @@ from simgrasp.sim.world import World
 DEFAULT_OBJECTS = "random_urdfs:test"  # the held-out split, 900-999
 
 
+# Switches of configs written before AppearanceConfig; off in every record that can be rebuilt.
+LEGACY_SWITCHES = {"camera": ("height_jitter_m", "randomize_light"), "scene": ("randomize_table_color",),
+                   "library": ("randomize_color",)}
+
+
+def without_legacy_switches(config: dict[str, Any]) -> dict[str, Any]:
+    """A record's config dict without the retired randomisation switches (ValueError if one was on)."""
+    out = {k: dict(v) if isinstance(v, dict) else v for k, v in config.items()}
+    for section, keys in LEGACY_SWITCHES.items():
+        for key in keys:
+            if value := out.get(section, {}).pop(key, None):
+                raise ValueError(f"record config has {section}.{key}={value!r} from a retired randomisation; expected off")
+    return out
+
+
 class SimBackend:
     """Simulated cell: one object on a table, a top-down camera, a parallel-plate hand.
 
@@ -158,7 +173,7 @@ class SimBackend:
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> "SimBackend":
         """A backend configured as the one that wrote ``record``, showing its scene."""
-        backend = cls(record["scene"]["entry"]["path"], **record["config"])
+        backend = cls(record["scene"]["entry"]["path"], **without_legacy_switches(record["config"]))
         backend.load_scene(record)
         return backend
 

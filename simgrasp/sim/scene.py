@@ -21,6 +21,10 @@ from simgrasp.sim.objects import ObjectEntry
 from simgrasp.sim.world import World
 
 
+# Look fields of records written before AppearanceConfig; null in every fixed-look record.
+LEGACY_LOOK_KEYS = ("light_direction", "table_rgba", "object_rgba")
+
+
 @dataclass
 class SceneSpec:
     """Everything needed to rebuild a settled scene (JSON-serialisable via ``to_dict``).
@@ -46,6 +50,9 @@ class SceneSpec:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "SceneSpec":
         d = dict(d)
+        for k in LEGACY_LOOK_KEYS:
+            if (v := d.pop(k, None)) is not None:
+                raise ValueError(f"scene record has {k}={v!r} from a retired randomisation; expected null")
         d["entry"] = ObjectEntry(**d["entry"])
         for k in ("position", "orientation"):
             d[k] = tuple(float(x) for x in d[k])

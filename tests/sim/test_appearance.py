@@ -173,3 +173,29 @@ def test_object_colours_cover_the_whole_range():
     assert near.mean() > cfg.near_table_p * 0.8
     sat = (c.max(1) - c.min(1)) / np.maximum(c.max(1), 1e-9)
     assert (sat > 0.9).mean() > 0.05 and c.min() >= 0.0 and c.max() <= 1.0
+
+
+def test_records_from_before_appearance_still_rebuild(tmp_path):
+    fixed = SimBackend(GRASPABLE)
+    try:
+        obs, _ = fixed.reset(0)
+        record = json.loads(json.dumps(fixed.scene_record()))
+    finally:
+        fixed.close()
+    old = json.loads(json.dumps(record))  # as main wrote them: switches off, look fields null
+    del old["scene"]["appearance"], old["config"]["appearance"]
+    old["scene"].update(light_direction=None, table_rgba=None, object_rgba=None)
+    old["config"]["camera"].update(height_jitter_m=0.0, randomize_light=False)
+    old["config"]["scene"]["randomize_table_color"] = False
+    old["config"]["library"]["randomize_color"] = False
+    rebuilt = SimBackend.from_record(old)
+    try:
+        np.testing.assert_array_equal(rebuilt.observation().rgb, obs.rgb)
+    finally:
+        rebuilt.close()
+    old["config"]["library"]["randomize_color"] = True
+    with pytest.raises(ValueError, match="library.randomize_color=True from a retired randomisation"):
+        SimBackend.from_record(old)
+    old["scene"]["table_rgba"] = [0.5, 0.5, 0.5, 1.0]
+    with pytest.raises(ValueError, match="table_rgba=.*expected null"):
+        SimBackend.from_record(record | {"scene": old["scene"]})
