@@ -19,7 +19,7 @@ import numpy as np
 from simgrasp.backends.base import SIM_ERROR, Observation, Outcome
 from simgrasp.config import override, to_dict
 from simgrasp.geometry import PinholeCamera, WorldGrasp
-from simgrasp.sim.appearance import APPEARANCE_MODES
+from simgrasp.sim.appearance import check_appearance
 from simgrasp.sim.camera import Rendered
 from simgrasp.sim.config import SimConfig
 from simgrasp.sim.library import ObjectLibrary
@@ -59,10 +59,7 @@ class SimBackend:
         if isinstance(overrides.get("appearance"), str):
             overrides = {**overrides, "appearance": {"mode": overrides["appearance"]}}
         self.config = override(config or SimConfig(), overrides, "SimBackend") if overrides else (config or SimConfig())
-        if self.config.appearance.mode not in APPEARANCE_MODES:
-            raise ValueError(
-                f"appearance must be one of {', '.join(APPEARANCE_MODES.names())}, got {self.config.appearance.mode!r}"
-            )
+        check_appearance(self.config.appearance)
         self.library = ObjectLibrary(objects, self.config.library)
         self.world: World | None = World(self.config.scene)
         self.scene: LiveScene | None = None

@@ -30,6 +30,19 @@ def test_modes_are_registered_and_a_bad_one_is_named():
         SimBackend(GRASPABLE, appearance="glossy")
 
 
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"textures": ["marble"]}, "textures must be among checker, noise, stripes, wood, got \\['marble'\\]"),
+        ({"shadow_p": 1.5}, "shadow_p must be in \\[0, 1\\], got 1.5"),
+        ({"ambient": [0.8, 0.2]}, "ambient must be a \\(low, high\\) range"),
+    ],
+)
+def test_bad_appearance_fields_are_named(fields, message):
+    with pytest.raises(ValueError, match=message):
+        SimBackend(GRASPABLE, appearance={"mode": "randomized", **fields})
+
+
 def test_same_seed_same_images(randomized, tmp_path):
     other = SimBackend(GRASPABLE, appearance={"mode": "randomized"}, library={"cache_dir": str(tmp_path)})
     try:
