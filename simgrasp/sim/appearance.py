@@ -6,8 +6,9 @@ record as an :class:`Appearance`, and applied again from that record when the sc
 rebuilt, so a rebuilt scene renders the same pixels. ``fixed`` draws nothing and leaves
 today's renders untouched.
 
-Textures need texture coordinates: a mesh without them (``random_urdfs``, most raw
-meshes) would show one texel everywhere, so such objects get a plain colour instead."""
+Textures need texture coordinates: a one-link object made of meshes without them
+(``random_urdfs``, most raw meshes) is textured through a skin (simgrasp.sim.skin); any
+other object without them gets a plain colour instead."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import pybullet
 from simgrasp.registry import Registry
 from simgrasp.sim.config import AppearanceConfig, CameraConfig, SimConfig
 from simgrasp.sim.depth_noise import noisy_depth
+from simgrasp.sim.skin import build_skin, can_skin
 from simgrasp.sim.textures import PATTERNS, TextureSpec, load_texture
 from simgrasp.sim.world import World
 
@@ -90,13 +92,13 @@ class Appearance:
         )
 
 
-# mode -> (config, rng, object has texture coordinates) -> (camera height m, look or None)
+# mode -> (config, rng, the object can be textured) -> (camera height m, look or None)
 Draw = Callable[[SimConfig, np.random.Generator, bool], tuple[float, "Appearance | None"]]
 APPEARANCE_MODES: Registry[Draw] = Registry("appearance mode")
 
 
 @APPEARANCE_MODES.register("fixed")
-def fixed(cfg: SimConfig, rng: np.random.Generator, has_uvs: bool) -> tuple[float, Appearance | None]:
+def fixed(cfg: SimConfig, rng: np.random.Generator, texturable: bool) -> tuple[float, Appearance | None]:
     """Every scene alike: nothing is drawn (the renders of the fixed cell)."""
     return cfg.camera.height_m, None
 
@@ -124,7 +126,7 @@ def _texture(rng: np.random.Generator, a: AppearanceConfig, rgb_a: RGB, rgb_b: R
 
 
 @APPEARANCE_MODES.register("randomized")
-def randomized(cfg: SimConfig, rng: np.random.Generator, has_uvs: bool) -> tuple[float, Appearance | None]:
+def randomized(cfg: SimConfig, rng: np.random.Generator, texturable: bool) -> tuple[float, Appearance | None]:
     """Every look drawn from ``rng`` within ``cfg.appearance``'s ranges."""
     a = cfg.appearance
     height = cfg.camera.height_m + float(rng.uniform(-1, 1)) * a.camera_height_jitter_m
@@ -135,7 +137,7 @@ def randomized(cfg: SimConfig, rng: np.random.Generator, has_uvs: bool) -> tuple
         mix = rng.uniform(0.15, 1.0)  # from a subtle grain to a bold pattern
         other = (1 - mix) * table + mix * np.asarray(draw_color(rng, a, table))
         table_tex = _texture(rng, a, tuple(map(float, table)), tuple(map(float, other)), a.table_texture_px)  # type: ignore[arg-type]
-    if rng.uniform() < a.object_texture_p and has_uvs:
+    if rng.uniform() < a.object_texture_p and texturable:
         obj_tex = _texture(rng, a, obj, draw_color(rng, a, table), a.object_texture_px)
     elev, azim = np.deg2rad(_span(rng, a.light_elevation_deg)), rng.uniform(0, 2 * np.pi)
     light = Light(
@@ -165,9 +167,10 @@ def check_appearance(a: AppearanceConfig) -> None:
             raise ValueError(f"appearance.{name} must be a (low, high) range with low <= high, got {r!r}")
 
 
-def draw_appearance(cfg: SimConfig, rng: np.random.Generator, has_uvs: bool) -> tuple[float, Appearance | None]:
-    """The camera height (m) and the look of one scene, as ``cfg.appearance.mode`` draws them."""
-    return APPEARANCE_MODES.get(cfg.appearance.mode)(cfg, rng, has_uvs)
+def draw_appearance(world: World, body: int, cfg: SimConfig, rng: np.random.Generator) -> tuple[float, Appearance | None]:
+    """The camera height (m) and the look of the scene of object ``body``, as
+    ``cfg.appearance.mode`` draws them."""
+    return APPEARANCE_MODES.get(cfg.appearance.mode)(cfg, rng, has_uvs(world, body) or can_skin(world, body))
 
 
 @lru_cache(maxsize=256)
@@ -210,13 +213,17 @@ def _paint(world: World, body: int, rgba, texture: TextureSpec | None, cache_dir
             c.changeVisualShape(body, link, rgbaColor=[1, 1, 1, 1], textureUniqueId=tex)
 
 
-def apply_appearance(world: World, body: int, look: Appearance, cfg: SimConfig) -> None:
-    """Colour and texture the object ``body`` and the table as ``look`` says. A table
+def apply_appearance(world: World, body: int, look: Appearance, cfg: SimConfig) -> int | None:
+    """Colour and texture the object ``body`` and the table as ``look`` says; returns the
+    id of the object's skin, if it needed one (its segmentation stands for ``body``). A table
     texture goes on a visual-only square patch (no collision, so the physics is the same
     in every mode) lying on the table under the camera, its texture spread once over it."""
     cache = cfg.library.cache_dir
     world.set_table_color(look.table_rgba)
-    _paint(world, body, look.object_rgba, look.object_texture, cache)
+    skin = None
+    if look.object_texture is not None and not has_uvs(world, body):
+        skin = build_skin(world, body, cfg.appearance.object_texture_m)
+    _paint(world, body if skin is None else skin, look.object_rgba, look.object_texture, cache)
     if look.table_texture is not None:
         s = table_patch_half_m(cfg.camera, cfg.appearance.camera_height_jitter_m)
         c = world.client
@@ -226,3 +233,4 @@ def apply_appearance(world: World, body: int, look: Appearance, cfg: SimConfig) 
         )
         patch = c.createMultiBody(0, -1, vis, [0, 0, TABLE_SKIN_LIFT_M])
         _paint(world, patch, look.table_rgba, look.table_texture, cache)
+    return skin

@@ -106,10 +106,11 @@ class AppearanceConfig:
     near_table_sigma: float = 0.06  # spread (RGB, 0-1) of colours close to the table's
     table_value: tuple[float, float] = (0.15, 0.95)  # brightness (HSV value) of the table's colour
     table_saturation: tuple[float, float] = (0.0, 0.6)  # saturation of the table's colour
-    object_texture_p: float = 0.4  # probability of a procedural texture on the object (meshes with UVs only)
+    object_texture_p: float = 0.4  # probability of a procedural texture on the object
     table_texture_p: float = 0.5  # probability of a procedural texture on the table
     textures: tuple[str, ...] = ("stripes", "checker", "noise", "wood")  # texture kinds drawn from
     object_texture_px: int = 64  # side of an object's texture image (pixels)
+    object_texture_m: float = 0.05  # objects without UVs: the texture repeats every this many metres
     table_texture_px: int = 256  # side of the table's texture image, spread over the patch the camera sees
     light_elevation_deg: tuple[float, float] = (35.0, 90.0)  # light direction above the horizon (azimuth uniform)
     ambient: tuple[float, float] = (0.35, 0.8)  # TinyRenderer ambient coefficient (default 0.6)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from simgrasp.geometry import PinholeCamera
-from simgrasp.sim.appearance import Appearance, apply_appearance, draw_appearance, has_uvs
+from simgrasp.sim.appearance import Appearance, apply_appearance, draw_appearance
 from simgrasp.sim.camera import Rendered, make_camera, render
 from simgrasp.sim.config import SimConfig
 from simgrasp.sim.gripper import Gripper
@@ -83,7 +83,7 @@ def draw_scene(world: World, library: ObjectLibrary, entry: ObjectEntry, cfg: Si
     rested, steps = world.settle(obj.body)
     p, q = world.pose(obj.body)
     # The look is drawn after the drop, so the pose of a seed is the same in every mode.
-    height, look = draw_appearance(cfg, rng, has_uvs(world, obj.body))
+    height, look = draw_appearance(world, obj.body, cfg, rng)
     return SceneSpec(
         entry, obj.scale, tuple(map(float, p)), tuple(map(float, q)), float(height), look, bool(rested), int(steps),
     )
@@ -92,13 +92,14 @@ def draw_scene(world: World, library: ObjectLibrary, entry: ObjectEntry, cfg: Si
 @dataclass
 class LiveScene:
     """A scene in a world: the object, the parked hand, the camera and the saved state
-    every grasp starts from."""
+    every grasp starts from; ``skin`` the body drawn in the object's place, if any."""
 
     spec: SceneSpec
     obj: LoadedObject
     gripper: Gripper
     camera: PinholeCamera
     state_id: int
+    skin: int | None = None
 
 
 def build_scene(world: World, library: ObjectLibrary, spec: SceneSpec, cfg: SimConfig) -> LiveScene:
@@ -107,10 +108,11 @@ def build_scene(world: World, library: ObjectLibrary, spec: SceneSpec, cfg: SimC
     world.reset()
     obj = library.load(world, spec.entry, spec.position, spec.orientation, scale=spec.scale)
     gripper = Gripper(world, cfg.gripper, cfg.library.cache_dir)
+    skin = None
     if spec.appearance is not None:  # after the hand: the bodies that move keep their ids in every mode
-        apply_appearance(world, obj.body, spec.appearance, cfg)
+        skin = apply_appearance(world, obj.body, spec.appearance, cfg)
     camera = make_camera(cfg.camera, spec.camera_height_m)
-    return LiveScene(spec, obj, gripper, camera, world.save())
+    return LiveScene(spec, obj, gripper, camera, world.save(), skin)
 
 
 def render_scene(world: World, scene: LiveScene, cfg: SimConfig) -> Rendered:
@@ -120,6 +122,8 @@ def render_scene(world: World, scene: LiveScene, cfg: SimConfig) -> Rendered:
     if look is None:
         return render(world, scene.camera, cfg.camera)
     frame = render(world, scene.camera, cfg.camera, look.light.render_kwargs())
+    if scene.skin is not None:
+        frame.segmentation[frame.segmentation == scene.skin] = scene.obj.body
     return replace(frame, depth=look.depth_noise.apply(frame.perfect_depth))
 
 

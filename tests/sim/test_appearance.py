@@ -6,11 +6,15 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pybullet
 import pytest
 
 from simgrasp.backends import make_backend
 from simgrasp.sim.appearance import APPEARANCE_MODES, draw_color, has_uvs
+from simgrasp.sim.skin import can_skin
+from simgrasp.sim.world import World
 from simgrasp.sim.backend import SimBackend
+from simgrasp.sim.camera import render
 from simgrasp.sim.config import AppearanceConfig
 
 GRASPABLE = "random_urdfs:900-902"
@@ -97,12 +101,34 @@ def test_object_texture_needs_uvs_and_rebuilds(tmp_path):
         b.close()
 
 
-def test_meshes_without_uvs_get_a_colour(randomized):
-    randomized.reset(0)
-    assert not has_uvs(randomized.world, randomized.scene.obj.body)  # random_urdfs have no vt lines
-    for seed in range(12):
-        randomized.reset(seed)
-        assert randomized.scene.spec.appearance.object_texture is None
+def test_meshes_without_uvs_are_textured_through_a_skin(randomized):
+    obs, _ = randomized.reset(0)  # object 900 with a checker texture
+    body = randomized.scene.obj.body
+    assert not has_uvs(randomized.world, body) and can_skin(randomized.world, body)  # random_urdfs have no vt lines
+    assert randomized.scene.spec.appearance.object_texture is not None and randomized.scene.skin is not None
+    mask = randomized.segmentation_mask()
+    _, counts = np.unique(obs.rgb[mask], axis=0, return_counts=True)
+    assert counts.max() < 0.5 * mask.sum()  # the pattern shows
+    # the object itself, shown again in place of its skin, covers the same pixels
+    c = randomized.world.client
+    c.changeVisualShape(body, -1, rgbaColor=[1, 1, 1, 1])
+    c.changeVisualShape(randomized.scene.skin, -1, rgbaColor=[1, 1, 1, 0])
+    seg = render(randomized.world, obs.camera, randomized.config.camera).segmentation
+    assert (seg == randomized.scene.skin).sum() == 0
+    assert ((seg == body) ^ mask).sum() <= 0.002 * mask.sum()
+
+
+def test_only_one_link_objects_of_mesh_files_get_skins():
+    world = World()
+    try:
+        c = world.client
+        vis = c.createVisualShape(pybullet.GEOM_MESH, vertices=[[0, 0, 0], [1, 0, 0], [0, 1, 0]], indices=[0, 1, 2])
+        assert not can_skin(world, c.createMultiBody(0, -1, vis, [0, 0, 0]))
+        box = c.createVisualShape(pybullet.GEOM_BOX, halfExtents=[0.01] * 3)
+        boxed = c.createMultiBody(0, -1, box, [0, 0, 0])
+        assert has_uvs(world, boxed) and not can_skin(world, boxed)
+    finally:
+        world.close()
 
 
 def test_camera_follows_the_jittered_height(randomized):
@@ -150,8 +176,9 @@ def test_depth_noise_only_when_randomized(randomized):
 def test_appearance_does_not_change_the_physics(randomized, minor_axis_grasp):
     fixed = SimBackend(GRASPABLE)
     try:
-        a, _ = fixed.reset(2)
-        randomized.reset(2)
+        a, _ = fixed.reset(1)
+        randomized.reset(1)  # a skin on the object, a patch on the table: neither collides
+        assert randomized.scene.skin is not None
         assert fixed.scene.spec.position == randomized.scene.spec.position
         g = a.camera.image_to_world(minor_axis_grasp(fixed.segmentation_mask()), a.depth)
         fa, ra = fixed.execute(g).to_dict(), randomized.execute(g).to_dict()
