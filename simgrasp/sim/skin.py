@@ -10,6 +10,8 @@ scene that the camera renders at reset."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pybullet
 
@@ -30,6 +32,15 @@ def can_skin(world: World, body: int) -> bool:
     return bool(_mesh_visuals(world, body))
 
 
+@lru_cache(maxsize=64)
+def _read_mesh(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(vertices, triangles, vertex normals) of a mesh file, in its own units (read once per process)."""
+    import trimesh
+
+    m = trimesh.load(path, force="mesh", process=False)
+    return np.asarray(m.vertices), np.asarray(m.faces), np.asarray(m.vertex_normals)
+
+
 def _rotate(client, quat, points: np.ndarray) -> np.ndarray:
     return points @ np.array(client.getMatrixFromQuaternion(quat)).reshape(3, 3).T
 
@@ -38,18 +49,16 @@ def build_skin(world: World, body: int, tile_m: float) -> int:
     """Make ``body`` invisible and add its skin: the same triangles in the world frame, the
     texture repeating every ``tile_m`` metres in x and y. Returns the skin's body id (the
     caller textures it and maps its segmentation id back to ``body``)."""
-    import trimesh
-
     c = world.client
     pos, orn = c.getBasePositionAndOrientation(body)
     verts, faces, normals = [], [], []
     for s in _mesh_visuals(world, body):
         name = s[4].decode() if isinstance(s[4], bytes) else str(s[4])
-        m = trimesh.load(name, force="mesh", process=False)
-        local = _rotate(c, s[6], np.asarray(m.vertices) * np.asarray(s[3])) + np.asarray(s[5])
-        faces.append(np.asarray(m.faces) + sum(len(v) for v in verts))
+        mv, mf, mn = _read_mesh(name)
+        local = _rotate(c, s[6], mv * np.asarray(s[3])) + np.asarray(s[5])
+        faces.append(mf + sum(len(v) for v in verts))
         verts.append(_rotate(c, orn, local) + np.asarray(pos))
-        normals.append(_rotate(c, orn, _rotate(c, s[6], np.asarray(m.vertex_normals))))
+        normals.append(_rotate(c, orn, _rotate(c, s[6], mn)))
     v = np.concatenate(verts)
     vis = c.createVisualShape(
         pybullet.GEOM_MESH, vertices=v.tolist(), indices=np.concatenate(faces).reshape(-1).tolist(),
