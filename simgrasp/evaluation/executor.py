@@ -23,7 +23,7 @@ from simgrasp.registry import Registry
 class Executor(Protocol):
     """Runs jobs and yields each finished row (in any order)."""
 
-    def run(self, setup: WorkerSetup, jobs: Sequence[TrialJob]) -> Iterator[dict[str, Any]]: ...
+    def run(self, setup: WorkerSetup, jobs: Iterable[TrialJob]) -> Iterator[dict[str, Any]]: ...
 
     def close(self) -> None:
         """Stop workers and release their backends. Safe to call twice."""
@@ -49,7 +49,7 @@ class InProcessExecutor:
         self._worker = worker
         self.threads = threads
 
-    def run(self, setup: WorkerSetup, jobs: Sequence[TrialJob]) -> Iterator[dict[str, Any]]:
+    def run(self, setup: WorkerSetup, jobs: Iterable[TrialJob]) -> Iterator[dict[str, Any]]:
         if self._worker is not None:
             install_worker(self._worker)
             self._worker = None
@@ -96,12 +96,12 @@ class ProcessPoolExecutor:
         self.start_method = start_method
         self._pool: Any = None
 
-    def run(self, setup: WorkerSetup, jobs: Sequence[TrialJob]) -> Iterator[dict[str, Any]]:
+    def run(self, setup: WorkerSetup, jobs: Iterable[TrialJob]) -> Iterator[dict[str, Any]]:
         ctx = mp.get_context(self.start_method)
         self._pool = ctx.Pool(self.workers, initializer=_init_process, initargs=(self.threads,))
         try:
             # chunksize 1: rows come back (and are saved) as soon as each trial ends.
-            yield from self._pool.imap_unordered(_run_job, [(setup, j) for j in jobs], chunksize=1)
+            yield from self._pool.imap_unordered(_run_job, ((setup, j) for j in jobs), chunksize=1)
         finally:
             self.close()
 

@@ -39,3 +39,28 @@ def test_bad_suites_say_what_is_wrong(tmp_path, text, message):
     p.write_text(text)
     with pytest.raises(SuiteError, match=message):
         load_suite(p)
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ('trials = "ten"', "'trials' expects an integer, got str ('ten')"),
+        ("trials = 2.7", "'trials' expects an integer, got float (2.7)"),
+        ("trials = true", "'trials' expects an integer, got bool (True)"),
+        ('seed = "0"', "'seed' expects an integer, got str ('0')"),
+        ("bounds = 3", "'bounds' expects a list, got int (3)"),
+    ],
+)
+def test_a_value_of_the_wrong_type_names_field_type_and_value(tmp_path, line, message):
+    p = tmp_path / "s.toml"
+    p.write_text(f'policies = ["a"]\n{line}\n')
+    with pytest.raises(SuiteError) as e:
+        load_suite(p)
+    assert message in str(e.value)
+
+
+def test_a_bound_of_the_wrong_type_names_field_type_and_value(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_text('policies = ["a"]\n[[bounds]]\npolicy = "a"\nmin_success_rate = "high"\n')
+    with pytest.raises(SuiteError, match=r"'min_success_rate' expects a number, got str \('high'\)"):
+        load_suite(p)
