@@ -93,6 +93,13 @@ class FanucBackend:
         self._camera = self._open_camera(camera)
         self._client: RMIClient | None = None
         self._last_object: str = ""
+        if not dry_run:
+            # Reach the controller now: an unreachable cell is a bad start, not a trial's fault.
+            try:
+                self._session()
+            except BaseException:
+                self._camera.close()
+                raise
 
     def _open_camera(self, camera: FrameSource | str | None) -> FrameSource:
         if camera is not None and not isinstance(camera, str):
