@@ -6,15 +6,22 @@ whatever the number of workers, and policies run together face the same scenes."
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import time
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from simgrasp.evaluation.folder import (
+    LOCK_FILE,
+    RUN_FILE,
+    EvaluationError,
+    prepare_out_dir,
+    read_run_file,
+    refuse_mixing,
+    run_lock,
+    write_json,
+)
 from simgrasp.evaluation.executor import EXECUTORS, Executor, make_executor
 from simgrasp.evaluation.log import TRIALS_FILE, TrialLog, done_keys, latest_rows, read_rows
 from simgrasp.evaluation.progress import Progress
@@ -22,14 +29,8 @@ from simgrasp.evaluation.results import summarize
 from simgrasp.evaluation.trial import TrialJob, Worker, WorkerSetup
 from simgrasp.policies import PolicyError, PolicySpec, resolve_policy
 
-RUN_FILE = "run.json"
-LOCK_FILE = ".lock"
 RESULTS_FILE = "results.json"
 REPORT_FILE = "report.html"
-
-
-class EvaluationError(Exception):
-    """The run cannot start or go on; the message is one line meant for the user."""
 
 
 @dataclass
@@ -79,25 +80,6 @@ def resolve_specs(refs: tuple[str, ...]) -> tuple[PolicySpec, ...]:
     return specs
 
 
-def prepare_out_dir(out_dir: Path, resume: bool) -> None:
-    """Create ``out_dir`` and prove it writable."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / ".write-test"
-        probe.write_text("ok")
-        probe.unlink()
-    except OSError as e:
-        raise EvaluationError(f"output folder {out_dir} is not writable: {e.strerror or e}") from None
-
-
-def refuse_mixing(out_dir: Path, resume: bool) -> None:
-    """Refuse to mix a new run into an old one."""
-    if not resume and (out_dir / TRIALS_FILE).exists():
-        raise EvaluationError(
-            f"{out_dir} already holds trials; pass --resume to finish that run or choose another --out"
-        )
-
-
 def run_identity(cfg: RunConfig, specs: tuple[PolicySpec, ...]) -> dict[str, Any]:
     """The fields a resumed run must share with the run it continues."""
     return {
@@ -107,45 +89,6 @@ def run_identity(cfg: RunConfig, specs: tuple[PolicySpec, ...]) -> dict[str, Any
         "objects": cfg.objects,
         "seed": cfg.seed,
     }
-
-
-@contextmanager
-def run_lock(out_dir: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``out_dir`` for the block, or EvaluationError when another
-    run holds it. The OS drops the lock when its process dies, so a killed run leaves no
-    stale lock behind."""
-    f = (out_dir / LOCK_FILE).open("a+")
-    try:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        f.close()
-        raise EvaluationError(f"{out_dir} is in use by another run; wait for it or choose another --out") from None
-    try:
-        yield
-    finally:
-        f.close()  # closing releases the lock
-
-
-def read_run_file(out_dir: Path) -> dict[str, Any] | None:
-    """The ``run.json`` of ``out_dir`` (None when there is none); EvaluationError when it
-    is not a JSON object."""
-    path = out_dir / RUN_FILE
-    if not path.is_file():
-        return None
-    try:
-        d = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise EvaluationError(f"{path} is not valid JSON ({e}); restore it or start a new run") from None
-    if not isinstance(d, dict) or not isinstance(d.get("config", {}), dict):
-        raise EvaluationError(f"{path}: expected a JSON object with a 'config' object, got {type(d).__name__}")
-    return d
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Write ``data`` as JSON atomically (a temporary file, then ``os.replace``)."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, allow_nan=False, default=str))
-    os.replace(tmp, path)
 
 
 def check_resumable(out_dir: Path, identity: dict[str, Any]) -> None:
@@ -272,7 +215,7 @@ def run_evaluation(
     check_executor(cfg)
     specs = resolve_specs(cfg.policies)
     fresh = not out_dir.exists()
-    prepare_out_dir(out_dir, resume)
+    prepare_out_dir(out_dir)
     with run_lock(out_dir):
         try:
             refuse_mixing(out_dir, resume)

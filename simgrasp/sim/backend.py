@@ -18,7 +18,6 @@ noise per scene (simgrasp.sim.appearance); the default ``fixed`` renders as alwa
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import numpy as np
