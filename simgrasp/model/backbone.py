@@ -14,6 +14,7 @@ import torch
 from torch import nn
 from torchvision import models
 
+from simgrasp.model.inputs import MODALITIES
 from simgrasp.registry import Registry
 
 
@@ -44,23 +45,45 @@ def cached_weights_path(weights: Any) -> str | None:
 
 
 class FeatureExtractor(nn.Module):
-    """A ResNet's stem and ``layer1..layer3``; input (B, 3, H, W) in [0, 1] RGB, output
-    (B, C, H/16, W/16). ImageNet normalisation happens inside, so callers feed plain images."""
+    """A ResNet's stem and ``layer1..layer3``; input (B, C, H, W) in the channels of
+    :mod:`simgrasp.model.inputs` for ``modality`` (colour in [0, 1], then the height
+    channel), output (B, C_out, H/16, W/16). The ImageNet normalisation of the colour
+    channels happens inside, so callers feed plain images; the height channel, already
+    near unit range, is passed as it is.
 
-    def __init__(self, name: str, pretrained: bool = False) -> None:
+    The first convolution takes the modality's channels. With ImageNet weights, the colour
+    filters are the pretrained ones and a depth channel starts as their mean over RGB (a
+    grey-level filter), so the pretrained features still respond to depth edges. Without
+    them, each residual block's last BatchNorm starts at zero (Goyal et al., 2017): every
+    block starts as the identity, so a from-scratch ResNet-50's layer3 features keep the
+    scale of its stem (RMS about 0.7 against 2.2 otherwise) and the heads start small."""
+
+    def __init__(self, name: str, pretrained: bool = False, modality: str = "rgb") -> None:
         super().__init__()
         spec = BACKBONES.get(name)
-        net = spec.builder(weights=None)
-        if pretrained:
-            path = cached_weights_path(spec.weights)
-            if path is None:
-                print(f"[simgrasp] no cached ImageNet weights for {name}; random initialisation")
-            else:
-                net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        mod = MODALITIES.get(modality)
+        path = cached_weights_path(spec.weights) if pretrained else None
+        if pretrained and path is None:
+            print(f"[simgrasp] no cached ImageNet weights for {name}; random initialisation")
+        net = spec.builder(weights=None, zero_init_residual=path is None)
+        if path is not None:
+            net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        conv1 = net.conv1
+        if mod.channels != 3:
+            conv1 = nn.Conv2d(mod.channels, 64, 7, stride=2, padding=3, bias=False)
+            nn.init.kaiming_normal_(conv1.weight, mode="fan_out", nonlinearity="relu")
+            if path is not None:
+                with torch.no_grad():
+                    rgb_w = net.conv1.weight
+                    grey = rgb_w.mean(1, keepdim=True)
+                    conv1.weight.copy_(torch.cat([rgb_w, grey], 1) if mod.rgb else grey)
         self.channels = spec.channels
-        self.body = nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool, net.layer1, net.layer2, net.layer3)
-        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
+        self.in_channels = mod.channels
+        self.body = nn.Sequential(conv1, net.bn1, net.relu, net.maxpool, net.layer1, net.layer2, net.layer3)
+        mean = (IMAGENET_MEAN if mod.rgb else ()) + ((0.0,) if mod.depth else ())
+        std = (IMAGENET_STD if mod.rgb else ()) + ((1.0,) if mod.depth else ())
+        self.register_buffer("mean", torch.tensor(mean).view(1, -1, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(std).view(1, -1, 1, 1), persistent=False)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.body((images - self.mean) / self.std)

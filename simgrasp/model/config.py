@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from simgrasp.config import override
+from simgrasp.model.inputs import MODALITIES
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,10 @@ class ModelConfig:
 
     Sizes are in input pixels unless stated otherwise."""
 
+    input: str = "rgb"
+    """Input modality, a name in ``simgrasp.model.inputs.MODALITIES``: ``"rgb"`` (the paper),
+    ``"rgbd"`` or ``"depth"`` (height above the table, see :mod:`simgrasp.model.inputs`).
+    Checkpoints written before this field existed load as ``"rgb"``."""
     backbone: str = "resnet18"
     """Feature extractor, a name in ``simgrasp.model.backbone.BACKBONES``."""
     pretrained: bool = False
@@ -42,6 +47,15 @@ class ModelConfig:
     (128 measured 15 %, 64 measured 9 %, single thread)."""
     leaky_slope: float = 0.1
     """Negative slope of the scorer's leaky ReLUs (paper: 0.1)."""
+
+    def __post_init__(self) -> None:
+        if self.input not in MODALITIES:
+            raise ValueError(f"input must be one of {MODALITIES.names()}, got {self.input!r}")
+
+    @property
+    def channels(self) -> int:
+        """Channels of the network input for :attr:`input`."""
+        return MODALITIES.get(self.input).channels
 
     @property
     def stride(self) -> int:

@@ -1,8 +1,10 @@
 """The detector API that policies call: images in, scored grasps in those images' pixels out.
 
-Stages: rescale each image to the network input (letterbox, :mod:`simgrasp.data.augment`),
-one batched forward pass giving every grasp with its primary and scorer probabilities,
-then map the grasps back to the source pixels and sort.
+Stages: rescale each image (and its height above the table, for a network that reads
+depth; :mod:`simgrasp.model.inputs`) to the network input (letterbox,
+:mod:`simgrasp.data.augment`), one batched forward pass giving every grasp with its
+primary and scorer probabilities, then map the grasps back to the source pixels and rank
+them (:func:`rank`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from simgrasp.data.augment import apply_affine, invert_affine, resize_affine, tr
 from simgrasp.geometry import GraspRect
 from simgrasp.model.checkpoint import load_model
 from simgrasp.model.config import ModelConfig
+from simgrasp.model.inputs import MODALITIES, height_above_table, stack_channels
 from simgrasp.model.network import GraspNet
 
 Score = Literal["scorer", "primary"]
@@ -46,33 +49,94 @@ def _as_list(images: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
     return out
 
 
+def _as_depths(depths: np.ndarray | Sequence[np.ndarray] | None, images: list[np.ndarray], modality: str) -> list:
+    """One depth image (H, W) in metres per colour image, checked against the colour
+    images' sizes; ``[None, ...]`` when the network reads no depth."""
+    if not MODALITIES.get(modality).depth:
+        return [None] * len(images)
+    if depths is None:
+        raise ValueError(f"this network reads input {modality!r}: expected a depth image (H, W) in metres with each colour image, got none")
+    if isinstance(depths, np.ndarray) and depths.ndim == 2:
+        depths = [depths]
+    out = list(depths)
+    if len(out) != len(images):
+        raise ValueError(f"expected one depth image per colour image ({len(images)}), got {len(out)}")
+    for i, (d, im) in enumerate(zip(out, images)):
+        if d is None or np.shape(d) != im.shape[:2]:
+            got = "None" if d is None else str(np.shape(d))
+            raise ValueError(f"depth {i}: expected a depth image of shape {im.shape[:2]} in metres, got {got}")
+    return out
+
+
+def rank(primary: np.ndarray, scorer: np.ndarray, score: Score = "scorer", scorer_candidates: int = 0) -> np.ndarray:
+    """Indices of grasps best first. ``score="primary"`` ranks by the primary score;
+    ``"scorer"`` by the scorer over all grasps (``scorer_candidates=0``, the paper's test-time
+    rule) or over the ``scorer_candidates`` best by primary score only (the grasps it sees
+    in training, where the top T by primary score are the ones it learns on); the others
+    follow in primary order. Ties keep index order."""
+    if score not in SCORES:
+        raise ValueError(f"score must be one of {SCORES}, got {score!r}")
+    if scorer_candidates < 0:
+        raise ValueError(f"scorer_candidates must be 0 (all) or a positive count, got {scorer_candidates}")
+    if score == "primary":
+        return np.argsort(-primary, kind="stable")
+    if scorer_candidates == 0 or scorer_candidates >= len(scorer):
+        return np.argsort(-scorer, kind="stable")
+    by_primary = np.argsort(-primary, kind="stable")
+    head = by_primary[:scorer_candidates]
+    return np.concatenate([head[np.argsort(-scorer[head], kind="stable")], by_primary[scorer_candidates:]])
+
+
 class Detector:
     """A trained network ready to detect grasps.
 
-    ``Detector(model, config)`` wraps a network; :meth:`from_checkpoint` loads one."""
+    ``Detector(model, config)`` wraps a network; :meth:`from_checkpoint` loads one.
+    ``scorer_candidates``: see :func:`rank` (0: the scorer ranks every grasp)."""
 
-    def __init__(self, model: GraspNet, config: ModelConfig | None = None, batch_size: int = 8) -> None:
+    def __init__(
+        self, model: GraspNet, config: ModelConfig | None = None, batch_size: int = 8, scorer_candidates: int = 0
+    ) -> None:
         self.model = model.eval()
         self.config = config or model.config
         self.batch_size = batch_size
+        self.scorer_candidates = int(scorer_candidates)
         self.device = next(model.parameters()).device
+        rank(np.zeros(1), np.zeros(1), "scorer", self.scorer_candidates)  # a bad count fails here
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path, device: str = "cpu") -> "Detector":
+    def from_checkpoint(cls, path: str | Path, device: str = "cpu", scorer_candidates: int = 0) -> "Detector":
         model, _ = load_model(path, device)
-        return cls(model, model.config)
+        return cls(model, model.config, scorer_candidates=scorer_candidates)
+
+    @property
+    def needs_depth(self) -> bool:
+        """Whether the network reads a depth image (input ``"rgbd"`` or ``"depth"``)."""
+        return MODALITIES.get(self.config.input).depth
+
+    def _network_input(self, rgb: np.ndarray, depth: np.ndarray | None, m: np.ndarray) -> np.ndarray:
+        """One image's (S, S, C) network input through the letterbox map ``m``."""
+        size = self.config.input_size
+        height = None
+        if depth is not None:
+            height = apply_affine(height_above_table(depth), _NO_GRASPS, m, size)[0]
+        return stack_channels(apply_affine(rgb, _NO_GRASPS, m, size)[0], height, self.config.input)
 
     @torch.no_grad()
-    def predict(self, images: np.ndarray | Sequence[np.ndarray]) -> list[Prediction]:
-        """Every grasp of every image with both scores, unsorted (see :class:`Prediction`)."""
+    def predict(
+        self, images: np.ndarray | Sequence[np.ndarray], depths: np.ndarray | Sequence[np.ndarray] | None = None
+    ) -> list[Prediction]:
+        """Every grasp of every image with both scores, unsorted (see :class:`Prediction`).
+        ``depths``: one depth image (H, W) in metres per image, needed when the network
+        reads depth (:attr:`needs_depth`) and ignored otherwise."""
         imgs = _as_list(images)
+        deps = _as_depths(depths, imgs, self.config.input)
         size = self.config.input_size
         results: list[Prediction] = []
         for start in range(0, len(imgs), self.batch_size):
-            chunk = imgs[start : start + self.batch_size]
+            chunk, dchunk = imgs[start : start + self.batch_size], deps[start : start + self.batch_size]
             maps = [resize_affine(im.shape[:2], size) for im in chunk]
-            batch = np.stack([apply_affine(im, _NO_GRASPS, m, size)[0] for im, m in zip(chunk, maps)])
-            x = torch.from_numpy(batch).to(self.device).permute(0, 3, 1, 2).float().div_(255.0)
+            batch = np.stack([self._network_input(im, d, m) for im, d, m in zip(chunk, dchunk, maps)])
+            x = torch.from_numpy(batch).to(self.device).permute(0, 3, 1, 2)
             grasps, primary, scored = self.model.predict(x)
             for i, m in enumerate(maps):
                 g = transform_grasps(grasps[i].cpu().numpy(), invert_affine(m))
@@ -84,18 +148,20 @@ class Detector:
         images: np.ndarray | Sequence[np.ndarray],
         score: Score = "scorer",
         top_k: int | None = None,
+        depths: np.ndarray | Sequence[np.ndarray] | None = None,
     ) -> list[list[tuple[GraspRect, float]]]:
-        """Grasps of each image, best first by ``score`` (``"scorer"`` or ``"primary"``),
-        as ``(GraspRect in that image's pixels, probability)``; ``top_k`` keeps the best
-        ones only (None: all). A single (H, W, 3) image gives a list of one result."""
+        """Grasps of each image, best first by ``score`` (``"scorer"`` or ``"primary"``,
+        see :func:`rank` and ``scorer_candidates``), as ``(GraspRect in that image's pixels,
+        probability)``; ``top_k`` keeps the best ones only (None: all). A single (H, W, 3)
+        image gives a list of one result. ``depths`` as in :meth:`predict`."""
         if score not in SCORES:
             raise ValueError(f"score must be one of {SCORES}, got {score!r}")
         if top_k is not None and top_k < 1:
             raise ValueError(f"top_k must be positive or None, got {top_k}")
         out = []
-        for p in self.predict(images):
+        for p in self.predict(images, depths):
             s = p.scorer if score == "scorer" else p.primary
-            order = np.argsort(-s, kind="stable")[:top_k]
+            order = rank(p.primary, p.scorer, score, self.scorer_candidates)[:top_k]
             out.append([(GraspRect.from_array(p.grasps[j]), float(s[j])) for j in order])
         return out
 

@@ -3,7 +3,10 @@
 - ``primary``: softmax cross-entropy of the PGP score on P angle-matched positives and 3P
   hard negatives (Eq. 3).
 - ``scorer``: softmax cross-entropy of the scorer on the T grasps with the highest primary
-  scores, labelled by Jaccard matching (15 degrees, IoU 25 %) (Eq. 4).
+  scores, labelled by Jaccard matching (15 degrees, IoU 25 %) (Eq. 4), or, with
+  ``scorer_labels="simulation"``, by the outcomes of the grasps tried in simulation that
+  match them (:func:`simgrasp.model.targets.simulation_targets`); grasps no tried grasp
+  matches are left out of the mean.
 - ``regression``: ``alpha / P`` times the smooth-L1 of the positives' deformations, minus
   the mean log success probability the scorer gives the same T grasps (Eq. 5).
 
@@ -21,6 +24,7 @@ gradients the paper routes to it, with no hooks or manual zeroing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -29,7 +33,13 @@ from torch.func import functional_call
 
 from simgrasp.model.anchors import decode, encode
 from simgrasp.model.network import GraspNet, NetOutput
-from simgrasp.model.targets import angle_match, hard_negatives, scorer_targets
+from simgrasp.model.init import set_logit_prior
+from simgrasp.model.targets import SimMatch, angle_match, hard_negatives, scorer_targets, simulation_targets
+from simgrasp.registry import Registry
+
+Tested = tuple[np.ndarray, np.ndarray]
+"""Grasps tried in simulation on one image, (M, 5) in network-input pixels, and their
+outcomes (M,) bool."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,12 @@ class LossConfig:
     """Jaccard-matching angle threshold for the scorer's labels."""
     scorer_iou: float = 0.25
     """Jaccard-matching IoU threshold for the scorer's labels."""
+    scorer_labels: str = "jaccard"
+    """Where the scorer's labels come from, a name in ``SCORER_LABELS``: ``"jaccard"``
+    (the paper: overlap with a ground truth) or ``"simulation"`` (the outcome of a matching
+    grasp tried in simulation; unmatched grasps are left out)."""
+    sim_match: SimMatch = field(default_factory=SimMatch)
+    """When a tested grasp labels a prediction (``scorer_labels="simulation"``)."""
     critic_weight: float = 1.0
     """Weight of the scorer term in the regression loss (1 in Eq. 5; 0 trains the PGP
     like Zhou et al.'s baseline while the scorer still learns)."""
@@ -60,6 +76,28 @@ class LossConfig:
     CPU run (resnet18, 320 px) the scorer loss then never left its base-rate entropy
     (0.64 nats at 35 % positives) and the scorer ranked worse than the primary score
     (66.7 % against 84.8 % top-1 Jaccard on the validation split)."""
+
+    def __post_init__(self) -> None:
+        if self.scorer_labels not in SCORER_LABELS:
+            raise ValueError(f"scorer_labels must be one of {SCORER_LABELS.names()}, got {self.scorer_labels!r}")
+
+
+Labeller = Callable[[np.ndarray, np.ndarray, "Tested | None", "LossConfig"], tuple[np.ndarray, np.ndarray]]
+#: Scorer label sources: (grasps (T, 5), truths (G, 5), tested or None, config) ->
+#: (labels (T,) float32, known (T,) bool).
+SCORER_LABELS: Registry[Labeller] = Registry("scorer label source")
+
+
+@SCORER_LABELS.register("jaccard")
+def _jaccard_labels(grasps: np.ndarray, truths: np.ndarray, tested: Tested | None, cfg: "LossConfig") -> tuple:
+    return scorer_targets(grasps, truths, cfg.scorer_angle_deg, cfg.scorer_iou), np.ones(len(grasps), bool)
+
+
+@SCORER_LABELS.register("simulation")
+def _simulation_labels(grasps: np.ndarray, truths: np.ndarray, tested: Tested | None, cfg: "LossConfig") -> tuple:
+    if tested is None:
+        raise ValueError("scorer_labels='simulation' needs the grasps tried in simulation for every image, got none")
+    return simulation_targets(grasps, tested[0], tested[1], cfg.sim_match)
 
 
 @dataclass
@@ -76,13 +114,23 @@ class Losses:
         return self.primary + self.scorer + self.regression
 
 
-def compute_losses(model: GraspNet, out: NetOutput, truths: list[np.ndarray], cfg: LossConfig = LossConfig()) -> Losses:
+def compute_losses(
+    model: GraspNet,
+    out: NetOutput,
+    truths: list[np.ndarray],
+    cfg: LossConfig = LossConfig(),
+    tested: Sequence[Tested] | None = None,
+) -> Losses:
     """Losses of one batch. ``truths[b]`` holds image b's ground truths (G, 5) in
-    network-input pixels (``[x, y, theta_deg, w, h]``)."""
+    network-input pixels (``[x, y, theta_deg, w, h]``); ``tested[b]``, when given, the
+    grasps tried in simulation on image b and their outcomes (:data:`Tested`), which
+    ``cfg.scorer_labels="simulation"`` needs."""
     mc = model.config
     b = out.deltas.shape[0]
     if len(truths) != b:
         raise ValueError(f"expected {b} ground-truth arrays (one per image), got {len(truths)}")
+    if tested is not None and len(tested) != b:
+        raise ValueError(f"expected {b} (tested, success) pairs (one per image), got {len(tested)}")
     logits = out.primary_logits.reshape(b, -1, 2)
     deltas = out.deltas.reshape(b, -1, 5)
     prob = logits.detach().softmax(-1)[..., 1]
@@ -122,12 +170,16 @@ def compute_losses(model: GraspNet, out: NetOutput, truths: list[np.ndarray], cf
     top = prob.topk(t_count, dim=1).indices  # (B, T)
     sel = torch.gather(deltas, 1, top[..., None].expand(b, t_count, 5))
     grasps = decode(sel.detach(), model.anchors[top], mc.k).cpu().numpy()
-    labels = np.stack(
-        [scorer_targets(grasps[i], truths[i], cfg.scorer_angle_deg, cfg.scorer_iou) for i in range(b)]
-    )
-    labels_t = torch.as_tensor(labels, device=deltas.device)
+    labeller = SCORER_LABELS.get(cfg.scorer_labels)
+    pairs = [labeller(grasps[i], truths[i], None if tested is None else tested[i], cfg) for i in range(b)]
+    labels, known = np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
     scorer_logits = model.scorer(out.features, sel.detach(), top)
-    scorer = F.cross_entropy(scorer_logits.reshape(-1, 2), labels_t.reshape(-1).long())
+    keep = torch.as_tensor(known.reshape(-1), device=deltas.device)
+    if keep.any():
+        target = torch.as_tensor(labels.reshape(-1), device=deltas.device).long()
+        scorer = F.cross_entropy(scorer_logits.reshape(-1, 2)[keep], target[keep])
+    else:
+        scorer = scorer_logits.sum() * 0.0  # nothing known in this batch: no gradient
 
     frozen = {name: p.detach() for name, p in model.scorer.named_parameters()}
     critic_in = out.features if cfg.critic_features else out.features.detach()
@@ -136,9 +188,37 @@ def compute_losses(model: GraspNet, out: NetOutput, truths: list[np.ndarray], cf
 
     stats = {
         "positives": float(n_pos),
-        "scorer_positive_rate": float(labels.mean()) if labels.size else 0.0,
+        "scorer_positive_rate": float(labels[known].mean()) if known.any() else 0.0,
+        "scorer_known_rate": float(known.mean()) if known.size else 0.0,
         "smooth_l1": float(smooth.detach()),
         "critic": float(critic.detach()),
     }
     return Losses(primary, scorer, smooth + cfg.critic_weight * critic, stats)
 
+
+
+def start_at_base_rates(
+    model: GraspNet,
+    images: torch.Tensor,
+    truths: list[np.ndarray],
+    cfg: LossConfig = LossConfig(),
+    tested: Sequence[Tested] | None = None,
+) -> dict[str, float]:
+    """Set the score heads' biases to their base rates (see :mod:`simgrasp.model.init`):
+    the primary at ``1 / (1 + negative_ratio)``, the scorer at the positive rate of its
+    labels on this batch. The forward pass runs in training mode like the first step, with
+    the BatchNorm statistics restored afterwards. Returns both rates."""
+    primary_prior = 1.0 / (1.0 + cfg.negative_ratio)
+    set_logit_prior(model.pgp.classify, primary_prior)
+    saved = [(buf, buf.clone()) for buf in model.buffers()]
+    was_training = model.training
+    model.train()
+    with torch.no_grad():
+        stats = compute_losses(model, model(images), truths, cfg, tested).stats
+        for buf, value in saved:
+            buf.copy_(value)
+    model.train(was_training)
+    # With no label known on this batch, nothing is known of the rate either: 1/2.
+    scorer_prior = stats["scorer_positive_rate"] if stats["scorer_known_rate"] > 0 else 0.5
+    set_logit_prior(model.scorer.fc2, scorer_prior)
+    return {"primary_prior": primary_prior, "scorer_prior": scorer_prior}

@@ -10,6 +10,7 @@ from torch import nn
 from simgrasp.model.anchors import decode, make_anchors
 from simgrasp.model.backbone import FeatureExtractor
 from simgrasp.model.config import ModelConfig
+from simgrasp.model.init import init_small
 from simgrasp.model.scorer import Scorer
 
 
@@ -34,11 +35,8 @@ class PrimaryPredictor(nn.Module):
         self.k = k
         self.regress = nn.Conv2d(in_channels, 5 * k, kernel, padding=kernel // 2)
         self.classify = nn.Conv2d(in_channels, 2 * k, kernel, padding=kernel // 2)
-        # Small initial outputs (as RPN heads): deformations start near zero, i.e. at the
-        # anchors, and scores near 1/2, so early losses do not swamp the extractor.
-        for conv in (self.regress, self.classify):
-            nn.init.normal_(conv.weight, std=0.01)
-            nn.init.zeros_(conv.bias)
+        init_small(self.regress)
+        init_small(self.classify)
 
     def forward(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         b, _, g, w = features.shape
@@ -48,13 +46,15 @@ class PrimaryPredictor(nn.Module):
 
 
 class GraspNet(nn.Module):
-    """FE + PGP + scorer, rebuilt from a :class:`ModelConfig`. Input (B, 3, S, S) RGB in
-    [0, 1] with ``S = config.input_size``; grasps come out in those input pixels."""
+    """FE + PGP + scorer, rebuilt from a :class:`ModelConfig`. Input (B, C, S, S) with
+    ``S = config.input_size`` and the ``C = config.channels`` channels of
+    :mod:`simgrasp.model.inputs` (RGB in [0, 1] for the paper's ``"rgb"``); grasps come out
+    in those input pixels."""
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config
-        self.fe = FeatureExtractor(config.backbone, config.pretrained)
+        self.fe = FeatureExtractor(config.backbone, config.pretrained, config.input)
         c = self.fe.channels
         self.pgp = PrimaryPredictor(c, config.k, config.head_kernel)
         self.scorer = Scorer(
@@ -69,9 +69,9 @@ class GraspNet(nn.Module):
         self.register_buffer("anchors", anchors, persistent=False)
 
     def forward(self, images: torch.Tensor) -> NetOutput:
-        s = self.config.input_size
-        if images.ndim != 4 or images.shape[1:] != (3, s, s):
-            raise ValueError(f"expected images (B, 3, {s}, {s}), got {tuple(images.shape)}")
+        s, c = self.config.input_size, self.config.channels
+        if images.ndim != 4 or images.shape[1:] != (c, s, s):
+            raise ValueError(f"expected images (B, {c}, {s}, {s}) for input {self.config.input!r}, got {tuple(images.shape)}")
         features = self.fe(images)
         deltas, logits = self.pgp(features)
         return NetOutput(features, deltas, logits)

@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from simgrasp.model.init import init_small
+
 
 class Scorer(nn.Module):
     """Scores grasps given as deformations of their anchors.
@@ -38,6 +40,7 @@ class Scorer(nn.Module):
         self.param_fc = nn.Linear(5 * k, param_width)
         self.fc1 = nn.Linear(9 * channels + param_width, hidden)
         self.fc2 = nn.Linear(hidden, 2)
+        init_small(self.fc2)  # logits start at fc2's bias, the base rate once training sets it
 
     def _image_term(self, features: torch.Tensor) -> torch.Tensor:
         """fc1's image part for every cell: (B, hidden, g, g), without fc1's bias."""

@@ -83,3 +83,59 @@ def scorer_targets(
     some ground truth is within ``angle_threshold_deg`` and overlaps with IoU above
     ``iou_threshold`` (the paper trains the scorer with 15 degrees and 25 %)."""
     return jaccard_match_batch(grasps, truths, iou_threshold, angle_threshold_deg).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class SimMatch:
+    """When a tested grasp says something about a predicted one (network-input pixels).
+
+    Physics is less forgiving than overlap: a grasp a little narrower than a successful one
+    can land a jaw on the object during the approach, so the opening window is asymmetric,
+    and a narrow prediction never inherits a wide grasp's success."""
+
+    centre_px: float = 4.0
+    """Largest distance between the two centres."""
+    angle_deg: float = 15.0
+    """Largest angle difference, modulo 180 degrees."""
+    narrower: float = 0.1
+    """Largest fraction by which the predicted opening may be narrower than the tested one."""
+    wider: float = 0.3
+    """Largest fraction by which the predicted opening may be wider than the tested one."""
+
+
+def simulation_targets(
+    grasps: np.ndarray, tested: np.ndarray, success: np.ndarray, match: SimMatch = SimMatch()
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scorer labels (T,) float32 and their mask ``known`` (T,) bool for decoded grasps
+    (T, 5) of one image from the grasps tried in simulation on it, ``tested`` (M, 5) with
+    outcomes ``success`` (M,) bool, all rows ``[x, y, theta_deg, w, h]`` in the same pixels.
+
+    A prediction matches a tested grasp when their centres, angles and openings are within
+    ``match`` (jaw sizes are not compared: the gripper's plates are what they are). It takes
+    the outcome of the nearest match in the normalised distance
+    ``sqrt((d_centre / centre_px)^2 + (d_angle / angle_deg)^2 + (d_open / tol)^2)`` with
+    ``d_open = |log(w_pred / w_tested)|`` and ``tol = log(1 + wider)`` or
+    ``-log(1 - narrower)`` by side; with no match its label is unknown (``known`` False,
+    label 0), to be left out of the loss."""
+    g = np.asarray(grasps, dtype=np.float64).reshape(-1, 5)
+    t = np.asarray(tested, dtype=np.float64).reshape(-1, 5)
+    ok = np.asarray(success, dtype=bool).reshape(-1)
+    if len(ok) != len(t):
+        raise ValueError(f"expected one outcome per tested grasp, got {len(t)} grasps and {len(ok)} outcomes")
+    labels, known = np.zeros(len(g), np.float32), np.zeros(len(g), bool)
+    if len(g) == 0 or len(t) == 0:
+        return labels, known
+    d_centre = np.hypot(g[:, None, 0] - t[None, :, 0], g[:, None, 1] - t[None, :, 1])
+    d_angle = np.abs((g[:, None, 2] - t[None, :, 2]) % 180.0)
+    d_angle = np.minimum(d_angle, 180.0 - d_angle)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_ratio = np.log(g[:, None, 3] / t[None, :, 3])  # > 0: the prediction is wider
+    tol = np.where(log_ratio >= 0, np.log1p(match.wider), -np.log1p(-match.narrower))
+    d_open = np.abs(log_ratio) / tol
+    dist = np.sqrt((d_centre / match.centre_px) ** 2 + (d_angle / match.angle_deg) ** 2 + d_open**2)
+    inside = (d_centre <= match.centre_px) & (d_angle <= match.angle_deg) & (d_open <= 1.0) & np.isfinite(dist)
+    dist = np.where(inside, dist, np.inf)
+    nearest = dist.argmin(1)
+    known = inside.any(1)
+    labels[known] = ok[nearest[known]]
+    return labels, known

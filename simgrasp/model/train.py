@@ -22,12 +22,13 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
-from simgrasp.data.augment import AugmentConfig, augment
+from simgrasp.data.augment import AugmentConfig, apply_affine, random_affine, transform_grasps
 from simgrasp.data.sample import GraspDataset
 from simgrasp.model.checkpoint import CheckpointError, model_from_checkpoint, read_checkpoint, save_checkpoint
 from simgrasp.model.config import ModelConfig
 from simgrasp.model.detector import Detector
-from simgrasp.model.losses import LossConfig, compute_losses
+from simgrasp.model.inputs import MODALITIES, height_above_table, stack_channels
+from simgrasp.model.losses import LossConfig, Tested, compute_losses, start_at_base_rates
 from simgrasp.model.metrics import jaccard_accuracy
 from simgrasp.model.network import GraspNet
 
@@ -89,10 +90,16 @@ def mean_grasp_box(dataset: GraspDataset, input_size: int, limit: int | None = N
 
 
 class TrainViews(Dataset):
-    """Augmented views of a dataset indexed by their position ``j`` in the run."""
+    """Augmented views of a dataset indexed by their position ``j`` in the run: the
+    network input (S, S, C) float32 of :mod:`simgrasp.model.inputs` for ``modality``, the
+    ground truths (G, 5) and the grasps tried in simulation (M, 5) with their outcomes
+    (M,), all mapped by the same affine (tried grasps are kept even off the image: they
+    then match nothing)."""
 
-    def __init__(self, dataset: GraspDataset, input_size: int, seed: int, cfg: AugmentConfig) -> None:
+    def __init__(self, dataset: GraspDataset, input_size: int, seed: int, cfg: AugmentConfig, modality: str = "rgb") -> None:
         self.dataset, self.input_size, self.seed, self.cfg = dataset, input_size, seed, cfg
+        self.modality = MODALITIES.get(modality)
+        self.modality_name = modality
         self._perms: dict[int, np.ndarray] = {}
 
     def _perm(self, epoch: int) -> np.ndarray:
@@ -105,18 +112,28 @@ class TrainViews(Dataset):
     def __len__(self) -> int:
         return 2**62  # indexed by run position, never iterated to the end
 
-    def __getitem__(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+    def __getitem__(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         epoch, pos = divmod(int(j), len(self.dataset))
         sample = self.dataset[int(self._perm(epoch)[pos])]
         rng = np.random.default_rng([self.seed, 1, int(j)])
-        img, grasps, _ = augment(sample.rgb, sample.grasps, self.input_size, rng, self.cfg)
-        return img, grasps
+        m = random_affine(sample.rgb.shape[:2], self.input_size, rng, self.cfg)
+        rgb, grasps, _ = apply_affine(sample.rgb, sample.grasps, m, self.input_size)
+        height = None
+        if self.modality.depth:
+            if sample.depth is None:
+                raise ValueError(f"{sample.scene_id}: input {self.modality_name!r} needs depth images; this dataset has none")
+            height, _, _ = apply_affine(height_above_table(sample.depth), sample.grasps[:0], m, self.input_size)
+        image = stack_channels(rgb, height, self.modality_name)
+        return image, grasps, transform_grasps(sample.tested, m), sample.tested_success
 
 
-def collate(items: list[tuple[np.ndarray, np.ndarray]]) -> tuple[torch.Tensor, list[np.ndarray]]:
-    """Images (B, 3, S, S) float in [0, 1] and the list of their (G, 5) grasp arrays."""
-    imgs = torch.from_numpy(np.stack([im for im, _ in items])).permute(0, 3, 1, 2).float().div_(255.0)
-    return imgs, [g for _, g in items]
+def collate(
+    items: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+) -> tuple[torch.Tensor, list[np.ndarray], list[Tested]]:
+    """Network inputs (B, C, S, S) float, the list of their (G, 5) grasp arrays and the
+    list of their (tested (M, 5), success (M,)) pairs."""
+    imgs = torch.from_numpy(np.stack([it[0] for it in items])).permute(0, 3, 1, 2).contiguous()
+    return imgs, [it[1] for it in items], [(it[2], it[3]) for it in items]
 
 
 def _log(path: Path, row: dict[str, Any]) -> None:
@@ -166,7 +183,7 @@ def train(
         raise ValueError(f"checkpoint is at iteration {start}; expected --iterations above it, got {cfg.iterations}")
     _log(log_path, {"event": "start", "iteration": start, "model": model.config.to_dict(), "train": train_dict})
 
-    views = TrainViews(train_set, model.config.input_size, cfg.seed, cfg.augment)
+    views = TrainViews(train_set, model.config.input_size, cfg.seed, cfg.augment, model.config.input)
     b = cfg.batch_size
     loader = DataLoader(
         views,
@@ -180,9 +197,12 @@ def train(
     bar = tqdm(loader, total=cfg.iterations - start, initial=0, disable=not progress, desc="train")
     t0 = time.perf_counter()
     it = start
-    for images, truths in bar:
+    for images, truths, tested in bar:
         model.train()
-        losses = compute_losses(model, model(images), truths, cfg.loss)
+        if it == 0:
+            rates = start_at_base_rates(model, images, truths, cfg.loss, tested)
+            _log(log_path, {"event": "base_rates", "iteration": 0, **rates})
+        losses = compute_losses(model, model(images), truths, cfg.loss, tested)
         optimizer.zero_grad(set_to_none=True)
         losses.total.backward()
         optimizer.step()

@@ -14,30 +14,47 @@ from simgrasp.policies.base import Decision, register_policy
 
 
 class NetworkPolicy:
-    """Runs the detector on the colour image and takes its best grasp (the same ranking
-    as ``Detector.detect(..., score=score)``, restricted to grasps inside the image).
+    """Runs the detector on the observation (the colour image, and the depth image when the
+    checkpoint's network reads depth) and takes its best grasp (the same ranking as
+    ``Detector.detect(..., score=score)``, restricted to grasps inside the image).
 
     ``checkpoint``: a file written by the model's training (state_dict plus config);
     ``score``: ``"scorer"`` ranks by the scorer's success probability, ``"primary"`` by the
-    primary head's score; ``keep_candidates``: how many ranked candidates to keep in the
+    primary head's score; ``scorer_candidates``: 0 lets the scorer rank all 20 x 20 x k
+    grasps (the paper's test-time rule), N only the N best by primary score (the grasps it
+    is trained on); ``keep_candidates``: how many ranked candidates to keep in the
     decision for the trial log (grasps in the observation's pixels)."""
 
     def __init__(
-        self, checkpoint: str | Path, score: str = "scorer", keep_candidates: int = 5, **detector_options: Any
+        self,
+        checkpoint: str | Path,
+        score: str = "scorer",
+        keep_candidates: int = 5,
+        scorer_candidates: int = 0,
+        **detector_options: Any,
     ):
         path = Path(checkpoint)
         if not path.is_file():
             raise FileNotFoundError(f"checkpoint not found: {path}")
         # The model (and torch) load only when a network policy is built.
-        from simgrasp.model.detector import Detector
+        from simgrasp.model.detector import Detector, rank
 
-        self.detector = Detector.from_checkpoint(path, **detector_options)
+        self._rank = rank
+        self.detector = Detector.from_checkpoint(path, scorer_candidates=scorer_candidates, **detector_options)
+        self.scorer_candidates = int(scorer_candidates)
         self.score = score
         self.keep_candidates = int(keep_candidates)
 
     def act(self, observation: Observation, rng: np.random.Generator) -> Decision:
         h, w = observation.rgb.shape[:2]
-        pred = self.detector.predict([observation.rgb])[0]
+        depth = None
+        if self.detector.needs_depth:
+            if observation.depth is None:
+                raise ValueError(
+                    f"the network reads input {self.detector.config.input!r} but the observation has no depth image"
+                )
+            depth = [observation.depth]
+        pred = self.detector.predict([observation.rgb], depth)[0]
         g = pred.grasps  # (N, 5) [x, y, theta_deg, w, h] in the observation's pixels
         scores = pred.scorer if self.score == "scorer" else pred.primary
         # Anchors near the border can regress outside the image; only grasps the camera
@@ -47,10 +64,12 @@ class NetworkPolicy:
         valid = np.flatnonzero(inside & (g[:, 3] > 0) & (g[:, 4] > 0))
         if valid.size == 0:
             raise ValueError(f"the detector returned no grasp inside the {w}x{h} image (score={self.score!r})")
-        order = valid[np.argsort(-scores[valid], kind="stable")][: max(1, self.keep_candidates)]
+        ranked = self._rank(pred.primary[valid], pred.scorer[valid], self.score, self.scorer_candidates)
+        order = valid[ranked][: max(1, self.keep_candidates)]
         candidates = tuple((GraspRect.from_array(g[j]), float(scores[j])) for j in order)
         best, value = candidates[0]
-        return Decision(best, candidates, info={"score": value, "score_kind": self.score})
+        info = {"score": value, "score_kind": self.score, "scorer_candidates": self.scorer_candidates}
+        return Decision(best, candidates, info=info)
 
 
 @register_policy("scorer")

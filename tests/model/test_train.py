@@ -15,7 +15,7 @@ from simgrasp.model.train import TrainConfig, mean_grasp_box, train
 
 
 def _cfg(**kw) -> TrainConfig:
-    base = dict(batch_size=4, workers=0, log_every=1, val_every=0, checkpoint_every=0, lr=1e-2, loss=LossConfig(top_t=16))
+    base = dict(batch_size=4, workers=0, log_every=1, val_every=0, checkpoint_every=0, lr=3e-3, loss=LossConfig(top_t=16))
     return TrainConfig(**{**base, **kw})
 
 
