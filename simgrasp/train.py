@@ -1,7 +1,8 @@
 """Train the grasp network.
 
 ``python -m simgrasp.train --data DIR [--val DIR] --out runs/NAME [--preset cpu|paper]
-[--backbone resnet18] [--input-size 320] [--iterations 1600] [--batch 10] [--lr 1e-3]
+[--backbone resnet18] [--input-size 320] [--input rgb|rgbd|depth]
+[--scorer-labels jaccard|simulation] [--iterations 1600] [--batch 10] [--lr 1e-3]
 [--seed 0] [--resume runs/NAME/last.pt]``
 
 ``DIR`` is a Jacquard-layout folder, or ``synthetic:N[:SEED]`` for N drawn 320 px scenes
@@ -23,17 +24,24 @@ from typing import Any
 from simgrasp.config import load_toml_checked, override
 from simgrasp.data.sample import GraspDataset
 from simgrasp.model.config import ModelConfig
+from simgrasp.model.inputs import MODALITIES
+from simgrasp.model.losses import SCORER_LABELS
 from simgrasp.model.train import TrainConfig, train
 from simgrasp.registry import Registry
 
 PRESETS: Registry[dict[str, dict[str, Any]]] = Registry("training preset")
 PRESETS.register("cpu")(
     {
-        "model": {"backbone": "resnet18", "input_size": 320, "pretrained": False},
+        "model": {"input": "rgb", "backbone": "resnet18", "input_size": 320, "pretrained": False},
         "train": {"iterations": 1600, "scorer_lr_scale": 10.0},
     }
 )
-PRESETS.register("paper")({"model": {"backbone": "resnet50", "input_size": 320, "pretrained": True}, "train": {"iterations": 100_000}})
+PRESETS.register("paper")(
+    {
+        "model": {"input": "rgb", "backbone": "resnet50", "input_size": 320, "pretrained": True},
+        "train": {"iterations": 100_000, "loss": {"scorer_labels": "jaccard"}},
+    }
+)
 
 
 def open_dataset(spec: str | Path) -> GraspDataset:
@@ -63,8 +71,14 @@ def build_configs(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
     """Preset first, then every flag the user gave."""
     preset = PRESETS.get(args.preset)
     model = ModelConfig.from_dict(preset["model"])
-    train_cfg = dataclasses.replace(TrainConfig(), **preset["train"])
-    model_flags = {"backbone": args.backbone, "input_size": args.input_size, "k": args.k, "pretrained": args.pretrained}
+    train_cfg = override(TrainConfig(), preset["train"], f"preset {args.preset}")
+    model_flags = {
+        "input": getattr(args, "input", None),
+        "backbone": args.backbone,
+        "input_size": args.input_size,
+        "k": args.k,
+        "pretrained": args.pretrained,
+    }
     model = dataclasses.replace(model, **{k: v for k, v in model_flags.items() if v is not None})
     train_flags = {
         "iterations": args.iterations,
@@ -77,6 +91,8 @@ def build_configs(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
         "checkpoint_every": args.checkpoint_every,
     }
     train_cfg = dataclasses.replace(train_cfg, **{k: v for k, v in train_flags.items() if v is not None})
+    if getattr(args, "scorer_labels", None) is not None:
+        train_cfg = override(train_cfg, {"loss": {"scorer_labels": args.scorer_labels}}, "--scorer-labels")
     if getattr(args, "config", None) is not None:
         # A TOML file with [model] and/or [train] tables, applied strictly after the flags.
         d = load_toml_checked(args.config, {"model", "train"}, SystemExit)
@@ -94,6 +110,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--backbone", default=None)
     ap.add_argument("--input-size", type=int, default=None, help="network input side in pixels")
     ap.add_argument("--k", type=int, default=None, help="anchor orientations")
+    ap.add_argument("--input", default=None, choices=MODALITIES.names(), help="input modality (paper: rgb)")
+    ap.add_argument("--scorer-labels", default=None, choices=SCORER_LABELS.names(), help="scorer labels (paper: jaccard)")
     ap.add_argument("--pretrained", action=argparse.BooleanOptionalAction, default=None)
     ap.add_argument("--iterations", type=int, default=None)
     ap.add_argument("--batch", type=int, default=None)

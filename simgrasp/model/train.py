@@ -136,6 +136,17 @@ def collate(
     return imgs, [it[1] for it in items], [(it[2], it[3]) for it in items]
 
 
+def make_optimizer(model: GraspNet, cfg: TrainConfig) -> torch.optim.SGD:
+    """SGD with momentum and weight decay; the scorer's layers at ``lr * scorer_lr_scale``."""
+    scorer_params = list(model.scorer.parameters())
+    scorer_ids = {id(p) for p in scorer_params}
+    groups = [
+        {"params": [p for p in model.parameters() if id(p) not in scorer_ids], "lr": cfg.lr},
+        {"params": scorer_params, "lr": cfg.lr * cfg.scorer_lr_scale},
+    ]
+    return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+
+
 def _log(path: Path, row: dict[str, Any]) -> None:
     with path.open("a") as f:
         f.write(json.dumps(row) + "\n")
@@ -166,13 +177,7 @@ def train(
     else:
         w, h = mean_grasp_box(train_set, model_cfg.input_size, cfg.anchor_limit)
         model = GraspNet(dataclasses.replace(model_cfg, anchor_w=w, anchor_h=h))
-    scorer_params = list(model.scorer.parameters())
-    scorer_ids = {id(p) for p in scorer_params}
-    groups = [
-        {"params": [p for p in model.parameters() if id(p) not in scorer_ids], "lr": cfg.lr},
-        {"params": scorer_params, "lr": cfg.lr * cfg.scorer_lr_scale},
-    ]
-    optimizer = torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+    optimizer = make_optimizer(model, cfg)
     if resume is not None and ckpt.get("optimizer") is not None:
         try:
             optimizer.load_state_dict(ckpt["optimizer"])

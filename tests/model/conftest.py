@@ -49,3 +49,36 @@ def batch(dataset):
 def net(small_config):
     torch.manual_seed(0)
     return GraspNet(small_config)
+
+
+class TriedDataset:
+    """Synthetic scenes with a depth image (the table 0.7 m from the camera, shapes 3 cm
+    tall) and grasps tried in simulation: each ground truth as a success, and the same
+    turned by 90 degrees as a failure."""
+
+    def __init__(self, n: int = 8, size: int = 96, seed: int = 0) -> None:
+        self.base = SyntheticGraspDataset(n, size, seed=seed)
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    def __getitem__(self, i: int):
+        import numpy as np
+
+        from simgrasp.data.sample import GraspSample
+
+        s = self.base[i]
+        depth = np.where(s.mask, 0.67, 0.7).astype(np.float32)
+        turned = s.grasps.copy()
+        turned[:, 2] = (turned[:, 2] + 180.0) % 180.0 - 90.0
+        tested = np.concatenate([s.grasps, turned])
+        ok = np.arange(len(tested)) < len(s.grasps)
+        return GraspSample(s.rgb, s.grasps, s.object_id, s.scene_id, depth, s.mask, tested=tested, tested_success=ok)
+
+    def object_ids(self) -> list[str]:
+        return self.base.object_ids()
+
+
+@pytest.fixture
+def tried():
+    return TriedDataset()

@@ -41,3 +41,17 @@ def test_draw_grasps_marks_the_rectangle_only():
     assert not changed[5, 5] and not changed[55, 55]
     with pytest.raises(ValueError, match="one colour per grasp"):
         draw_grasps(img, [GraspRect(30, 30, 0, 30, 10)] * 2, [(1, 2, 3)])
+
+
+def test_modality_and_scorer_labels_from_flags_and_toml(tmp_path):
+    model, train = build_configs(_args(preset="paper"))
+    assert (model.input, train.loss.scorer_labels) == ("rgb", "jaccard")
+    model, train = build_configs(_args(input="rgbd", scorer_labels="simulation"))
+    assert (model.input, train.loss.scorer_labels) == ("rgbd", "simulation")
+    toml = tmp_path / "c.toml"
+    toml.write_text('[model]\ninput = "depth"\n[train.loss]\nscorer_labels = "simulation"\n[train.loss.sim_match]\ncentre_px = 6.0\n')
+    model, train = build_configs(_args(config=toml))
+    assert (model.input, train.loss.scorer_labels, train.loss.sim_match.centre_px) == ("depth", "simulation", 6.0)
+    toml.write_text('[train.loss]\nscorer_labels = "physics"\n')
+    with pytest.raises(ValueError, match="scorer_labels must be one of"):
+        build_configs(_args(config=toml))

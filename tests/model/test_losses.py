@@ -71,3 +71,29 @@ def test_critic_reaches_the_features_only_when_asked(net, batch, critic_features
         return
     (grad,) = torch.autograd.grad(loss, out.features)
     assert grad.abs().sum() > 0
+
+
+def test_simulation_labels_leave_unmatched_grasps_out(net, batch):
+    import numpy as np
+
+    images, truths, _ = batch
+    cfg = LossConfig(top_t=16, scorer_labels="simulation")
+    out = net(images)
+    with pytest.raises(ValueError, match="needs the grasps tried in simulation"):
+        compute_losses(net, out, truths, cfg)
+    # Nothing tried: every label unknown, no scorer loss and no gradient from it.
+    empty = [(np.zeros((0, 5), np.float32), np.zeros(0, bool))] * len(truths)
+    losses = compute_losses(net, out, truths, cfg, empty)
+    assert losses.scorer.item() == 0.0 and losses.stats["scorer_known_rate"] == 0.0
+    # Every decoded candidate tried and successful: all known, all positive.
+    b = images.shape[0]
+    prob = out.primary_logits.detach().reshape(b, -1, 2).softmax(-1)[..., 1]
+    top = prob.topk(16, dim=1).indices
+    grasps = net.decode(out.deltas.detach()).gather(1, top[..., None].expand(b, 16, 5)).numpy()
+    tried = [(g, np.ones(len(g), bool)) for g in grasps]
+    losses = compute_losses(net, out, truths, cfg, tried)
+    assert losses.stats["scorer_known_rate"] == 1.0 and losses.stats["scorer_positive_rate"] == 1.0
+    with pytest.raises(ValueError, match="expected 4 \\(tested, success\\) pairs"):
+        compute_losses(net, out, truths, cfg, tried[:1])
+    with pytest.raises(ValueError, match="scorer_labels must be one of"):
+        LossConfig(scorer_labels="physics")

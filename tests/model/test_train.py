@@ -165,3 +165,48 @@ def test_export_drops_the_optimizer_and_still_loads(tmp_path, small_config):
     assert ckpt["iteration"] == 7
     for k, v in model.state_dict().items():
         assert torch.equal(v, loaded.state_dict()[k])
+
+
+def test_views_warp_depth_and_tried_grasps_with_the_image(tried):
+    from simgrasp.model.train import TrainViews, collate
+
+    views = TrainViews(tried, 64, 0, AugmentConfig(), "rgbd")
+    for j in range(4):
+        image, grasps, tested, ok = views[j]
+        assert image.shape == (64, 64, 4) and image.dtype == np.float32
+        # The tried successes are the ground truths: mapped by the same affine, they land
+        # where the grasps do (the ground truths whose centre left the image are dropped).
+        for g in grasps:
+            assert np.abs(tested[ok][:, :2] - g[:2]).sum(1).min() < 1e-3
+        assert len(tested) == 2 * ok.sum() >= 2 * len(grasps)  # none dropped, even off the image
+        # The height channel is warped alike: the grasp centres sit on the shape, 0.3 over the table.
+        cols, rows = np.clip(np.round(grasps[:, :2]).astype(int), 0, 63).T
+        assert np.median(image[rows, cols, 3]) == pytest.approx(0.3, abs=0.05)
+        assert np.median(image[..., 3]) == 0.0
+    images, truths, tested = collate([views[j] for j in range(2)])
+    assert images.shape == (2, 4, 64, 64) and len(truths) == len(tested) == 2
+    with pytest.raises(ValueError, match="needs depth images; this dataset has none"):
+        TrainViews(SyntheticGraspDataset(2, 96), 64, 0, AugmentConfig(), "depth")[0]
+
+
+@pytest.mark.parametrize("modality,labels", [("rgbd", "simulation"), ("depth", "jaccard")])
+def test_training_runs_for_each_modality_and_label_source(tmp_path, small, tried, modality, labels):
+    import dataclasses
+
+    cfg = _cfg(iterations=2, loss=LossConfig(top_t=16, scorer_labels=labels))
+    path = train(tried, tmp_path, dataclasses.replace(small, input=modality), cfg, progress=False)
+    model, ckpt = load_model(path)
+    assert model.config.input == modality and ckpt["config"]["input"] == modality
+    rows = _rows(tmp_path / "metrics.jsonl", "train")
+    assert all(np.isfinite(r["scorer"]) for r in rows)
+    if labels == "simulation":
+        assert 0.0 < rows[0]["scorer_known_rate"] <= 1.0
+
+
+def test_old_checkpoints_without_a_modality_load_as_rgb(trained, tmp_path):
+    _, path = trained
+    ckpt = read_checkpoint(path)
+    del ckpt["config"]["input"]
+    torch.save(ckpt, tmp_path / "old.pt")
+    model, _ = load_model(tmp_path / "old.pt")
+    assert model.config.input == "rgb" and not Detector(model).needs_depth

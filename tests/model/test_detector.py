@@ -1,0 +1,52 @@
+"""The detector's ranking rule and its depth input (simgrasp.model.detector)."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from simgrasp.model.detector import Detector, rank
+from simgrasp.model.network import GraspNet
+
+PRIMARY = np.array([0.9, 0.8, 0.7, 0.1])
+SCORER = np.array([0.2, 0.5, 0.3, 0.99])
+
+
+def test_rank_all_or_the_primary_top_n():
+    assert rank(PRIMARY, SCORER, "primary").tolist() == [0, 1, 2, 3]
+    assert rank(PRIMARY, SCORER, "scorer").tolist() == [3, 1, 2, 0]  # the paper: all grasps
+    assert rank(PRIMARY, SCORER, "scorer", 2).tolist() == [1, 0, 2, 3]  # the scorer within the top 2
+    assert rank(PRIMARY, SCORER, "scorer", 3).tolist() == [1, 2, 0, 3]
+    assert rank(PRIMARY, SCORER, "scorer", 10).tolist() == [3, 1, 2, 0]
+    with pytest.raises(ValueError, match="scorer_candidates must be 0"):
+        rank(PRIMARY, SCORER, "scorer", -1)
+    with pytest.raises(ValueError, match="score must be one of"):
+        rank(PRIMARY, SCORER, "best")
+
+
+def test_detect_follows_scorer_candidates(net):
+    image = np.random.default_rng(0).integers(0, 255, (80, 80, 3), np.uint8)
+    pred = Detector(net).predict(image)[0]
+    top = Detector(net, scorer_candidates=5).detect(image, top_k=5)[0]
+    best5 = np.argsort(-pred.primary, kind="stable")[:5]
+    assert sorted(s for _, s in top) == pytest.approx(sorted(pred.scorer[best5]))
+    with pytest.raises(ValueError, match="scorer_candidates"):
+        Detector(net, scorer_candidates=-2)
+
+
+def test_a_depth_network_needs_depth_of_the_right_size(small):
+    torch.manual_seed(0)
+    det = Detector(GraspNet(dataclasses.replace(small, input="rgbd")))
+    rgb = np.zeros((60, 80, 3), np.uint8)
+    depth = np.full((60, 80), 0.7, np.float32)
+    depth[20:40, 30:50] = 0.65
+    assert det.needs_depth
+    with pytest.raises(ValueError, match="reads input 'rgbd': expected a depth image"):
+        det.predict(rgb)
+    with pytest.raises(ValueError, match=r"depth 0: expected a depth image of shape \(60, 80\)"):
+        det.predict(rgb, np.zeros((10, 10)))
+    a, b = det.predict(rgb, depth)[0], det.predict(rgb, depth + 0.3)[0]  # camera 30 cm higher
+    np.testing.assert_allclose(a.scorer, b.scorer, atol=1e-6)
+    c = det.predict(rgb, np.full((60, 80), 0.7, np.float32))[0]
+    assert not np.allclose(a.primary, c.primary, atol=1e-7)  # the depth reaches the network

@@ -1,0 +1,48 @@
+"""The network policies' depth input and their scorer_candidates option."""
+
+import numpy as np
+import pytest
+
+from simgrasp.policies.base import POLICIES, policy_rng
+
+torch = pytest.importorskip("torch")
+
+
+def _checkpoint(path, modality: str):
+    from simgrasp.model.checkpoint import save_checkpoint
+    from simgrasp.model.config import ModelConfig
+    from simgrasp.model.network import GraspNet
+
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    cfg = ModelConfig(input=modality, input_size=64, scorer_channels=32, scorer_hidden=16, scorer_param_width=32)
+    return save_checkpoint(path, GraspNet(cfg), 0)
+
+
+def test_a_depth_network_reads_the_observation_depth(scene, tmp_path):
+    ckpt = _checkpoint(tmp_path / "rgbd.pt", "rgbd")
+    policy = POLICIES.get("scorer")(checkpoint=ckpt)
+    with_depth, _ = scene(0, depth=True)
+    assert policy.act(with_depth, policy_rng(0)).grasp is not None
+    without, _ = scene(0, depth=False)
+    with pytest.raises(ValueError, match="reads input 'rgbd' but the observation has no depth image"):
+        policy.act(without, policy_rng(0))
+    # An rgb network does not need depth.
+    rgb_policy = POLICIES.get("scorer")(checkpoint=_checkpoint(tmp_path / "rgb.pt", "rgb"))
+    assert rgb_policy.act(without, policy_rng(0)).grasp is not None
+
+
+def test_scorer_candidates_limits_the_scorer_to_the_primary_top_n(scene, tmp_path):
+    ckpt = _checkpoint(tmp_path / "rgb.pt", "rgb")
+    obs, _ = scene(0)
+    policy = POLICIES.get("scorer")(checkpoint=ckpt, scorer_candidates=3, keep_candidates=3)
+    d = policy.act(obs, policy_rng(0))
+    pred = policy.detector.predict([obs.rgb])[0]
+    h, w = obs.rgb.shape[:2]
+    g = pred.grasps
+    valid = np.flatnonzero((g[:, 0] >= 0) & (g[:, 0] < w) & (g[:, 1] >= 0) & (g[:, 1] < h))
+    top3 = valid[np.argsort(-pred.primary[valid], kind="stable")[:3]]
+    assert sorted(s for _, s in d.candidates) == pytest.approx(sorted(pred.scorer[top3]))
+    assert d.info["scorer_candidates"] == 3
+    with pytest.raises(ValueError, match="scorer_candidates must be 0"):
+        POLICIES.get("scorer")(checkpoint=ckpt, scorer_candidates=-1)
