@@ -56,6 +56,9 @@ class TrainConfig:
     """Iterations between loss rows in the metrics log."""
     anchor_limit: int | None = 2000
     """Training samples read to compute the mean anchor box (None: all)."""
+    warmup_iterations: int = 0
+    """Iterations over which the learning rate ramps linearly from ``lr / warmup`` up to
+    ``lr`` (0: none; the paper gives none). Eases a from-scratch backbone's first steps."""
     scorer_lr_scale: float = 1.0
     """Learning rate of the scorer's layers relative to ``lr`` (the paper uses one rate).
     The scorer is a small MLP trained from scratch on 64 grasps per image; at lr 1e-3 its
@@ -147,6 +150,14 @@ def make_optimizer(model: GraspNet, cfg: TrainConfig) -> torch.optim.SGD:
     return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
 
 
+def set_warmup_lr(optimizer: torch.optim.SGD, cfg: TrainConfig, iteration: int) -> None:
+    """Learning rates of step ``iteration`` (0-based) under ``cfg.warmup_iterations``; a
+    function of the iteration only, so a resumed run steps as the uninterrupted one."""
+    factor = min(1.0, (iteration + 1) / max(cfg.warmup_iterations, 1))
+    for group, scale in zip(optimizer.param_groups, (1.0, cfg.scorer_lr_scale)):
+        group["lr"] = cfg.lr * scale * factor
+
+
 def _log(path: Path, row: dict[str, Any]) -> None:
     with path.open("a") as f:
         f.write(json.dumps(row) + "\n")
@@ -208,6 +219,8 @@ def train(
             rates = start_at_base_rates(model, images, truths, cfg.loss, tested)
             _log(log_path, {"event": "base_rates", "iteration": 0, **rates})
         losses = compute_losses(model, model(images), truths, cfg.loss, tested)
+        if cfg.warmup_iterations > 0:
+            set_warmup_lr(optimizer, cfg, it)
         optimizer.zero_grad(set_to_none=True)
         losses.total.backward()
         optimizer.step()

@@ -210,3 +210,15 @@ def test_old_checkpoints_without_a_modality_load_as_rgb(trained, tmp_path):
     torch.save(ckpt, tmp_path / "old.pt")
     model, _ = load_model(tmp_path / "old.pt")
     assert model.config.input == "rgb" and not Detector(model).needs_depth
+
+
+def test_warmup_ramps_the_learning_rate_of_both_groups(small):
+    from simgrasp.model.train import make_optimizer, set_warmup_lr
+
+    cfg = TrainConfig(lr=1e-3, scorer_lr_scale=10.0, warmup_iterations=4)
+    opt = make_optimizer(GraspNet(small), cfg)
+    seen = []
+    for it in (0, 1, 3, 10):
+        set_warmup_lr(opt, cfg, it)
+        seen += [g["lr"] for g in opt.param_groups]
+    assert seen == pytest.approx([2.5e-4, 2.5e-3, 5e-4, 5e-3, 1e-3, 1e-2, 1e-3, 1e-2])
