@@ -40,7 +40,7 @@ def sgt_accuracy(detector: Detector, dataset: GraspDataset, limit: int | None = 
             record = sample.meta.get("scene_record")
             if record is None:
                 raise ValueError(f"{sample.scene_id}: no scene record; --sgt needs a dataset made by simgrasp.dataset")
-            p = detector.predict([sample.rgb])[0]
+            p = detector.predict_samples([sample])[0]
             for score in SCORES:
                 best = int(np.argmax(p.scorer if score == "scorer" else p.primary))
                 hits[score] += runner.trial(record, GraspRect.from_array(p.grasps[best])).success

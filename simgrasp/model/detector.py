@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Any, Literal, Sequence
 
 import numpy as np
 import torch
@@ -142,6 +142,12 @@ class Detector:
                 g = transform_grasps(grasps[i].cpu().numpy(), invert_affine(m))
                 results.append(Prediction(g, primary[i].cpu().numpy(), scored[i].cpu().numpy()))
         return results
+
+    def predict_samples(self, samples: Sequence[Any]) -> list[Prediction]:
+        """:meth:`predict` on dataset samples (anything with ``rgb`` and ``depth``, such as
+        :class:`simgrasp.data.sample.GraspSample`), passing their depth when the network reads it."""
+        depths = [s.depth for s in samples] if self.needs_depth else None
+        return self.predict([s.rgb for s in samples], depths)
 
     def detect(
         self,

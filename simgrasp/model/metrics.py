@@ -27,7 +27,7 @@ def jaccard_accuracy(
     hits = {s: 0 for s in SCORES}
     for start in range(0, n, batch_size):
         samples = [dataset[i] for i in range(start, min(start + batch_size, n))]
-        preds = detector.predict([s.rgb for s in samples])
+        preds = detector.predict_samples(samples)
         for sample, p in zip(samples, preds):
             for score in SCORES:
                 best = int(np.argmax(p.scorer if score == "scorer" else p.primary))

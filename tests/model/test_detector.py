@@ -50,3 +50,15 @@ def test_a_depth_network_needs_depth_of_the_right_size(small):
     np.testing.assert_allclose(a.scorer, b.scorer, atol=1e-6)
     c = det.predict(rgb, np.full((60, 80), 0.7, np.float32))[0]
     assert not np.allclose(a.primary, c.primary, atol=1e-7)  # the depth reaches the network
+
+
+def test_samples_pass_their_depth_when_the_network_reads_it(small, tried):
+    from simgrasp.model.metrics import jaccard_accuracy
+
+    torch.manual_seed(0)
+    det = Detector(GraspNet(dataclasses.replace(small, input="depth")))
+    samples = [tried[0], tried[1]]
+    preds = det.predict_samples(samples)
+    assert len(preds) == 2 and preds[0].scorer.shape == (4 * 4 * 6,)
+    np.testing.assert_array_equal(preds[0].primary, det.predict(samples[0].rgb, samples[0].depth)[0].primary)
+    assert jaccard_accuracy(det, tried, limit=2)["n"] == 2
