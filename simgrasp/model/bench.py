@@ -53,9 +53,9 @@ def bench_backbone(name: str, input_size: int, repeats: int, train_iterations: i
     net.train()
     steps = []
     for i in range(train_iterations + 1):
-        images, truths, tested = collate([views[i * batch + j] for j in range(batch)])
+        views_batch = collate([views[i * batch + j] for j in range(batch)])
         t = time.perf_counter()
-        losses = compute_losses(net, net(images), truths, tested=tested)
+        losses = compute_losses(net, net(views_batch.images), views_batch.truths, tested=views_batch.tried())
         opt.zero_grad(set_to_none=True)
         losses.total.backward()
         opt.step()

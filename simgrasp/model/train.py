@@ -15,7 +15,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -92,12 +92,33 @@ def mean_grasp_box(dataset: GraspDataset, input_size: int, limit: int | None = N
     return float(b[:, 0].mean()), float(b[:, 1].mean())
 
 
+class View(NamedTuple):
+    """One augmented training view, all in network-input pixels."""
+
+    image: np.ndarray  # float32 (S, S, C): the channels of simgrasp.model.inputs for the modality
+    grasps: np.ndarray  # (G, 5) float32 ground truths [x, y, theta_deg, w, h]
+    tested: np.ndarray  # (M, 5) float32 grasps tried in simulation (empty without them)
+    tested_success: np.ndarray  # (M,) bool, the outcome of each row of ``tested``
+
+
+class Batch(NamedTuple):
+    """A collated batch of views: per image lists, aligned by index."""
+
+    images: torch.Tensor  # (B, C, S, S) float
+    truths: list[np.ndarray]  # B arrays (G_b, 5): the ground truths (Jaccard labels)
+    tested: list[np.ndarray]  # B arrays (M_b, 5): grasps tried in simulation, M_b may be 0
+    tested_success: list[np.ndarray]  # B arrays (M_b,) bool: their simulated outcomes
+
+    def tried(self) -> list[Tested]:
+        """(tested, success) per image, as :func:`simgrasp.model.losses.compute_losses` takes them."""
+        return list(zip(self.tested, self.tested_success))
+
+
 class TrainViews(Dataset):
-    """Augmented views of a dataset indexed by their position ``j`` in the run: the
-    network input (S, S, C) float32 of :mod:`simgrasp.model.inputs` for ``modality``, the
-    ground truths (G, 5) and the grasps tried in simulation (M, 5) with their outcomes
-    (M,), all mapped by the same affine (tried grasps are kept even off the image: they
-    then match nothing)."""
+    """Augmented views of a dataset indexed by their position ``j`` in the run: the image
+    (and, for a modality with depth, the height above the table), the ground truths and the
+    grasps tried in simulation all go through the same affine map (tried grasps are kept
+    even off the image: they then match nothing)."""
 
     def __init__(self, dataset: GraspDataset, input_size: int, seed: int, cfg: AugmentConfig, modality: str = "rgb") -> None:
         self.dataset, self.input_size, self.seed, self.cfg = dataset, input_size, seed, cfg
@@ -115,7 +136,7 @@ class TrainViews(Dataset):
     def __len__(self) -> int:
         return 2**62  # indexed by run position, never iterated to the end
 
-    def __getitem__(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def __getitem__(self, j: int) -> View:
         epoch, pos = divmod(int(j), len(self.dataset))
         sample = self.dataset[int(self._perm(epoch)[pos])]
         rng = np.random.default_rng([self.seed, 1, int(j)])
@@ -127,16 +148,13 @@ class TrainViews(Dataset):
                 raise ValueError(f"{sample.scene_id}: input {self.modality_name!r} needs depth images; this dataset has none")
             height, _, _ = apply_affine(height_above_table(sample.depth), sample.grasps[:0], m, self.input_size)
         image = stack_channels(rgb, height, self.modality_name)
-        return image, grasps, transform_grasps(sample.tested, m), sample.tested_success
+        return View(image, grasps, transform_grasps(sample.tested, m), sample.tested_success)
 
 
-def collate(
-    items: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
-) -> tuple[torch.Tensor, list[np.ndarray], list[Tested]]:
-    """Network inputs (B, C, S, S) float, the list of their (G, 5) grasp arrays and the
-    list of their (tested (M, 5), success (M,)) pairs."""
-    imgs = torch.from_numpy(np.stack([it[0] for it in items])).permute(0, 3, 1, 2).contiguous()
-    return imgs, [it[1] for it in items], [(it[2], it[3]) for it in items]
+def collate(items: list[View]) -> Batch:
+    """Stack the inputs into (B, C, S, S); the grasp arrays stay per image."""
+    imgs = torch.from_numpy(np.stack([v.image for v in items])).permute(0, 3, 1, 2).contiguous()
+    return Batch(imgs, [v.grasps for v in items], [v.tested for v in items], [v.tested_success for v in items])
 
 
 def make_optimizer(model: GraspNet, cfg: TrainConfig) -> torch.optim.SGD:
@@ -213,12 +231,12 @@ def train(
     bar = tqdm(loader, total=cfg.iterations - start, initial=0, disable=not progress, desc="train")
     t0 = time.perf_counter()
     it = start
-    for images, truths, tested in bar:
+    for batch in bar:
         model.train()
         if it == 0:
-            rates = start_at_base_rates(model, images, truths, cfg.loss, tested)
+            rates = start_at_base_rates(model, batch.images, batch.truths, cfg.loss, batch.tried())
             _log(log_path, {"event": "base_rates", "iteration": 0, **rates})
-        losses = compute_losses(model, model(images), truths, cfg.loss, tested)
+        losses = compute_losses(model, model(batch.images), batch.truths, cfg.loss, batch.tried())
         if cfg.warmup_iterations > 0:
             set_warmup_lr(optimizer, cfg, it)
         optimizer.zero_grad(set_to_none=True)

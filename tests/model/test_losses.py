@@ -29,7 +29,7 @@ def _grad_groups(net) -> set[str]:
 
 @pytest.mark.parametrize("loss_name", sorted(ROUTES))
 def test_gradient_routing(net, batch, loss_name):
-    images, truths, _ = batch
+    images, truths = batch
     cfg = LossConfig(top_t=16)
     losses = compute_losses(net, net(images), truths, cfg)
     assert losses.stats["positives"] > 0
@@ -39,7 +39,7 @@ def test_gradient_routing(net, batch, loss_name):
 
 
 def test_regression_critic_term_alone_reaches_pgp_and_fe_only(net, batch):
-    images, truths, _ = batch
+    images, truths = batch
     with_critic = compute_losses(net, net(images), truths, LossConfig(top_t=16))
     without = compute_losses(net, net(images), truths, LossConfig(top_t=16, critic_weight=0.0))
     net.zero_grad(set_to_none=True)
@@ -48,7 +48,7 @@ def test_regression_critic_term_alone_reaches_pgp_and_fe_only(net, batch):
 
 
 def test_losses_are_finite_and_counted(net, batch):
-    images, truths, _ = batch
+    images, truths = batch
     losses = compute_losses(net, net(images), truths, LossConfig(top_t=16))
     for name in ("primary", "scorer", "regression"):
         assert torch.isfinite(getattr(losses, name))
@@ -59,7 +59,7 @@ def test_losses_are_finite_and_counted(net, batch):
 
 @pytest.mark.parametrize("critic_features", [True, False])
 def test_critic_reaches_the_features_only_when_asked(net, batch, critic_features):
-    images, truths, _ = batch
+    images, truths = batch
     out = net(images)
     # Cut the deformations off the graph: what is left of the critic's gradient on the
     # features is the part that goes through the scorer's feature input.
@@ -76,7 +76,7 @@ def test_critic_reaches_the_features_only_when_asked(net, batch, critic_features
 def test_simulation_labels_leave_unmatched_grasps_out(net, batch):
     import numpy as np
 
-    images, truths, _ = batch
+    images, truths = batch
     cfg = LossConfig(top_t=16, scorer_labels="simulation")
     out = net(images)
     with pytest.raises(ValueError, match="needs the grasps tried in simulation"):

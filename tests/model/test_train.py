@@ -183,8 +183,8 @@ def test_views_warp_depth_and_tried_grasps_with_the_image(tried):
         cols, rows = np.clip(np.round(grasps[:, :2]).astype(int), 0, 63).T
         assert np.median(image[rows, cols, 3]) == pytest.approx(0.3, abs=0.05)
         assert np.median(image[..., 3]) == 0.0
-    images, truths, tested = collate([views[j] for j in range(2)])
-    assert images.shape == (2, 4, 64, 64) and len(truths) == len(tested) == 2
+    batch = collate([views[j] for j in range(2)])
+    assert batch.images.shape == (2, 4, 64, 64) and len(batch.truths) == len(batch.tried()) == 2
     with pytest.raises(ValueError, match="needs depth images; this dataset has none"):
         TrainViews(SyntheticGraspDataset(2, 96), 64, 0, AugmentConfig(), "depth")[0]
 
