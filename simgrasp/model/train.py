@@ -234,6 +234,11 @@ def train(
     for batch in bar:
         model.train()
         if it == 0:
+            if cfg.loss.scorer_labels == "simulation" and not any(len(t) for t in batch.tested):
+                raise ValueError(
+                    "scorer_labels='simulation' needs grasps tried in simulation (the generator's _candidates.txt "
+                    f"sidecar); the first batch of {len(batch.tested)} images has none"
+                )
             rates = start_at_base_rates(model, batch.images, batch.truths, cfg.loss, batch.tried())
             _log(log_path, {"event": "base_rates", "iteration": 0, **rates})
         losses = compute_losses(model, model(batch.images), batch.truths, cfg.loss, batch.tried())

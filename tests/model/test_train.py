@@ -222,3 +222,10 @@ def test_warmup_ramps_the_learning_rate_of_both_groups(small):
         set_warmup_lr(opt, cfg, it)
         seen += [g["lr"] for g in opt.param_groups]
     assert seen == pytest.approx([2.5e-4, 2.5e-3, 5e-4, 5e-3, 1e-3, 1e-2, 1e-3, 1e-2])
+
+
+def test_simulation_labels_on_a_dataset_without_tried_grasps_fail_first(tmp_path, small):
+    cfg = _cfg(iterations=1, loss=LossConfig(top_t=16, scorer_labels="simulation"))
+    with pytest.raises(ValueError, match="needs grasps tried in simulation.*first batch of 4 images has none"):
+        train(SyntheticGraspDataset(4, 96), tmp_path, small, cfg, progress=False)
+    assert not (tmp_path / "last.pt").exists()
