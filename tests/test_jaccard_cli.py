@@ -44,6 +44,9 @@ class TruthDetector:
             out.append(SimpleNamespace(grasps=g, primary=np.ones(1), scorer=np.ones(1)))
         return out
 
+    def predict_samples(self, samples):
+        return self.predict([s.rgb for s in samples])
+
 
 def test_stored_grasps_pass_sgt_and_misplaced_ones_fail(scenes: Path) -> None:
     ds = JacquardDataset(scenes)
