@@ -27,7 +27,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-DEFAULT_OBJECTS = {"sim": "random_urdfs:900-999"}  # held-out objects; other backends bring their own
+from simgrasp.sim import HELD_OUT_OBJECTS
+
+DEFAULT_OBJECTS = {"sim": HELD_OUT_OBJECTS}  # other backends bring their own objects
 DEFAULT_TRIALS = 100
 
 
@@ -43,7 +45,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="policy names (cards in policies/, registered names, card paths or package.module:attr), comma-separated",
     )
     ap.add_argument("--backend", help="backend name (sim, fanuc) or package.module:attr; default sim")
-    ap.add_argument("--objects", help="object spec for the backend; default random_urdfs:900-999 on sim")
+    ap.add_argument("--objects", help=f"object spec for the backend; default {HELD_OUT_OBJECTS} on sim")
     ap.add_argument("--trials", type=int, help=f"trials per policy; default {DEFAULT_TRIALS}")
     ap.add_argument("--seed", type=int, help="seed of trial 0 (trial i uses seed+i); default 0")
     ap.add_argument("--workers", type=int, help="worker processes (1: in this process); default 1")

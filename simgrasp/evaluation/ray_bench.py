@@ -17,6 +17,7 @@ from typing import Any
 
 from simgrasp.evaluation.bench import measure
 from simgrasp.evaluation.runner import RunConfig
+from simgrasp.sim import HELD_OUT_OBJECTS
 
 
 def _noop(setup: Any, job: int) -> dict[str, Any]:
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cpus", type=int, default=2, help="local workers and Ray CPUs (default 2)")
     ap.add_argument("--policy", default="heuristic", help="policy (default heuristic)")
     ap.add_argument("--backend", default="sim")
-    ap.add_argument("--objects", default="random_urdfs:900-999")
+    ap.add_argument("--objects", default=HELD_OUT_OBJECTS)
     ap.add_argument("--address", help="an existing Ray cluster (default: start a local one with --cpus CPUs)")
     args = ap.parse_args(argv)
 

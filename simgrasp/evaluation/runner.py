@@ -19,6 +19,7 @@ from simgrasp.evaluation.progress import Progress
 from simgrasp.evaluation.results import summarize
 from simgrasp.evaluation.trial import TrialJob, Worker, WorkerSetup
 from simgrasp.policies import PolicyError, PolicySpec, resolve_policy
+from simgrasp.sim import HELD_OUT_OBJECTS
 
 RUN_FILE = "run.json"
 RESULTS_FILE = "results.json"
@@ -42,7 +43,7 @@ class RunConfig:
     policies: tuple[str, ...] = ("heuristic",)
     backend: str = "sim"
     backend_options: dict[str, Any] = field(default_factory=dict)
-    objects: str | None = "random_urdfs:900-999"
+    objects: str | None = HELD_OUT_OBJECTS
     trials: int = 100  # trials per policy
     seed: int = 0  # seed of trial 0
     workers: int = 1
@@ -195,7 +196,7 @@ def run_evaluation(
     if cfg.workers < 1:
         raise EvaluationError(f"expected --workers >= 1, got {cfg.workers}")
     if cfg.objects is not None and not cfg.objects.strip():
-        raise EvaluationError("empty object spec: expected e.g. --objects random_urdfs:900-999")
+        raise EvaluationError(f"empty object spec: expected e.g. --objects {HELD_OUT_OBJECTS}")
     check_executor(cfg)
     specs = resolve_specs(cfg.policies)
     identity = run_identity(cfg, specs)

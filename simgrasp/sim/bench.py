@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from simgrasp.geometry import GraspRect
+from simgrasp.sim import HELD_OUT_OBJECTS
 from simgrasp.sim.appearance import APPEARANCE_MODES
 from simgrasp.sim.backend import SimBackend
 from simgrasp.sim.scene import render_scene
@@ -58,7 +59,7 @@ def appearance_costs(objects: str, scenes: int, renders: int = 5) -> dict[str, t
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m simgrasp.bench sim", description=__doc__.splitlines()[0])
-    ap.add_argument("--objects", default="random_urdfs:test", help="object spec")
+    ap.add_argument("--objects", default=HELD_OUT_OBJECTS, help="object spec")
     ap.add_argument("--trials", type=int, default=50, help="scenes (seeds 0..N-1)")
     ap.add_argument("--repeat", type=int, default=1, help="trials per scene (restored from the saved state)")
     ap.add_argument("--appearance", default="fixed", choices=APPEARANCE_MODES.names(), help="scene looks")
