@@ -1,15 +1,8 @@
 """Pure geometry: grasp rectangles, the Jaccard match, camera models. numpy only."""
 
 from simgrasp.geometry.camera import CameraModel, Intrinsics, PinholeCamera, WorldGrasp, look_down_pose
-from simgrasp.geometry.rect import (
-    GraspRect,
-    angle_diff_deg,
-    jaccard_match,
-    polygon_iou,
-    rect_corners,
-    rect_iou,
-    wrap_angle_deg,
-)
+from simgrasp.geometry.iou import angle_diff_deg, corners_batch, jaccard_match_batch, rect_iou_pairs
+from simgrasp.geometry.rect import GraspRect, jaccard_match, rect_corners, rect_iou, wrap_angle_deg
 
 __all__ = [
     "CameraModel",
@@ -18,10 +11,12 @@ __all__ = [
     "PinholeCamera",
     "WorldGrasp",
     "angle_diff_deg",
+    "corners_batch",
     "jaccard_match",
+    "jaccard_match_batch",
     "look_down_pose",
-    "polygon_iou",
     "rect_corners",
     "rect_iou",
+    "rect_iou_pairs",
     "wrap_angle_deg",
 ]

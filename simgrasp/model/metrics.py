@@ -8,7 +8,7 @@ import numpy as np
 
 from simgrasp.data.sample import GraspDataset
 from simgrasp.model.detector import SCORES, Detector
-from simgrasp.model.iou import jaccard_match_batch
+from simgrasp.geometry.iou import jaccard_match_batch
 
 
 def jaccard_accuracy(
