@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from tqdm import tqdm
 
 from simgrasp.data.sample import GraspDataset
@@ -42,7 +41,7 @@ def sgt_accuracy(detector: Detector, dataset: GraspDataset, limit: int | None = 
                 raise ValueError(f"{sample.scene_id}: no scene record; --sgt needs a dataset made by simgrasp.dataset")
             p = detector.predict([sample.rgb])[0]
             for score in SCORES:
-                best = int(np.argmax(p.scorer if score == "scorer" else p.primary))
+                best = int(p.ranked(score, top_k=1)[0])
                 hits[score] += runner.trial(record, GraspRect.from_array(p.grasps[best])).success
     return {"primary": hits["primary"] / max(n, 1), "scorer": hits["scorer"] / max(n, 1), "n": n}
 

@@ -25,6 +25,13 @@ SCORES: tuple[str, ...] = ("scorer", "primary")
 _NO_GRASPS = np.zeros((0, 5), np.float32)
 
 
+def _check_ranking(score: str, top_k: int | None) -> None:
+    if score not in SCORES:
+        raise ValueError(f"score must be one of {SCORES}, got {score!r}")
+    if top_k is not None and top_k < 1:
+        raise ValueError(f"top_k must be positive or None, got {top_k}")
+
+
 @dataclass
 class Prediction:
     """Every grasp of one image: ``grasps`` (N, 5) ``[x, y, theta_deg, w, h]`` in the
@@ -33,6 +40,28 @@ class Prediction:
     grasps: np.ndarray
     primary: np.ndarray
     scorer: np.ndarray
+
+    def scores(self, score: Score) -> np.ndarray:
+        """The (N,) probabilities named by ``score`` (``"scorer"`` or ``"primary"``)."""
+        _check_ranking(score, None)
+        return self.scorer if score == "scorer" else self.primary
+
+    def ranked(
+        self, score: Score = "scorer", image_size: tuple[int, int] | None = None, top_k: int | None = None
+    ) -> np.ndarray:
+        """Indices of the grasps, best first by ``score`` (ties keep the network's order).
+        ``image_size = (width, height)`` in pixels keeps only grasps a camera can map: centre
+        inside the image, positive opening and jaw size; ``top_k`` keeps the best ones only."""
+        _check_ranking(score, top_k)
+        s = self.scores(score)
+        candidates = np.arange(len(s))
+        if image_size is not None:
+            w, h = image_size
+            g = self.grasps
+            # Anchors near the border can regress outside the image.
+            inside = (g[:, 0] >= 0) & (g[:, 0] < w) & (g[:, 1] >= 0) & (g[:, 1] < h)
+            candidates = np.flatnonzero(inside & (g[:, 3] > 0) & (g[:, 4] > 0))
+        return candidates[np.argsort(-s[candidates], kind="stable")][:top_k]
 
 
 def _as_list(images: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -88,14 +117,10 @@ class Detector:
         """Grasps of each image, best first by ``score`` (``"scorer"`` or ``"primary"``),
         as ``(GraspRect in that image's pixels, probability)``; ``top_k`` keeps the best
         ones only (None: all). A single (H, W, 3) image gives a list of one result."""
-        if score not in SCORES:
-            raise ValueError(f"score must be one of {SCORES}, got {score!r}")
-        if top_k is not None and top_k < 1:
-            raise ValueError(f"top_k must be positive or None, got {top_k}")
+        _check_ranking(score, top_k)  # before the forward pass, not after it
         out = []
         for p in self.predict(images):
-            s = p.scorer if score == "scorer" else p.primary
-            order = np.argsort(-s, kind="stable")[:top_k]
-            out.append([(GraspRect.from_array(p.grasps[j]), float(s[j])) for j in order])
+            s = p.scores(score)
+            out.append([(GraspRect.from_array(p.grasps[j]), float(s[j])) for j in p.ranked(score, top_k=top_k)])
         return out
 

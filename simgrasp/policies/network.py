@@ -38,17 +38,13 @@ class NetworkPolicy:
     def act(self, observation: Observation, rng: np.random.Generator) -> Decision:
         h, w = observation.rgb.shape[:2]
         pred = self.detector.predict([observation.rgb])[0]
-        g = pred.grasps  # (N, 5) [x, y, theta_deg, w, h] in the observation's pixels
-        scores = pred.scorer if self.score == "scorer" else pred.primary
-        # Anchors near the border can regress outside the image; only grasps the camera
-        # can map (centre inside, positive size) are candidates. Ranking in numpy and
-        # building rectangles for the kept few spares ~10 ms per trial over detect().
-        inside = (g[:, 0] >= 0) & (g[:, 0] < w) & (g[:, 1] >= 0) & (g[:, 1] < h)
-        valid = np.flatnonzero(inside & (g[:, 3] > 0) & (g[:, 4] > 0))
-        if valid.size == 0:
+        # Only grasps the camera can map are candidates; building rectangles for the kept
+        # few only spares ~10 ms per trial over detect().
+        order = pred.ranked(self.score, (w, h), max(1, self.keep_candidates))
+        if order.size == 0:
             raise ValueError(f"the detector returned no grasp inside the {w}x{h} image (score={self.score!r})")
-        order = valid[np.argsort(-scores[valid], kind="stable")][: max(1, self.keep_candidates)]
-        candidates = tuple((GraspRect.from_array(g[j]), float(scores[j])) for j in order)
+        scores = pred.scores(self.score)
+        candidates = tuple((GraspRect.from_array(pred.grasps[j]), float(scores[j])) for j in order)
         best, value = candidates[0]
         return Decision(best, candidates, info={"score": value, "score_kind": self.score})
 
