@@ -23,7 +23,7 @@ from simgrasp.data.sample import GraspDataset
 from simgrasp.geometry import GraspRect
 from simgrasp.model.detector import SCORES, Detector
 from simgrasp.model.metrics import jaccard_accuracy
-from simgrasp.train import open_dataset
+from simgrasp.train import training_set
 
 
 def sgt_accuracy(detector: Detector, dataset: GraspDataset, limit: int | None = None) -> dict[str, Any]:
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--sgt", action="store_true", help="also re-execute the top grasps in the rebuilt scenes")
     args = ap.parse_args(argv)
-    dataset = open_dataset(args.data)
+    dataset = training_set(args.data)
     detector = Detector.from_checkpoint(args.checkpoint, args.device)
     t0 = time.perf_counter()
     acc = jaccard_accuracy(detector, dataset, args.limit, iou_threshold=args.iou, angle_threshold_deg=args.angle)
