@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from simgrasp.data.augment import apply_affine, invert_affine, resize_affine, transform_grasps
-from simgrasp.geometry import GraspRect
+from simgrasp.geometry import GraspRect, grasps_in_image
 from simgrasp.model.checkpoint import load_model
 from simgrasp.model.config import ModelConfig
 from simgrasp.model.network import GraspNet
@@ -50,17 +50,13 @@ class Prediction:
         self, score: Score = "scorer", image_size: tuple[int, int] | None = None, top_k: int | None = None
     ) -> np.ndarray:
         """Indices of the grasps, best first by ``score`` (ties keep the network's order).
-        ``image_size = (width, height)`` in pixels keeps only grasps a camera can map: centre
-        inside the image, positive opening and jaw size; ``top_k`` keeps the best ones only."""
+        ``image_size = (width, height)`` in pixels keeps only grasps executable in that
+        image (:func:`simgrasp.geometry.grasps_in_image`, the policies' validator); ``top_k`` keeps the best ones only."""
         _check_ranking(score, top_k)
         s = self.scores(score)
         candidates = np.arange(len(s))
-        if image_size is not None:
-            w, h = image_size
-            g = self.grasps
-            # Anchors near the border can regress outside the image.
-            inside = (g[:, 0] >= 0) & (g[:, 0] < w) & (g[:, 1] >= 0) & (g[:, 1] < h)
-            candidates = np.flatnonzero(inside & (g[:, 3] > 0) & (g[:, 4] > 0))
+        if image_size is not None:  # anchors near the border can regress outside the image
+            candidates = np.flatnonzero(grasps_in_image(self.grasps, *image_size))
         return candidates[np.argsort(-s[candidates], kind="stable")][:top_k]
 
 
