@@ -1,6 +1,6 @@
 """The detector API that policies call: images in, scored grasps in those images' pixels out.
 
-Stages: rescale each image to the network input (letterbox, :mod:`simgrasp.data.augment`),
+Stages: rescale each image to the network input (letterbox, :mod:`simgrasp.geometry.affine`),
 one batched forward pass giving every grasp with its primary and scorer probabilities,
 then map the grasps back to the source pixels and sort.
 """
@@ -14,8 +14,9 @@ from typing import Literal, Sequence
 import numpy as np
 import torch
 
-from simgrasp.data.augment import apply_affine, invert_affine, resize_affine, transform_grasps
 from simgrasp.geometry import GraspRect, grasps_in_image
+from simgrasp.geometry.affine import invert_affine, resize_affine, transform_grasps
+from simgrasp.model.augment import apply_affine
 from simgrasp.model.checkpoint import load_model
 from simgrasp.model.config import ModelConfig
 from simgrasp.model.network import GraspNet

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 
-from simgrasp.data.sample import GraspDataset
-from simgrasp.model.detector import SCORES, Detector
 from simgrasp.geometry.iou import jaccard_match_batch
+from simgrasp.model.detector import SCORES, Detector
+from simgrasp.model.sample import GraspDataset
 
 
 def jaccard_accuracy(

@@ -22,14 +22,14 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
-from simgrasp.data.augment import AugmentConfig, augment
-from simgrasp.data.sample import GraspDataset
+from simgrasp.model.augment import AugmentConfig, augment
 from simgrasp.model.checkpoint import CheckpointError, model_from_checkpoint, read_checkpoint, save_checkpoint
 from simgrasp.model.config import ModelConfig
 from simgrasp.model.detector import Detector
 from simgrasp.model.losses import LossConfig, compute_losses
 from simgrasp.model.metrics import jaccard_accuracy
 from simgrasp.model.network import GraspNet
+from simgrasp.model.sample import GraspDataset
 
 
 @dataclass(frozen=True)
