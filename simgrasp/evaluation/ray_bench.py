@@ -27,9 +27,10 @@ def _noop(setup: Any, job: int) -> dict[str, Any]:
 
 def task_round_trip_ms(tasks: int = 400) -> float:
     """Milliseconds per empty task through the Ray executor (cluster already running)."""
+    from simgrasp.executors import WorkUnit
     from simgrasp.executors.ray import RayExecutor
 
-    executor = RayExecutor(_noop, lambda j: j)
+    executor = RayExecutor(WorkUnit(_noop, int))
     t0 = time.perf_counter()
     n = sum(1 for _ in executor.run(None, list(range(tasks))))
     return 1000.0 * (time.perf_counter() - t0) / n
