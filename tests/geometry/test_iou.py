@@ -21,9 +21,13 @@ def _inside(rect: np.ndarray, pts: np.ndarray) -> np.ndarray:
 
 
 def _raster_iou(a: np.ndarray, b: np.ndarray, step: float = 0.2) -> float:
-    """IoU counted on a grid of points: an estimate independent of the polygon clipping."""
-    g = np.arange(-30.0, 75.0, step) + step / 2
-    pts = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)
+    """IoU counted on a grid of points over both rectangles: an estimate independent of
+    the polygon clipping."""
+    reach = 0.5 * max(np.hypot(a[3], a[4]), np.hypot(b[3], b[4]))
+    lo = np.minimum(a[:2], b[:2]) - reach
+    hi = np.maximum(a[:2], b[:2]) + reach
+    gx, gy = (np.arange(lo[i], hi[i], step) + step / 2 for i in (0, 1))
+    pts = np.stack(np.meshgrid(gx, gy), -1).reshape(-1, 2)
     ia, ib = _inside(a, pts), _inside(b, pts)
     union = (ia | ib).sum()
     return float((ia & ib).sum() / union) if union else 0.0
