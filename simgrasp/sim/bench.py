@@ -17,8 +17,6 @@ import argparse
 import time
 from collections import Counter
 
-import numpy as np
-
 from simgrasp.geometry import minor_axis_grasp
 from simgrasp.sim import HELD_OUT_OBJECTS
 from simgrasp.sim.appearance import APPEARANCE_MODES
