@@ -123,7 +123,7 @@ def default_policy(notify: Any) -> str:
 def build_config(args: argparse.Namespace, notify: Any) -> tuple[Any, Path, Any]:
     """The run's config, its folder and the suite (or None), from flags, a suite file or
     the run being resumed, in increasing order of precedence: defaults, file, flags."""
-    from simgrasp.evaluation.runner import RUN_FILE, RunConfig
+    from simgrasp.evaluation.runner import RUN_FILE, RunConfig, read_run_file
     from simgrasp.evaluation.suite import load_suite
 
     suite = load_suite(args.suite) if args.suite else None
@@ -138,14 +138,14 @@ def build_config(args: argparse.Namespace, notify: Any) -> tuple[Any, Path, Any]
             backend_options=suite.backend_options,
         )
         if suite.workers is not None:
-            base["workers"] = int(suite.workers)
+            base["workers"] = suite.workers
     if args.resume:
         if not args.out:
             raise UsageError("--resume needs --out RUN_FOLDER (the run to finish)")
-        run_file = Path(args.out) / RUN_FILE
-        if not run_file.is_file():
+        run = read_run_file(Path(args.out))
+        if run is None or "config" not in run:
             raise UsageError(f"cannot resume {args.out}: no {RUN_FILE} there")
-        saved = json.loads(run_file.read_text())["config"]
+        saved = run["config"]
         base.update({k: tuple(v) if k == "policies" else v for k, v in saved.items() if k != "record"})
         base["record"] = saved.get("record", False)
     flags = {

@@ -54,16 +54,29 @@ def test_stored_grasps_pass_sgt_and_misplaced_ones_fail(scenes: Path) -> None:
     assert off["primary"] == 0.0 and off["scorer"] == 0.0
 
 
-def test_cli_writes_both_metrics(scenes: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("offset_px, expected", [(0.0, 1.0), (150.0, 0.0)])
+def test_cli_writes_both_metrics(scenes: Path, tmp_path: Path, monkeypatch, offset_px: float, expected: float) -> None:
+    # The CLI over a detector whose answers the fixture fixes: the stored grasps (every
+    # metric 1) or the same grasps moved off the object (every metric 0).
+    detector = TruthDetector(JacquardDataset(scenes), offset_px)
+    detector.config = ModelConfig()
+    monkeypatch.setattr("simgrasp.jaccard.Detector.from_checkpoint", lambda path, device: detector)
+    out = tmp_path / "result.json"
+    main(["--checkpoint", str(tmp_path / "unused.pt"), "--data", str(scenes), "--sgt", "--out", str(out)])
+    result = json.loads(out.read_text())
+    assert result["n"] == 2
+    for key in ("accuracy_primary", "accuracy_scorer", "sgt_primary", "sgt_scorer"):
+        assert result[key] == expected, key
+
+
+def test_cli_reads_a_checkpoint(scenes: Path, tmp_path: Path) -> None:
     torch.manual_seed(0)
     ckpt = tmp_path / "tiny.pt"
     save_checkpoint(ckpt, GraspNet(ModelConfig(input_size=64, scorer_channels=16, scorer_hidden=8, scorer_param_width=16)), 0)
     out = tmp_path / "result.json"
-    main(["--checkpoint", str(ckpt), "--data", str(scenes), "--sgt", "--out", str(out)])
+    main(["--checkpoint", str(ckpt), "--data", str(scenes), "--out", str(out)])
     result = json.loads(out.read_text())
-    assert result["n"] == 2
-    for key in ("accuracy_primary", "accuracy_scorer", "sgt_primary", "sgt_scorer"):
-        assert result[key] in (0.0, 0.5, 1.0)
+    assert result["n"] == 2 and result["model"]["input_size"] == 64 and result["sgt_primary"] is None
 
 
 def test_sgt_needs_scene_records(scenes: Path, tmp_path: Path) -> None:

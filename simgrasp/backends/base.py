@@ -30,6 +30,21 @@ POLICY_ERROR = "policy_error"  # the policy raised or returned an invalid grasp
 
 INFRASTRUCTURE_REASONS = frozenset({SIM_ERROR, ROBOT_ERROR})
 
+# The key of ``reset``'s info dict that names the object shown (a str): the trial row's
+# ``object`` field is copied from it.
+INFO_OBJECT = "object"
+
+
+@dataclass(frozen=True)
+class SkippedObject:
+    """An object file a backend could not use: its ``path`` and the ``reason`` (one line)."""
+
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "reason": self.reason}
+
 
 @dataclass
 class Observation:
@@ -91,22 +106,51 @@ class Backend(Protocol):
     """A scene source and grasp executor: the simulator or a real cell.
 
     ``infrastructure_reason``: the reason (``SIM_ERROR`` or ``ROBOT_ERROR``) under which
-    an unexpected exception of this backend is recorded, apart from policy failures."""
+    an unexpected exception of this backend is recorded, apart from policy failures.
+    ``reset_options``: the keys ``reset``'s ``options`` may hold (any other key is a
+    ``ValueError``)."""
 
     infrastructure_reason: str
+    reset_options: frozenset[str]
 
     def reset(self, seed: int, options: dict[str, Any] | None = None) -> tuple[Observation, dict[str, Any]]:
-        """Set up a new scene chosen by ``seed`` and return its observation and an info
-        dict for bookkeeping (object name, seed); the info is for logs, not policies."""
+        """Set up a new scene chosen by ``seed`` (int >= 0; the same seed gives the same
+        scene) and return its observation and an info dict for bookkeeping; the info is for
+        logs, not policies, and always holds ``info[INFO_OBJECT]``, the object's name (str).
+        A scene that cannot be served (no usable object, the object out of view) raises;
+        the caller records it as an infrastructure error."""
         ...
 
     def execute(self, grasp: WorldGrasp) -> Outcome:
         """Run one lift-move-place trial with ``grasp`` in the current scene."""
         ...
 
+    def skipped_objects(self) -> tuple[SkippedObject, ...]:
+        """The object files this backend could not use so far, with the reason, in the
+        order found (empty for a backend without object files)."""
+        ...
+
     def close(self) -> None:
         """Release the simulator or the robot connection. Safe to call twice."""
         ...
+
+
+def check_seed(seed: Any) -> int:
+    """``seed`` as an int, or ValueError unless it is a non-negative integer (bools refused)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    return int(seed)
+
+
+def check_reset_options(backend: Backend, options: dict[str, Any] | None) -> dict[str, Any]:
+    """``options`` (None: empty) after checking every key is in ``backend.reset_options``;
+    ValueError naming the accepted keys otherwise."""
+    options = dict(options or {})
+    unknown = sorted(set(options) - set(backend.reset_options))
+    if unknown:
+        accepted = ", ".join(sorted(backend.reset_options)) or "none"
+        raise ValueError(f"{type(backend).__name__}.reset got unknown options {unknown}; accepted: {accepted}")
+    return options
 
 
 BACKENDS: Registry[Callable[..., Backend]] = Registry("backend")

@@ -65,7 +65,9 @@ class SceneAnnotator:
     """Annotates scenes with one SimBackend (one per worker process)."""
 
     def __init__(self, objects: str, cfg: GenerateConfig) -> None:
-        from simgrasp.sim.backend import SimBackend  # the simulator only where it runs
+        from simgrasp.sim.backend import SceneError, SimBackend  # the simulator only where it runs
+
+        self._scene_error = SceneError
 
         self.cfg = cfg
         self.backend = SimBackend(objects, config=cfg.sim)
@@ -85,9 +87,12 @@ class SceneAnnotator:
             "object_id": object_id, "scene_id": f"{scene_index}_{object_id}", "kept": False,
             "grasps": 0, "candidates": 0, "lift_trials": 0, "full_trials": 0, "outcomes": {},
         }
-        obs, info = backend.reset(sim_seed, {"object_index": object_index})
+        try:
+            obs, info = backend.reset(sim_seed, {"object_index": object_index})
+        except self._scene_error as e:  # the same rule as every trial: at rest, inside the view
+            return {**row, "reason": f"object_out_of_view: {e}", "seconds": time.perf_counter() - t0}
         if info["object_path"] != entry.path:  # the backend skipped an unloadable object
-            reason = dict(backend.skipped).get(entry.path, "unloadable")
+            reason = {s.path: s.reason for s in backend.skipped_objects()}.get(entry.path, "unloadable")
             return {**row, "reason": f"object_unusable: {reason}", "seconds": time.perf_counter() - t0}
         mask = backend.segmentation_mask()
         if mask.sum() < cfg.min_mask_px:

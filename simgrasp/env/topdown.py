@@ -89,10 +89,16 @@ class TopDownGraspEnv(gym.Env):
 
     def check_action(self, action: Any) -> GraspRect:
         """The action as a GraspRect, or ValueError (:class:`~simgrasp.geometry.InvalidGrasp`)
-        naming what was expected and what came (:func:`simgrasp.geometry.check_grasp`)."""
+        naming what was expected and what came: five real numbers (no bools, complex numbers or
+        strings) inside the action space, mapped to a grasp that :func:`simgrasp.geometry.check_grasp` accepts."""
+        raw = grasp_array(action)
         assert self._obs is not None
         h, w = self._obs.rgb.shape[:2]
-        return check_grasp(self.to_pixels(grasp_array(action)), w, h)
+        grasp = check_grasp(self.to_pixels(raw), w, h)
+        low, high = self.action_space.low.astype(np.float64), self.action_space.high.astype(np.float64)
+        if np.any(raw < low) or np.any(raw > high):
+            raise ValueError(f"action must lie in the action space, low {low.tolist()} high {high.tolist()}, got {raw.tolist()}")
+        return grasp
 
     def step(self, action: Any):
         if self._obs is None or self._done:

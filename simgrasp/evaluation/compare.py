@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-from simgrasp.evaluation.log import TRIALS_FILE, read_rows
+from simgrasp.evaluation.log import TRIALS_FILE, latest_rows, read_rows
 from simgrasp.evaluation.report import bar_chart_svg, esc, html_table, page
 from simgrasp.evaluation.results import summarize
 from simgrasp.evaluation.stats import independent_difference
@@ -24,7 +24,7 @@ class CompareError(ValueError):
 def load_run(run_dir: str | Path) -> tuple[str, dict[str, Any]]:
     """``(label, results)`` of a finished run folder, recomputed from its rows."""
     p = Path(run_dir)
-    rows = read_rows(p / TRIALS_FILE)
+    rows = latest_rows(read_rows(p / TRIALS_FILE))
     if not rows:
         raise CompareError(f"{p} holds no trials ({TRIALS_FILE} missing or empty)")
     return p.name or str(p), summarize(rows)

@@ -31,12 +31,12 @@ def image_name(policy: str, seed: int) -> str:
 
 
 def save_trial_image(run_dir: Path, job: Any, rgb: np.ndarray, decision: Any) -> str:
-    """Write the trial's image with its grasp to ``run_dir/images`` and return the path
-    relative to ``run_dir``."""
+    """Write the trial's image with its grasp (none when ``decision`` is None: the policy
+    gave no usable grasp) to ``run_dir/images`` and return the path relative to ``run_dir``."""
     rel = Path("images") / image_name(job.policy, job.seed)
     out = run_dir / rel
     out.parent.mkdir(parents=True, exist_ok=True)
-    img = draw_grasp(rgb, decision.grasp, decision.candidates)
+    img = rgb if decision is None else draw_grasp(rgb, decision.grasp, decision.candidates)
     if not cv2.imwrite(str(out), cv2.cvtColor(img, cv2.COLOR_RGB2BGR)):
         raise OSError(f"could not write trial image {out}")
     return rel.as_posix()

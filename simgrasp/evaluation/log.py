@@ -1,5 +1,10 @@
 """``trials.jsonl``: one JSON row per finished trial, appended and synced at once, so an
-interrupted run keeps every trial it finished and ``--resume`` does only the rest."""
+interrupted run keeps every trial it finished and ``--resume`` does only the rest.
+
+One row per trial: a trial that ended in an infrastructure error (``sim_error``,
+``robot_error``) is run again on resume and its new row appended; every result is derived
+from the last row of each (policy, seed) (:func:`latest_rows`), so the earlier row stays
+in the file as history and never counts twice."""
 
 from __future__ import annotations
 
@@ -12,8 +17,9 @@ TRIALS_FILE = "trials.jsonl"
 
 
 def read_rows(path: str | Path) -> list[dict[str, Any]]:
-    """Rows of a trial log. A line that does not parse (a write cut short by a crash) is
-    skipped: that trial counts as not done and is run again on resume."""
+    """Rows of a trial log. A line that does not parse (a write cut short by a crash), or a
+    row without a str ``policy`` and an int ``seed``, is skipped: that trial counts as not
+    done and is run again on resume."""
     p = Path(path)
     if not p.is_file():
         return []
@@ -27,21 +33,38 @@ def read_rows(path: str | Path) -> list[dict[str, Any]]:
                 row = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            if isinstance(row, dict) and "policy" in row and "seed" in row:
+            if _well_formed(row):
                 rows.append(row)
     return rows
 
 
+def _well_formed(row: Any) -> bool:
+    seed = row.get("seed") if isinstance(row, dict) else None
+    return isinstance(row.get("policy"), str) and isinstance(seed, int) and not isinstance(seed, bool)
+
+
+def latest_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The last row of each (policy, seed), in the order of their last appearance."""
+    keep: dict[tuple[str, int], dict[str, Any]] = {}
+    for r in rows:
+        key = (r["policy"], int(r["seed"]))
+        keep.pop(key, None)
+        keep[key] = r
+    return list(keep.values())
+
+
 def done_keys(rows: Iterable[dict[str, Any]]) -> set[tuple[str, int]]:
-    """The (policy, seed) pairs already run."""
-    return {(r["policy"], int(r["seed"])) for r in rows}
+    """The (policy, seed) pairs already run to an outcome. A trial whose last row is an
+    infrastructure error is not done: resume runs it again."""
+    return {(r["policy"], int(r["seed"])) for r in latest_rows(rows) if not r.get("infrastructure_error")}
 
 
 class TrialLog:
     """Appends rows to ``trials.jsonl`` in ``run_dir``, one line each, flushed and synced.
 
-    Opening it rewrites the file without any partial last line left by a crash, so new
-    rows never land glued to a broken one."""
+    Opening it repairs a last line without its newline: a complete JSON row gets its
+    newline, a torn one (a write cut short by a crash) is dropped, so new rows never land
+    glued to a broken one and what is counted is what the file holds."""
 
     def __init__(self, run_dir: str | Path) -> None:
         self.path = Path(run_dir) / TRIALS_FILE
@@ -54,8 +77,12 @@ class TrialLog:
         data = self.path.read_bytes()
         if data and not data.endswith(b"\n"):
             cut = data.rfind(b"\n") + 1
+            try:
+                complete = _well_formed(json.loads(data[cut:]))
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                complete = False
             tmp = self.path.with_suffix(".jsonl.tmp")
-            tmp.write_bytes(data[:cut])
+            tmp.write_bytes(data + b"\n" if complete else data[:cut])
             os.replace(tmp, self.path)
 
     def append(self, row: dict[str, Any]) -> None:

@@ -137,6 +137,13 @@ def write_report(path: Path, results: dict[str, Any], rows: Sequence[dict[str, A
     ]
     body += ["<h2>Failure reasons</h2>", html_table(["policy", "reasons"], reasons)]
     body += ["<details><summary><b>Per object</b></summary>", per_object_table(results), "</details>"]
+    skipped = results.get("skipped_objects") or []
+    if skipped:
+        body += [
+            f"<h2>Skipped objects ({len(skipped)})</h2>",
+            "<p>Files the backend could not use; no trial ran on them.</p>",
+            html_table(["file", "reason"], [[s["path"], s["reason"]] for s in skipped]),
+        ]
     body += ["<h2>Trials</h2>", gallery(rows, run_dir)]
     tmp = path.with_suffix(".html.tmp")
     tmp.write_text(page("Grasp evaluation", "".join(body)), encoding="utf-8")

@@ -7,13 +7,22 @@ whatever the number of workers, and policies run together face the same scenes."
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
-from simgrasp.evaluation.log import TRIALS_FILE, TrialLog, done_keys, read_rows
+from simgrasp.evaluation.folder import (
+    LOCK_FILE,
+    RUN_FILE,
+    EvaluationError,
+    prepare_out_dir,
+    read_run_file,
+    refuse_mixing,
+    run_lock,
+    write_json,
+)
+from simgrasp.evaluation.log import TRIALS_FILE, TrialLog, done_keys, latest_rows, read_rows
 from simgrasp.evaluation.progress import Progress
 from simgrasp.evaluation.results import summarize
 from simgrasp.evaluation.trial import TRIAL, TrialJob, Worker, WorkerSetup, install_worker
@@ -21,20 +30,16 @@ from simgrasp.executors import Executor, ExecutorError, ExecutorOptions, check_e
 from simgrasp.policies import PolicyError, PolicySpec, resolve_policy
 from simgrasp.sim import HELD_OUT_OBJECTS
 
-RUN_FILE = "run.json"
 RESULTS_FILE = "results.json"
 REPORT_FILE = "report.html"
-
-
-class EvaluationError(Exception):
-    """The run cannot start or go on; the message is one line meant for the user."""
 
 
 @dataclass
 class RunConfig:
     """What to evaluate. ``policies``: ``--policy`` values (names, card paths or
     ``package.module:attr``); ``backend``: registered name or ``package.module:attr``;
-    ``objects``: object spec passed to the backend as ``objects=`` (None: not passed);
+    ``objects``: object spec passed to the backend as ``objects=`` (None: not passed, the
+    backend's own default);
     trial ``i`` uses seed ``seed + i``; ``workers``: processes (1: in this process);
     ``executor``: where trials run (``local`` processes or ``ray`` tasks, see
     :data:`~simgrasp.executors.EXECUTORS`); ``address``: the Ray cluster
@@ -43,7 +48,7 @@ class RunConfig:
     policies: tuple[str, ...] = ("heuristic",)
     backend: str = "sim"
     backend_options: dict[str, Any] = field(default_factory=dict)
-    objects: str | None = HELD_OUT_OBJECTS
+    objects: str | None = None
     trials: int = 100  # trials per policy
     seed: int = 0  # seed of trial 0
     workers: int = 1
@@ -77,21 +82,6 @@ def resolve_specs(refs: tuple[str, ...]) -> tuple[PolicySpec, ...]:
     return specs
 
 
-def prepare_out_dir(out_dir: Path, resume: bool) -> None:
-    """Create ``out_dir`` and prove it writable; refuse to mix a new run into an old one."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / ".write-test"
-        probe.write_text("ok")
-        probe.unlink()
-    except OSError as e:
-        raise EvaluationError(f"output folder {out_dir} is not writable: {e.strerror or e}") from None
-    if not resume and (out_dir / TRIALS_FILE).exists():
-        raise EvaluationError(
-            f"{out_dir} already holds trials; pass --resume to finish that run or choose another --out"
-        )
-
-
 def run_identity(cfg: RunConfig, specs: tuple[PolicySpec, ...]) -> dict[str, Any]:
     """The fields a resumed run must share with the run it continues."""
     return {
@@ -105,10 +95,10 @@ def run_identity(cfg: RunConfig, specs: tuple[PolicySpec, ...]) -> dict[str, Any
 
 def check_resumable(out_dir: Path, identity: dict[str, Any]) -> None:
     """Fail when ``out_dir`` holds a run that differs from this one in what it measures."""
-    path = out_dir / RUN_FILE
-    if not path.is_file():
+    run = read_run_file(out_dir)
+    if run is None:
         return
-    old = json.loads(path.read_text()).get("identity", {})
+    old = run.get("identity", {})
     for key, value in identity.items():
         if key in old and json.loads(json.dumps(value)) != old[key]:
             raise EvaluationError(
@@ -136,23 +126,28 @@ def validate_worker(setup: WorkerSetup) -> Worker:
 
 def current_rows(out_dir: Path, labels: list[str], seeds: range) -> list[dict[str, Any]]:
     """This run's rows in ``out_dir`` (last row wins for a repeated (policy, seed))."""
-    keep: dict[tuple[str, int], dict[str, Any]] = {}
-    for r in read_rows(out_dir / TRIALS_FILE):
-        if r["policy"] in labels and int(r["seed"]) in seeds:
-            keep[(r["policy"], int(r["seed"]))] = r
-    return list(keep.values())
+    return latest_rows(r for r in read_rows(out_dir / TRIALS_FILE) if r["policy"] in labels and r["seed"] in seeds)
 
 
 def write_results(
-    out_dir: Path, cfg: RunConfig, specs: tuple[PolicySpec, ...], rows: list[dict[str, Any]]
+    out_dir: Path,
+    cfg: RunConfig,
+    specs: tuple[PolicySpec, ...],
+    rows: list[dict[str, Any]],
+    skipped: list[dict[str, str]] = (),  # type: ignore[assignment]
 ) -> dict[str, Any]:
-    """Derive ``results.json`` and ``report.html`` from ``rows`` and write both."""
+    """Derive ``results.json`` and ``report.html`` from ``rows`` (the last row of each
+    (policy, seed)) and write both; ``skipped``: the object files the backend could not
+    use, ``{"path", "reason"}`` each."""
     from simgrasp.evaluation.report import write_report
 
-    results = {"run": {**run_identity(cfg, specs), "trials": cfg.trials}, **summarize(rows, [s.label for s in specs])}
-    tmp = out_dir / (RESULTS_FILE + ".tmp")
-    tmp.write_text(json.dumps(results, indent=2, sort_keys=False, allow_nan=False, default=str))
-    os.replace(tmp, out_dir / RESULTS_FILE)
+    rows = latest_rows(rows)
+    results = {
+        "run": {**run_identity(cfg, specs), "trials": cfg.trials},
+        **summarize(rows, [s.label for s in specs]),
+        "skipped_objects": list(skipped),
+    }
+    write_json(out_dir / RESULTS_FILE, results)
     write_report(out_dir / REPORT_FILE, results, rows, out_dir)
     return results
 
@@ -174,12 +169,16 @@ def open_trial_executor(cfg: RunConfig) -> Executor:
         raise EvaluationError(str(e)) from None
 
 
-def run_evaluation(
-    cfg: RunConfig, out_dir: Path, resume: bool = False, progress: bool = True, notify: Callable[[str], None] = print
-) -> RunOutcome:
-    """Run (or finish, with ``resume``) the evaluation ``cfg`` into ``out_dir``."""
+def check_run_config(cfg: RunConfig) -> None:
+    """EvaluationError for a config no run can use, naming the field and what came."""
+    for name in ("trials", "seed", "workers"):
+        v = getattr(cfg, name)
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise EvaluationError(f"expected {name} to be an int, got {type(v).__name__} ({v!r})")
     if cfg.trials < 1:
         raise EvaluationError(f"expected --trials >= 1, got {cfg.trials}")
+    if cfg.seed < 0:
+        raise EvaluationError(f"expected --seed >= 0, got {cfg.seed}")
     if cfg.workers < 1:
         raise EvaluationError(f"expected --workers >= 1, got {cfg.workers}")
     if cfg.objects is not None and not cfg.objects.strip():
@@ -188,46 +187,73 @@ def run_evaluation(
         check_executor(cfg.executor, executor_options(cfg))
     except ExecutorError as e:
         raise EvaluationError(str(e)) from None
+
+
+def pending_jobs(cfg: RunConfig, labels: list[str], done: set[tuple[str, int]]) -> Iterator[TrialJob]:
+    """The trials still to run, made one at a time (a run of any length needs no job list).
+    Trial-major order: an interrupted run still holds paired trials of every policy."""
+    for i in range(cfg.trials):
+        for p in labels:
+            if (p, cfg.seed + i) not in done:
+                yield TrialJob(p, cfg.seed + i, i)
+
+
+def run_evaluation(
+    cfg: RunConfig, out_dir: Path, resume: bool = False, progress: bool = True, notify: Callable[[str], None] = print
+) -> RunOutcome:
+    """Run (or finish, with ``resume``) the evaluation ``cfg`` into ``out_dir``, holding
+    the folder's lock for the run's life (a second run on the same folder is refused)."""
+    check_run_config(cfg)
     specs = resolve_specs(cfg.policies)
-    identity = run_identity(cfg, specs)
     fresh = not out_dir.exists()
-    prepare_out_dir(out_dir, resume)
-    try:
-        if resume:
-            check_resumable(out_dir, identity)
-        setup = build_setup(cfg, specs, out_dir)
-        worker = validate_worker(setup)
-        in_process = cfg.workers <= 1 and cfg.executor == "local"
+    prepare_out_dir(out_dir)
+    with run_lock(out_dir):
         try:
-            executor = open_trial_executor(cfg)
+            refuse_mixing(out_dir, resume)
+            return _run_locked(cfg, specs, out_dir, resume, progress, notify)
         except EvaluationError:
-            worker.close()
+            if fresh and {p.name for p in out_dir.iterdir()} <= {LOCK_FILE}:
+                (out_dir / LOCK_FILE).unlink(missing_ok=True)
+                out_dir.rmdir()  # nothing ran: leave no empty run folder behind
             raise
+
+
+def _run_locked(
+    cfg: RunConfig,
+    specs: tuple[PolicySpec, ...],
+    out_dir: Path,
+    resume: bool,
+    progress: bool,
+    notify: Callable[[str], None],
+) -> RunOutcome:
+    identity = run_identity(cfg, specs)
+    if resume:
+        check_resumable(out_dir, identity)
+    setup = build_setup(cfg, specs, out_dir)
+    worker = validate_worker(setup)
+    in_process = cfg.workers <= 1 and cfg.executor == "local"
+    try:
+        executor = open_trial_executor(cfg)
     except EvaluationError:
-        if fresh and not any(out_dir.iterdir()):
-            out_dir.rmdir()  # nothing ran: leave no empty run folder behind
+        worker.close()
         raise
-    skipped = list(getattr(worker.backend, "skipped", []) or [])
+    assert worker.backend is not None
+    skipped = [s.to_dict() for s in worker.backend.skipped_objects()]
     if skipped:
-        notify(f"notice: {len(skipped)} unreadable object(s) skipped: {', '.join(map(str, skipped[:5]))}")
+        notify(f"notice: {len(skipped)} object file(s) skipped: " + "; ".join(f"{s['path']}: {s['reason']}" for s in skipped))
     if in_process:
         install_worker(worker)  # the trials reuse the worker built to validate the run
     else:
         worker.close()  # each process builds its own
-    (out_dir / RUN_FILE).write_text(
-        json.dumps(
-            {"identity": identity, "config": asdict(cfg), "skipped_objects": skipped, "written_at": time.time()},
-            indent=2,
-            default=str,
-        )
+    write_json(
+        out_dir / RUN_FILE,
+        {"identity": identity, "config": asdict(cfg), "skipped_objects": skipped, "written_at": time.time()},
     )
 
     labels = [s.label for s in specs]
     seeds = range(cfg.seed, cfg.seed + cfg.trials)
     rows = current_rows(out_dir, labels, seeds)
-    done = done_keys(rows)
-    # Trial-major order: an interrupted run still holds paired trials of every policy.
-    jobs = [TrialJob(p, cfg.seed + i, i) for i in range(cfg.trials) for p in labels if (p, cfg.seed + i) not in done]
+    jobs = pending_jobs(cfg, labels, done_keys(rows))
     stopped = None
     bar = Progress(total=len(labels) * cfg.trials, initial_rows=rows, enabled=progress)
     try:
@@ -242,5 +268,5 @@ def run_evaluation(
     finally:
         executor.close()
         bar.close()
-        results = write_results(out_dir, cfg, specs, rows)
-    return RunOutcome(out_dir, rows, results, stopped)
+        results = write_results(out_dir, cfg, specs, rows, skipped)
+    return RunOutcome(out_dir, latest_rows(rows), results, stopped)

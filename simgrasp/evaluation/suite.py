@@ -83,17 +83,40 @@ class Suite:
     path: str = ""
 
 
-def _bound(d: dict[str, Any], where: str) -> Bound:
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "a table"}
+
+
+def _get(d: dict[str, Any], key: str, kind: type, default: Any, where: str) -> Any:
+    """``d[key]`` (``default`` when absent) checked to be ``kind``; an int is a float too,
+    a bool is neither. SuiteError names the field, the expected type and what came."""
+    if key not in d:
+        return default
+    v = d[key]
+    ok = isinstance(v, kind) and not isinstance(v, bool)
+    if kind is float and isinstance(v, int) and not isinstance(v, bool):
+        ok, v = True, float(v)
+    if not ok:
+        raise SuiteError(f"{where}: '{key}' expects {_TYPE_NAMES[kind]}, got {type(v).__name__} ({v!r})")
+    return v
+
+
+def _bound(d: Any, where: str) -> Bound:
+    if not isinstance(d, dict):
+        raise SuiteError(f"{where}: expected a table ([[bounds]]), got {type(d).__name__} ({d!r})")
     unknown = set(d) - _BOUND_KEYS
     if unknown:
         raise SuiteError(f"{where}: unknown keys {sorted(unknown)}; valid keys: {sorted(_BOUND_KEYS)}")
     if "policy" in d and "min_success_rate" in d and not ({"better", "worse"} & set(d)):
-        rate = float(d["min_success_rate"])
+        rate = _get(d, "min_success_rate", float, None, where)
         if not 0.0 <= rate <= 1.0:
             raise SuiteError(f"{where}: min_success_rate must be in [0, 1], got {rate}")
-        return Bound(policy=str(d["policy"]), min_success_rate=rate)
+        return Bound(policy=_get(d, "policy", str, None, where), min_success_rate=rate)
     if "better" in d and "worse" in d and not ({"policy", "min_success_rate"} & set(d)):
-        return Bound(better=str(d["better"]), worse=str(d["worse"]), min_difference=float(d.get("min_difference", 0.0)))
+        return Bound(
+            better=_get(d, "better", str, None, where),
+            worse=_get(d, "worse", str, None, where),
+            min_difference=_get(d, "min_difference", float, 0.0, where),
+        )
     raise SuiteError(f"{where}: expected either policy + min_success_rate or better + worse, got keys {sorted(d)}")
 
 
@@ -104,22 +127,22 @@ def load_suite(path: str | Path) -> Suite:
     policies = d.get("policies")
     if not isinstance(policies, list) or not policies:
         raise SuiteError(f"{p}: expected 'policies' as a non-empty list of names, got {policies!r}")
-    bounds = tuple(_bound(b, f"{p} bounds[{i}]") for i, b in enumerate(d.get("bounds", [])))
+    bounds = tuple(_bound(b, f"{p} bounds[{i}]") for i, b in enumerate(_get(d, "bounds", list, [], str(p))))
     for b in bounds:
         for name in (b.policy, b.better, b.worse):
             if name is not None and name not in policies:
                 raise SuiteError(f"{p}: a bound names policy {name!r}, which the suite does not run ({policies})")
     return Suite(
-        name=str(d.get("name", p.stem)),
+        name=_get(d, "name", str, p.stem, str(p)),
         policies=tuple(map(str, policies)),
-        backend=str(d.get("backend", "sim")),
-        objects=d.get("objects"),
-        trials=int(d.get("trials", 20)),
-        seed=int(d.get("seed", 0)),
-        workers=d.get("workers"),
-        backend_options=dict(d.get("backend_options", {})),
+        backend=_get(d, "backend", str, "sim", str(p)),
+        objects=_get(d, "objects", str, None, str(p)),
+        trials=_get(d, "trials", int, 20, str(p)),
+        seed=_get(d, "seed", int, 0, str(p)),
+        workers=_get(d, "workers", int, None, str(p)),
+        backend_options=dict(_get(d, "backend_options", dict, {}, str(p))),
         bounds=bounds,
-        description=str(d.get("description", "")),
+        description=_get(d, "description", str, "", str(p)),
         path=str(p),
     )
 

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from simgrasp.backends import BACKENDS, Backend
-from simgrasp.backends.base import POLICY_ERROR, SIM_ERROR, BackendError
+from simgrasp.backends.base import INFO_OBJECT, POLICY_ERROR, BackendError
 from simgrasp.evaluation.drawing import save_trial_image
 from simgrasp.policies import Policy, PolicySpec, build_policy, policy_rng, validate_decision
 from simgrasp.executors.base import WorkUnit
@@ -61,7 +63,9 @@ class Worker:
         self.backend = self._make_backend()
 
     def _make_backend(self) -> Backend:
-        return backend_factory(self.setup.backend)(**self.setup.backend_options)
+        backend = backend_factory(self.setup.backend)(**self.setup.backend_options)
+        self._reason = backend.infrastructure_reason
+        return backend
 
     def close(self) -> None:
         if self.backend is not None:
@@ -70,7 +74,7 @@ class Worker:
 
     def _infra_reason(self) -> str:
         # The backend says how its own faults are labelled (sim_error, robot_error...).
-        return str(getattr(self.backend, "infrastructure_reason", SIM_ERROR))
+        return self._reason
 
     def run(self, job: TrialJob) -> dict[str, Any]:
         """Run one trial and return its row (see :func:`empty_row` for the fields)."""
@@ -84,9 +88,10 @@ class Worker:
                 self.backend = self._make_backend()
             obs, info = self.backend.reset(job.seed)
             timings["reset"] = time.perf_counter() - t0
-            row["object"] = _object_name(info)
+            row["object"] = str(info[INFO_OBJECT])
             stage = "policy"
             t1 = time.perf_counter()
+            decision = None
             try:
                 decision = self.policies[job.policy].act(obs, policy_rng(job.seed))
                 h, w = obs.rgb.shape[:2]
@@ -100,8 +105,8 @@ class Worker:
                 return row
             finally:
                 timings["policy"] = time.perf_counter() - t1
-            if self.setup.record_dir is not None:
-                row["image"] = save_trial_image(Path(self.setup.record_dir), job, obs.rgb, decision)
+                if self.setup.record_dir is not None:  # also when the policy failed: its scene is evidence
+                    row["image"] = save_trial_image(Path(self.setup.record_dir), job, obs.rgb, _drawable(decision))
             stage = "execute"
             t2 = time.perf_counter()
             outcome = self.backend.execute(world)
@@ -165,12 +170,12 @@ def _grasp_dict(g: Any) -> dict[str, float]:
     return {"x": float(g.x), "y": float(g.y), "theta_deg": float(g.theta_deg), "w": float(g.w), "h": float(g.h)}
 
 
-def _object_name(info: dict[str, Any]) -> str | None:
-    for key in ("object", "object_name", "object_id", "objects"):
-        if key in info and info[key] is not None:
-            v = info[key]
-            return ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
-    return None
+def _drawable(decision: Any) -> Any:
+    """``decision`` when it has a grasp that can be drawn, else None (the image alone)."""
+    try:
+        return decision if decision is not None and all(map(np.isfinite, _grasp_dict(decision.grasp).values())) else None
+    except (AttributeError, TypeError, ValueError):
+        return None
 
 
 _WORKER: Worker | None = None

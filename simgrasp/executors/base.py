@@ -12,7 +12,7 @@ where they run. ``--executor NAME`` resolves through :data:`EXECUTORS` (filled b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, Hashable, Iterator, Protocol, Sequence, TypeVar
+from typing import Any, Callable, Generic, Hashable, Iterable, Iterator, Protocol, TypeVar
 
 from simgrasp.registry import Registry
 
@@ -47,7 +47,7 @@ class ExecutorOptions:
 class Executor(Protocol):
     """Runs jobs and yields each finished row (in any order), one per job key."""
 
-    def run(self, setup: Any, jobs: Sequence[Any]) -> Iterator[dict[str, Any]]: ...
+    def run(self, setup: Any, jobs: Iterable[Any]) -> Iterator[dict[str, Any]]: ...
 
     def close(self) -> None:
         """Stop workers and release what they hold. Safe to call twice."""
@@ -70,16 +70,15 @@ class ExecutorKind:
 EXECUTORS: Registry[ExecutorKind] = Registry("executor")
 
 
-def unique_jobs(jobs: Sequence[J], key: Callable[[J], Hashable]) -> list[J]:
-    """``jobs`` in order with repeated keys dropped: a row is never produced twice for one job."""
+def unique_jobs(jobs: Iterable[J], key: Callable[[J], Hashable]) -> Iterator[J]:
+    """``jobs`` in order with repeated keys dropped: a row is never produced twice for one job.
+    Lazy: jobs are drawn from ``jobs`` one at a time, so a run of any length needs no job list."""
     seen: set[Hashable] = set()
-    out = []
     for job in jobs:
         k = key(job)
         if k not in seen:
             seen.add(k)
-            out.append(job)
-    return out
+            yield job
 
 
 def check_executor(kind: str, options: ExecutorOptions) -> None:

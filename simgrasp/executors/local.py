@@ -7,11 +7,12 @@ where a failing pool initialiser would respawn forever."""
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing as mp
 import os
 import signal
 import sys
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator
 
 from simgrasp.executors.base import ExecutorError, ExecutorOptions, WorkUnit, unique_jobs
 
@@ -34,7 +35,7 @@ class InProcessExecutor:
         self.unit = unit
         self.threads = threads
 
-    def run(self, setup: Any, jobs: Sequence[Any]) -> Iterator[dict[str, Any]]:
+    def run(self, setup: Any, jobs: Iterable[Any]) -> Iterator[dict[str, Any]]:
         before = set_torch_threads(self.threads)
         try:
             for job in unique_jobs(jobs, self.unit.key):
@@ -70,15 +71,18 @@ class ProcessPoolExecutor:
         self.unit, self.workers, self.threads, self.start_method = unit, workers, threads, start_method
         self._pool: Any = None
 
-    def run(self, setup: Any, jobs: Sequence[Any]) -> Iterator[dict[str, Any]]:
+    def run(self, setup: Any, jobs: Iterable[Any]) -> Iterator[dict[str, Any]]:
         todo = unique_jobs(jobs, self.unit.key)
-        if not todo:
+        first = next(todo, None)
+        if first is None:
             return
         ctx = mp.get_context(self.start_method)
         self._pool = ctx.Pool(self.workers, initializer=_init_process, initargs=(self.threads,))
         try:
             # chunksize 1: each row comes back (and is saved) as soon as its job ends.
-            yield from self._pool.imap_unordered(_call, [(self.unit.run, setup, j) for j in todo], chunksize=1)
+            yield from self._pool.imap_unordered(
+                _call, ((self.unit.run, setup, j) for j in itertools.chain([first], todo)), chunksize=1
+            )
         finally:
             self.close()
 

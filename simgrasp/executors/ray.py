@@ -41,10 +41,9 @@ import os
 import socket
 import sys
 import threading
-from collections import deque
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Generic, Iterable, Iterator, TypeVar
 
 from simgrasp.executors.base import ExecutorError, ExecutorOptions, WorkUnit, unique_jobs
 
@@ -192,21 +191,27 @@ class RayExecutor(Generic[S, J]):
         """CPUs the cluster has now (at least 1)."""
         return max(1, int(self.connect().cluster_resources().get("CPU", 1)))
 
-    def run(self, setup: S, jobs: Sequence[J]) -> Iterator[dict[str, Any]]:
+    def run(self, setup: S, jobs: Iterable[J]) -> Iterator[dict[str, Any]]:
         """Yield the row of each job once, as tasks finish. Tasks still queued when the
         caller stops iterating (Ctrl-C, a fatal row) are cancelled."""
         ray = self.connect()
         opts = self.options
         task = ray.remote(_call).options(num_cpus=1, max_retries=opts.max_retries, retry_exceptions=False)
         setup_ref = ray.put(setup)  # sent once, not with every task
-        queue: deque[J] = deque(unique_jobs(jobs, self.unit.key))  # one task per key: one row per job
+        queue = unique_jobs(jobs, self.unit.key)  # one task per key: one row per job; drawn lazily
         limit = opts.in_flight_per_cpu * self.cluster_cpus()
         pending: dict[Any, J] = {}  # task ref -> its job
         try:
-            while queue or pending:
-                while queue and len(pending) < limit:
-                    job = queue.popleft()
+            more = True
+            while more or pending:
+                while more and len(pending) < limit:
+                    job = next(queue, None)
+                    if job is None:
+                        more = False
+                        break
                     pending[task.remote(self.unit.run, opts.threads, setup_ref, job)] = job
+                if not pending:
+                    break
                 ready, _ = ray.wait(list(pending), num_returns=1)
                 for ref in ready:
                     yield self._result(ray, ref, pending.pop(ref))

@@ -31,6 +31,9 @@ from simgrasp.backends.base import (
     UNREACHABLE,
     Observation,
     Outcome,
+    SkippedObject,
+    check_reset_options,
+    check_seed,
 )
 from simgrasp.config import override
 from simgrasp.geometry import WorldGrasp
@@ -65,6 +68,7 @@ class FanucBackend:
     terminal (injectable for tests)."""
 
     infrastructure_reason = ROBOT_ERROR
+    reset_options = frozenset({"object"})  # the name of the object the operator placed
 
     def __init__(
         self,
@@ -89,6 +93,13 @@ class FanucBackend:
         self._camera = self._open_camera(camera)
         self._client: RMIClient | None = None
         self._last_object: str = ""
+        if not dry_run:
+            # Reach the controller now: an unreachable cell is a bad start, not a trial's fault.
+            try:
+                self._session()
+            except BaseException:
+                self._camera.close()
+                raise
 
     def _open_camera(self, camera: FrameSource | str | None) -> FrameSource:
         if camera is not None and not isinstance(camera, str):
@@ -169,7 +180,8 @@ class FanucBackend:
     def reset(self, seed: int, options: dict[str, Any] | None = None) -> tuple[Observation, dict[str, Any]]:
         """Move out of view and capture a frame. The object is ``options["object"]``, else
         ``objects[seed % len(objects)]`` from the config, else "unknown"."""
-        options = options or {}
+        seed = check_seed(seed)
+        options = check_reset_options(self, options)
         objects = self.cfg.objects
         name = str(options.get("object") or (objects[seed % len(objects)] if objects else "unknown"))
         self._last_object = name
@@ -187,6 +199,10 @@ class FanucBackend:
                              "recalibrate or set the camera's resolution")
         info = {"seed": int(seed), "object": name, "backend": "fanuc", "dry_run": self.dry_run}
         return Observation(rgb, None, cam), info
+
+    def skipped_objects(self) -> tuple[SkippedObject, ...]:
+        """None: a real cell's objects are named, not loaded from files."""
+        return ()
 
     def close_session(self) -> None:
         """Abort and disconnect the controller session, keeping the camera."""

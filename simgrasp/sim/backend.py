@@ -2,8 +2,15 @@
 
 Object choice: ``reset(seed)`` shows ``objects[seed % len(objects)]`` (so seeds 0..N-1 visit
 every object once); its pose and any domain randomisation are drawn from
-``np.random.default_rng(seed)`` only. An object that cannot be loaded is recorded in
-``skipped`` and the next one in order is shown instead, which is deterministic too.
+``np.random.default_rng(seed)`` only. Object files are checked when the backend is built:
+unusable ones are left out and reported by ``skipped_objects()``, and a spec with none
+usable fails then. An object that still fails to load is skipped and the next one in
+order is shown instead, which is deterministic too.
+
+A scene is served only with its object at rest and wholly inside the image: an object that
+rolls out of view is dropped again, from seeds derived from the trial's seed, up to
+``SceneConfig.max_drops`` times, then :class:`SceneError` is raised (an infrastructure
+error, counted for no policy).
 
 Appearance: ``SimBackend(..., appearance="randomized")`` (or ``appearance={"mode": ...,
 <AppearanceConfig fields>}``) draws colours, textures, light, camera height and depth
@@ -11,12 +18,18 @@ noise per scene (simgrasp.sim.appearance); the default ``fixed`` renders as alwa
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import numpy as np
 
-from simgrasp.backends.base import SIM_ERROR, Observation, Outcome
+from simgrasp.backends.base import (
+    SIM_ERROR,
+    Observation,
+    Outcome,
+    SkippedObject,
+    check_reset_options,
+    check_seed,
+)
 from simgrasp.config import override, to_dict
 from simgrasp.geometry import PinholeCamera, WorldGrasp
 from simgrasp.sim import HELD_OUT_OBJECTS
@@ -24,6 +37,7 @@ from simgrasp.sim.appearance import check_appearance
 from simgrasp.sim.camera import Rendered
 from simgrasp.sim.config import SimConfig
 from simgrasp.sim.library import ObjectLibrary
+from simgrasp.sim.objects import ObjectEntry
 from simgrasp.sim.mesh import MeshError
 from simgrasp.sim.scene import LiveScene, SceneSpec, build_scene, draw_scene, render_scene, restore_scene
 from simgrasp.sim.trial import TrialRunner
@@ -47,6 +61,10 @@ def without_legacy_switches(config: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+class SceneError(RuntimeError):
+    """No scene could be served for a seed (the object never came to rest in view)."""
+
+
 class SimBackend:
     """Simulated cell: one object on a table, a top-down camera, a parallel-plate hand.
 
@@ -55,6 +73,7 @@ class SimBackend:
     ``appearance`` may also be a mode name alone (``appearance="randomized"``)."""
 
     infrastructure_reason = SIM_ERROR
+    reset_options = frozenset({"object_index"})  # force objects[object_index] instead of seed % len
 
     def __init__(self, objects: str = DEFAULT_OBJECTS, config: SimConfig | None = None, **overrides: Any) -> None:
         if isinstance(overrides.get("appearance"), str):
@@ -63,14 +82,18 @@ class SimBackend:
         check_appearance(self.config.appearance)
         self.library = ObjectLibrary(objects, self.config.library)
         self.world: World | None = World(self.config.scene)
+        try:
+            self.library.check(self.world)
+        except BaseException:
+            self.close()
+            raise
         self.scene: LiveScene | None = None
         self._frame: Rendered | None = None
         self._seed: int | None = None
 
-    @property
-    def skipped(self) -> list[tuple[str, str]]:
-        """``(path, reason)`` of every object file that could not be used."""
-        return self.library.skipped
+    def skipped_objects(self) -> tuple[SkippedObject, ...]:
+        """Every object file that could not be used so far, with the reason."""
+        return tuple(self.library.skipped)
 
     @property
     def objects(self) -> list:
@@ -83,23 +106,42 @@ class SimBackend:
 
     # -- the contract ---------------------------------------------------------------------
     def reset(self, seed: int, options: dict[str, Any] | None = None) -> tuple[Observation, dict[str, Any]]:
-        """A new scene from ``seed`` (int >= 0). ``options["object_index"]`` forces an object."""
-        if not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-        world, n = self._world(), len(self.library)
-        first = int((options or {}).get("object_index", seed % n))
-        rng = np.random.default_rng(int(seed))
+        """A new scene from ``seed`` (int >= 0). ``options["object_index"]`` forces an object.
+        Raises :class:`SceneError` when the object does not rest in view after every drop."""
+        seed = check_seed(seed)
+        options = check_reset_options(self, options)
+        n = len(self.library)
+        first = int(options.get("object_index", seed % n))
         for k in range(n):
-            entry = self.library.entries[(first + k) % n]
             try:
-                spec = draw_scene(world, self.library, entry, self.config, copy.deepcopy(rng))
-                break
+                return self._drop_in_view(self.library.entries[(first + k) % n], seed)
             except MeshError:
                 continue
-        else:
-            raise RuntimeError(f"no object of {self.library.spec!r} could be loaded; skipped: {self.skipped}")
-        spec.extra["seed"] = int(seed)
-        return self._show(spec)
+        raise RuntimeError(f"no object of {self.library.spec!r} could be loaded; skipped: {self.skipped_objects()}")
+
+    def _drop_in_view(self, entry: ObjectEntry, seed: int) -> tuple[Observation, dict[str, Any]]:
+        """Drop ``entry`` until it rests inside the image; drop 0 draws from ``default_rng(seed)``,
+        drop k from ``default_rng([seed, k])``, so the scene is a function of the seed."""
+        world, why = self._world(), ""
+        for k in range(self.config.scene.max_drops):
+            rng = np.random.default_rng(seed if k == 0 else [seed, k])
+            spec = draw_scene(world, self.library, entry, self.config, rng)
+            spec.extra["seed"] = seed
+            shown = self._show(spec)
+            why = "" if spec.settled else "not at rest"
+            why = why or self._out_of_view()
+            if not why:
+                return shown
+        raise SceneError(f"{entry.name}: {why} after {self.config.scene.max_drops} drops of seed {seed}")
+
+    def _out_of_view(self) -> str:
+        """Why the current object is not wholly inside the image ("" when it is)."""
+        mask = self.segmentation_mask()
+        if not mask.any():
+            return "out of view"
+        if mask[0].any() or mask[-1].any() or mask[:, 0].any() or mask[:, -1].any():
+            return "partly out of view"
+        return ""
 
     def _show(self, spec: SceneSpec) -> tuple[Observation, dict[str, Any]]:
         world = self._world()

@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  lift-move-place trial : {1e3 * t_exec / n:.1f} ms/trial, {steps / n:.0f} steps, "
           f"{1e6 * t_exec / max(steps, 1):.0f} us/step")
     print(f"  minor-axis heuristic success: {reasons['success'] / n:.1%} of {n}; reasons: {dict(reasons)}")
-    print(f"  skipped objects: {len(backend.skipped)}")
+    print(f"  skipped objects: {len(backend.skipped_objects())}")
     if args.looks > 0:
         for mode, (reset_ms, render_ms) in appearance_costs(args.objects, args.looks).items():
             print(f"  appearance {mode:<10}: reset {reset_ms:.1f} ms/scene, render {render_ms:.1f} ms (over {args.looks} scenes)")

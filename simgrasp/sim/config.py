@@ -39,6 +39,7 @@ class ObjectConfig:
     density_kg_m3: float = 400.0  # raw meshes: mass = density x convex hull volume ...
     mass_range_kg: tuple[float, float] = (0.02, 0.5)  # ... clipped to this range
     lateral_friction: float = 0.8  # raw meshes (URDFs keep their own)
+    rolling_friction: float = 0.001  # raw meshes: a can or a rod stops rolling, as on a real table
     vhacd_resolution: int = 50000  # voxel resolution of the convex decomposition
     cache_dir: str = field(default_factory=default_cache_dir)  # decompositions are cached here
 
@@ -55,6 +56,7 @@ class SceneConfig:
     rest_angular_radps: float = 0.05  # ... and turning slower than this ...
     rest_checks: int = 3  # ... for this many consecutive checks, 10 steps apart
     settle_max_steps: int = 1500  # settling cap
+    max_drops: int = 5  # drops (seeded from the scene's seed) until the object rests in view
     table_rgba: tuple[float, float, float, float] = (0.75, 0.72, 0.68, 1.0)  # the table's colour in fixed appearance
 
 

@@ -1,16 +1,20 @@
 """The object library: loads spec entries into a world at the gripper's scale, and keeps
-the list of files it had to skip (with the reason) instead of ending the run."""
+the list of files it had to skip (with the reason) instead of ending the run. Files are
+checked once up front (:meth:`ObjectLibrary.check`), so a spec whose files are all broken
+fails before any scene, naming each file and why."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pybullet
 
+from simgrasp.backends.base import SkippedObject
 from simgrasp.sim.config import ObjectConfig
 from simgrasp.sim.mesh import MeshError, PreparedMesh, prepare_mesh
-from simgrasp.sim.objects import ObjectEntry, resolve_objects
+from simgrasp.sim.objects import ObjectEntry, resolve_objects, urdf_meshes
 from simgrasp.sim.world import World, quiet_stdout
 
 
@@ -36,14 +40,14 @@ class LoadedObject:
 
 
 class ObjectLibrary:
-    """Entries resolved from a spec. ``skipped`` lists ``(path, reason)`` of every file
-    that could not be loaded so far."""
+    """Entries resolved from a spec. ``skipped`` lists every file that could not be loaded
+    so far, with the reason."""
 
     def __init__(self, spec: str, cfg: ObjectConfig | None = None) -> None:
         self.spec = spec
         self.cfg = cfg or ObjectConfig()
         self.entries = resolve_objects(spec)
-        self.skipped: list[tuple[str, str]] = []
+        self.skipped: list[SkippedObject] = []
         self._bad: dict[str, str] = {}
         self._meshes: dict[str, PreparedMesh] = {}
         self._scales: dict[str, float] = {}
@@ -54,8 +58,29 @@ class ObjectLibrary:
     def _skip(self, entry: ObjectEntry, reason: str) -> None:
         if entry.path not in self._bad:
             self._bad[entry.path] = reason
-            self.skipped.append((entry.path, reason))
+            self.skipped.append(SkippedObject(entry.path, reason))
 
+    def check(self, world: World) -> None:
+        """Record in ``skipped`` every file that cannot be used (``load`` then refuses it at
+        once; ``entries`` keep their indices): a URDF that does not parse or names a missing
+        mesh, a raw mesh that does not read (converted and cached now, as its first scene
+        would). ValueError, naming each file and its reason, when none is usable."""
+        usable = []
+        for entry in self.entries:
+            try:
+                if entry.kind == "urdf":
+                    missing = sorted({m for m in urdf_meshes(Path(entry.path)) if not m.is_file()})
+                    if missing:
+                        raise MeshError(f"the URDF names missing mesh file(s): {', '.join(str(m) for m in missing)}")
+                else:
+                    self._prepared(world, entry)
+            except (MeshError, ValueError) as e:
+                self._skip(entry, str(e))
+                continue
+            usable.append(entry)
+        if not usable:
+            why = "; ".join(f"{s.path}: {s.reason}" for s in self.skipped)
+            raise ValueError(f"no usable object in {self.spec!r}: {why}")
     def load(self, world: World, entry: ObjectEntry, position, orientation, scale: float | None = None) -> LoadedObject:
         """Load ``entry`` at ``position`` (m) and quaternion ``orientation``, at ``scale``
         (default: by :func:`object_scale`). Raises MeshError for a file that cannot be
@@ -87,12 +112,16 @@ class ObjectLibrary:
             body = c.loadURDF(entry.path, list(position), list(orientation), globalScaling=scale)
         return LoadedObject(body, entry, float(scale))
 
-    def _load_mesh(self, world: World, entry: ObjectEntry, position, orientation, scale: float | None) -> LoadedObject:
-        c = world.client
+    def _prepared(self, world: World, entry: ObjectEntry) -> PreparedMesh:
         m = self._meshes.get(entry.path)
         if m is None:
-            m = prepare_mesh(entry.path, c, self.cfg.cache_dir, self.cfg.vhacd_resolution)
+            m = prepare_mesh(entry.path, world.client, self.cfg.cache_dir, self.cfg.vhacd_resolution)
             self._meshes[entry.path] = m
+        return m
+
+    def _load_mesh(self, world: World, entry: ObjectEntry, position, orientation, scale: float | None) -> LoadedObject:
+        c = world.client
+        m = self._prepared(world, entry)
         s = object_scale(np.array(m.extents), self.cfg) if scale is None else scale
         offset = [-s * x for x in m.centre]  # the body's origin at the hull centroid
         with quiet_stdout():
@@ -108,7 +137,7 @@ class ObjectLibrary:
         lo_m, hi_m = self.cfg.mass_range_kg
         mass = float(np.clip(self.cfg.density_kg_m3 * m.volume * s**3, lo_m, hi_m))
         body = c.createMultiBody(mass, col, vis, list(position), list(orientation))
-        c.changeDynamics(body, -1, lateralFriction=self.cfg.lateral_friction)
+        c.changeDynamics(body, -1, lateralFriction=self.cfg.lateral_friction, rollingFriction=self.cfg.rolling_friction)
         return LoadedObject(body, entry, float(s))
 
 

@@ -7,14 +7,15 @@ A spec is a comma-separated list of items, each one of:
   such as ``random_urdfs:900-999``) or ``pybullet_objects`` (graspable objects pybullet_data
   ships: duck, mug, lego, jenga, cube, sphere, toys, bunny, torus);
 - a directory, searched recursively for URDF and raw meshes (OBJ, STL, PLY, OFF, GLB/GLTF),
-  so a ShapeNetCore or YCB folder works as it is; a folder holding a URDF is taken as that
-  URDF only (its meshes are its parts);
+  so a ShapeNetCore or YCB folder works as it is; a mesh that a URDF of the directory
+  names is that URDF's part, every other mesh is an object of its own;
 - a single URDF or mesh file.
 """
 
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -93,20 +94,35 @@ def pybullet_objects(selector: str | None) -> list[ObjectEntry]:
     return [_entry(DATA / PYBULLET_OBJECTS[n], f"pybullet_objects/{n}") for n in names]
 
 
-def scan_directory(root: Path) -> list[ObjectEntry]:
-    """URDFs and raw meshes under ``root``, sorted by path. Meshes in a folder that holds a
-    URDF belong to that URDF and are not listed on their own."""
-    urdf_dirs: set[Path] = set()
-    found: list[Path] = []
-    for p in sorted(root.rglob("*")):
-        if p.is_file() and p.suffix.lower() == ".urdf":
-            found.append(p)
-            urdf_dirs.add(p.parent)
-    for p in sorted(root.rglob("*")):
-        if p.is_file() and p.suffix.lower() in MESH_SUFFIXES and not any(d in p.parents for d in urdf_dirs):
-            found.append(p)
+def urdf_meshes(path: Path) -> list[Path]:
+    """The mesh files a URDF names (``<mesh filename=...>``), resolved against its folder
+    (a ``package://`` or ``file://`` prefix is dropped). ValueError for a file that is not XML."""
+    try:
+        root = ET.parse(path).getroot()
+    except (ET.ParseError, OSError) as e:
+        raise ValueError(f"unreadable URDF: {e}") from None
     out = []
-    for p in sorted(found):
+    for m in root.iter("mesh"):
+        name = re.sub(r"^(package|file)://", "", m.get("filename", ""))
+        if name:
+            out.append((path.parent / name).resolve())
+    return out
+
+
+def scan_directory(root: Path) -> list[ObjectEntry]:
+    """URDFs and raw meshes under ``root``, sorted by path. Meshes a URDF of ``root`` names
+    are its parts and are not listed on their own; every other mesh is an object."""
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    urdfs = [p for p in files if p.suffix.lower() == ".urdf"]
+    parts: set[Path] = set()
+    for u in urdfs:
+        try:
+            parts.update(urdf_meshes(u))
+        except ValueError:
+            pass  # a broken URDF claims no mesh; the library reports it when loading
+    meshes = [p for p in files if p.suffix.lower() in MESH_SUFFIXES and p.resolve() not in parts]
+    out = []
+    for p in sorted(urdfs + meshes):
         rel = p.relative_to(root)
         # ShapeNet names every file model_normalized.obj: name objects by their folders.
         name = "/".join(rel.parts[:-1]) if p.stem in ("model_normalized", "model", "textured") and len(rel.parts) > 1 else str(rel.with_suffix(""))

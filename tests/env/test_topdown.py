@@ -133,3 +133,21 @@ def test_randomized_appearance_through_make():
         assert not np.array_equal(oa["rgb"], op["rgb"]) and (oa["depth"] == 0).any() and not (op["depth"] == 0).any()
     finally:
         a.close(), b.close(), plain.close()
+
+
+@pytest.mark.parametrize(
+    "action, message",
+    [
+        ([100 + 1j, 100, 0, 30, 20], "5 real numbers"),
+        ([True, True, False, True, True], "5 real numbers"),
+        (["100", "100", "0", "30", "20"], "5 real numbers"),
+        ({"x": 100}, "5 real numbers"),
+        ([100, 100, 0, 1e9, 20], r"action must lie in the action space, low \[0.0, 0.0, -90.0, 1.0, 1.0\]"),
+        ([100, 100, 0, 1e308, 20], "action must lie in the action space"),
+        ([100, 100, 120, 30, 20], "action must lie in the action space"),
+    ],
+)
+def test_actions_outside_the_space_raise_naming_what_was_expected(env, action, message):
+    env.reset(seed=1)
+    with pytest.raises(ValueError, match=message):
+        env.step(action)

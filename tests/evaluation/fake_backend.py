@@ -16,12 +16,16 @@ import numpy as np
 from simgrasp.backends.base import (
     APPROACH_COLLISION,
     MISSED,
+    SIM_ERROR,
     SLIPPED,
     SUCCESS,
     UNREACHABLE,
     BackendError,
     Observation,
     Outcome,
+    SkippedObject,
+    check_reset_options,
+    check_seed,
 )
 from simgrasp.geometry import Intrinsics, PinholeCamera, WorldGrasp, look_down_pose
 
@@ -47,6 +51,9 @@ class FakeBackend:
     seeds whose execute raises (a simulator fault); ``fatal_seeds``: seeds whose execute
     raises BackendError (the backend can go on no more); ``delay_s``: sleep per trial."""
 
+    infrastructure_reason = SIM_ERROR
+    reset_options: frozenset[str] = frozenset()
+
     def __init__(
         self,
         objects: str = "fake:0-9",
@@ -64,11 +71,12 @@ class FakeBackend:
         self.delay_s, self.use_depth = delay_s, depth
         # A Ctrl-C at this seed's execute; from the environment, as it is no part of the run.
         self.interrupt_seed = int(os.environ.get("FAKE_INTERRUPT_SEED", "-1"))
-        self.skipped: list[str] = []
         self.closed = False
         self._scene: dict[str, Any] | None = None
 
     def reset(self, seed: int, options: dict[str, Any] | None = None) -> tuple[Observation, dict[str, Any]]:
+        seed = check_seed(seed)
+        check_reset_options(self, options)
         rng = np.random.default_rng(seed)
         name = self.objects[int(rng.integers(len(self.objects)))]
         a, b = rng.uniform(0.035, 0.06), rng.uniform(0.015, 0.03)  # semi-axes, metres
@@ -130,6 +138,9 @@ class FakeBackend:
         if across_deg > 30.0:
             return Outcome(False, SLIPPED, timings_s=timing)
         return Outcome(True, SUCCESS, lifted=True, carried=True, placed=True, steps=100, timings_s=timing)
+
+    def skipped_objects(self) -> tuple[SkippedObject, ...]:
+        return ()
 
     def close(self) -> None:
         self.closed = True

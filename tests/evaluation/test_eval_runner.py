@@ -1,11 +1,13 @@
+import itertools
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 
-from simgrasp.backends.base import POLICY_ERROR, SIM_ERROR
+from simgrasp.backends.base import POLICY_ERROR, SIM_ERROR, SkippedObject
 from simgrasp.evaluation.log import TRIALS_FILE, read_rows
-from simgrasp.evaluation.runner import EvaluationError, run_evaluation
+from simgrasp.evaluation.runner import LOCK_FILE, EvaluationError, pending_jobs, run_evaluation, run_lock
 from simgrasp.policies import POLICIES
 
 VOLATILE_ROW = {"timings_s", "started_at", "finished_at"}
@@ -139,3 +141,81 @@ def test_bad_input_fails_before_any_trial(fake_config, tmp_path):
     with pytest.raises(EvaluationError, match="not writable"):
         run_evaluation(fake_config, blocker / "run", progress=False)
     assert not any((tmp_path / n).exists() for n in "abc")  # nothing ran, no folder left
+
+
+def test_record_saves_the_image_of_a_trial_whose_policy_failed(fake_config, tmp_path):
+    cfg = replace(fake_config, policies=("helper_policies:RaisesEvery3rd", "helper_policies:nan_policy"), record=True)
+    res = run_evaluation(replace(cfg, trials=3), tmp_path / "run", progress=False)
+    failed = [r for r in res.rows if r["reason"] == POLICY_ERROR]
+    assert len(failed) == 4  # one of RaisesEvery3rd's, every nan_policy trial
+    assert all(r["image"] and (tmp_path / "run" / r["image"]).is_file() for r in res.rows)
+
+
+def test_a_folder_in_use_by_another_run_is_refused_and_a_dead_runs_lock_is_not(fake_config, tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    with run_lock(out):
+        with pytest.raises(EvaluationError, match="in use by another run"):
+            run_evaluation(fake_config, out, progress=False)
+    assert not (out / TRIALS_FILE).exists()
+    # The lock file a finished (or killed) holder leaves behind blocks nothing.
+    assert (out / LOCK_FILE).exists()
+    res = run_evaluation(fake_config, out, progress=False)
+    assert len(res.rows) == 2 * fake_config.trials
+
+
+def test_infrastructure_errors_are_run_again_on_resume_and_the_last_row_counts(fake_config, tmp_path):
+    cfg = replace(fake_config, policies=("heuristic",))
+    run_evaluation(replace(cfg, backend_options={"fail_seeds": [4, 6]}), tmp_path / "run", progress=False)
+    # The fault is gone (same identity but for the failing seeds): resume retries the two trials.
+    (tmp_path / "run" / "run.json").unlink()
+    res = run_evaluation(cfg, tmp_path / "run", resume=True, progress=False)
+    rows = read_rows(tmp_path / "run" / TRIALS_FILE)
+    assert [r["seed"] for r in rows] == [3, 4, 5, 6, 7, 8, 4, 6]
+    s = res.results["policies"]["heuristic"]
+    assert s["trials"] == 6 and s["infrastructure_errors"] == 0 and s["success"]["n"] == 6
+    assert len(res.rows) == 6
+
+
+def test_a_corrupt_run_file_is_one_clear_error_on_resume(fake_config, tmp_path):
+    run_evaluation(fake_config, tmp_path / "run", progress=False)
+    (tmp_path / "run" / "run.json").write_text('{"identity": {')
+    with pytest.raises(EvaluationError, match="run.json is not valid JSON"):
+        run_evaluation(fake_config, tmp_path / "run", resume=True, progress=False)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"seed": -1}, "expected --seed >= 0, got -1"),
+        ({"trials": 2.7}, "expected trials to be an int, got float (2.7)"),
+        ({"trials": True}, "expected trials to be an int, got bool (True)"),
+        ({"seed": "abc"}, "expected seed to be an int, got str ('abc')"),
+    ],
+)
+def test_bad_run_values_are_refused_before_any_trial(fake_config, tmp_path, change, message):
+    with pytest.raises(EvaluationError) as e:
+        run_evaluation(replace(fake_config, **change), tmp_path / "run", progress=False)
+    assert message in str(e.value)
+    assert not (tmp_path / "run").exists()
+
+
+def test_jobs_are_made_one_at_a_time(fake_config):
+    jobs = pending_jobs(replace(fake_config, trials=100_000_000), ["a", "b"], {("a", 3)})
+    assert isinstance(jobs, Iterator)
+    assert [(j.policy, j.seed, j.index) for j in itertools.islice(jobs, 3)] == [("b", 3, 0), ("a", 4, 1), ("b", 4, 1)]
+
+
+def test_skipped_objects_are_in_results_and_report(fake_config, tmp_path, monkeypatch):
+    import fake_backend
+
+    monkeypatch.setattr(
+        fake_backend.FakeBackend, "skipped_objects", lambda self: (SkippedObject("/objs/bad.stl", "empty: no triangles"),)
+    )
+    notes = []
+    run_evaluation(fake_config, tmp_path / "run", progress=False, notify=notes.append)
+    assert notes == ["notice: 1 object file(s) skipped: /objs/bad.stl: empty: no triangles"]
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert results["skipped_objects"] == [{"path": "/objs/bad.stl", "reason": "empty: no triangles"}]
+    html = (tmp_path / "run" / "report.html").read_text()
+    assert "Skipped objects (1)" in html and "/objs/bad.stl" in html and "empty: no triangles" in html

@@ -138,3 +138,31 @@ def test_compare_lays_runs_side_by_side(tmp_path, capsys):
 def test_compare_needs_finished_runs(tmp_path, capsys):
     code, _, err = run_cli(capsys, "--compare", str(tmp_path), str(tmp_path / "x"))
     assert code == 2 and "holds no trials" in err
+
+
+def test_a_suite_value_of_the_wrong_type_is_bad_input_not_a_failed_bound(tmp_path, capsys):
+    suite = tmp_path / "s.toml"
+    suite.write_text('policies = ["heuristic"]\nbackend = "fake_backend:FakeBackend"\nobjects = "fake:0-4"\ntrials = "ten"\n')
+    code, out, err = run_cli(capsys, "--suite", str(suite), "--check", "--out", str(tmp_path / "run"), "--no-progress")
+    assert code == 2
+    assert err.strip().count("\n") == 0 and "'trials' expects an integer, got str ('ten')" in err, err
+
+
+def test_a_negative_seed_is_refused(tmp_path, capsys):
+    code, out, err = run_cli(capsys, *FAKE, "--policy", "heuristic", "--seed", "-1", "--out", str(tmp_path / "run"))
+    assert code == 2 and err.strip() == "error: expected --seed >= 0, got -1"
+
+
+def test_corrupt_run_file_and_rows_do_not_crash_resume_or_compare(tmp_path, capsys):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d in (a, b):
+        assert run_cli(capsys, *FAKE, "--policy", "heuristic", "--trials", "2", "--out", str(d))[0] == 0
+    with (a / TRIALS_FILE).open("a") as f:
+        f.write(json.dumps({"policy": "heuristic", "seed": "abc", "success": True}) + "\n")
+    code, out, err = run_cli(capsys, "--compare", str(a), str(b), "--out", str(tmp_path / "cmp"))
+    assert code == 0, err
+    code, out, err = run_cli(capsys, "--resume", "--out", str(a), "--no-progress")
+    assert code == 0, err
+    (a / "run.json").write_text("{not json")
+    code, out, err = run_cli(capsys, "--resume", "--out", str(a), "--no-progress")
+    assert code == 2 and err.startswith("error: ") and "run.json is not valid JSON" in err and err.count("\n") == 1

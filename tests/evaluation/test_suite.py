@@ -32,6 +32,16 @@ def test_bounds_hold_or_fail_on_the_measured_figures():
         ('policies = ["a"]\n[[bounds]]\npolicy = "z"\nmin_success_rate = 0.5\n', "does not run"),
         ('policies = ["a"]\n[[bounds]]\npolicy = "a"\nmin_success_rate = 50\n', "in \\[0, 1\\]"),
         ('policies = ["a"]\n[[bounds]]\nbetter = "a"\n', "expected either"),
+        # A value of the wrong type names the field, the type expected and what came.
+        ('policies = ["a"]\ntrials = "ten"\n', r"'trials' expects an integer, got str \('ten'\)"),
+        ('policies = ["a"]\ntrials = 2.7\n', r"'trials' expects an integer, got float \(2.7\)"),
+        ('policies = ["a"]\ntrials = true\n', r"'trials' expects an integer, got bool \(True\)"),
+        ('policies = ["a"]\nseed = "0"\n', r"'seed' expects an integer, got str \('0'\)"),
+        ('policies = ["a"]\nbounds = 3\n', r"'bounds' expects a list, got int \(3\)"),
+        (
+            'policies = ["a"]\n[[bounds]]\npolicy = "a"\nmin_success_rate = "high"\n',
+            r"'min_success_rate' expects a number, got str \('high'\)",
+        ),
     ],
 )
 def test_bad_suites_say_what_is_wrong(tmp_path, text, message):
@@ -39,3 +49,4 @@ def test_bad_suites_say_what_is_wrong(tmp_path, text, message):
     p.write_text(text)
     with pytest.raises(SuiteError, match=message):
         load_suite(p)
+

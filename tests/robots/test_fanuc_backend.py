@@ -168,3 +168,28 @@ def test_uncalibrated_config_is_refused(tmp_path):
     cfg.write_text("[connection]\nport = 1\n")
     with pytest.raises(ValueError, match="calibrate"):
         make_backend("fanuc", robot_config=cfg, dry_run=True)
+
+
+def test_resume_with_the_controller_unreachable_is_one_line_and_writes_no_row(example_config, tmp_path, capsys):
+    import cv2
+
+    from simgrasp import evaluate
+    from simgrasp.evaluation.log import TRIALS_FILE, read_rows
+    from simgrasp.robots.rmi_emulator import RMIEmulator
+
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    cv2.imwrite(str(frames / "0.png"), np.full((480, 640, 3), 90, np.uint8))
+    out = tmp_path / "run"
+    with RMIEmulator(port=0) as emu:
+        port = emu.port
+        conn = f'overrides={{connection={{host="127.0.0.1",port={port},timeout_s=1.0,motion_timeout_s=1.0}}}}'
+        argv = ["--backend", "fanuc", "--robot-config", str(example_config), "--policy", "heuristic", "--no-progress",
+                "--backend-option", f'camera="{frames}"', "--backend-option", conn, "--out", str(out)]
+        assert evaluate.main([*argv, "--trials", "1"]) == 0
+    before = (out / TRIALS_FILE).read_text()
+    capsys.readouterr()
+    code = evaluate.main(["--resume", "--out", str(out), "--trials", "2", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: cannot start backend 'fanuc'") and err.count("\n") == 1, err
+    assert (out / TRIALS_FILE).read_text() == before and len(read_rows(out / TRIALS_FILE)) == 1

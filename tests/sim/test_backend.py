@@ -10,7 +10,7 @@ import pytest
 from simgrasp.backends import Backend, make_backend
 from simgrasp.backends.base import MISSED, SUCCESS, UNREACHABLE
 from simgrasp.geometry import GraspRect, WorldGrasp
-from simgrasp.sim.backend import SimBackend
+from simgrasp.sim.backend import SceneError, SimBackend
 
 GRASPABLE = "random_urdfs:900-902"  # checked graspable across their short side (seeds 0-2)
 
@@ -128,3 +128,46 @@ def test_domain_randomisation_is_seeded():
         assert spec["camera_height_m"] != plain.scene_record()["scene"]["camera_height_m"]
     finally:
         a.close(), b.close(), plain.close()
+
+
+@pytest.fixture(scope="module")
+def rod(tmp_path_factory) -> str:
+    """A 15 cm rod, 3 cm thick: lying down it rolls."""
+    import trimesh
+
+    p = tmp_path_factory.mktemp("rod") / "rod.obj"
+    trimesh.creation.cylinder(radius=0.015, height=0.15).export(p)
+    return str(p)
+
+
+def test_a_rolling_object_is_served_at_rest_inside_the_view(rod, tmp_path):
+    b = SimBackend(rod, library={"cache_dir": str(tmp_path)})
+    try:
+        for seed in range(8):
+            _, info = b.reset(seed)
+            mask = b.segmentation_mask()
+            assert info["settled"] and mask.sum() > 1000, seed
+            assert not (mask[0].any() or mask[-1].any() or mask[:, 0].any() or mask[:, -1].any()), seed
+    finally:
+        b.close()
+
+
+def test_an_object_never_at_rest_in_view_is_a_scene_error(rod, tmp_path):
+    # Dropped a metre from the centre, the object always lands outside the 27 cm view.
+    b = SimBackend(rod, library={"cache_dir": str(tmp_path)}, scene={"drop_radius_m": 1.0, "max_drops": 2})
+    try:
+        with pytest.raises(SceneError, match="rod: out of view after 2 drops of seed 6"):
+            b.reset(6)
+    finally:
+        b.close()
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True, "3"])
+def test_a_seed_that_is_not_a_non_negative_int_is_refused(backend, seed):
+    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+        backend.reset(seed)
+
+
+def test_unknown_reset_options_are_refused_naming_the_accepted_ones(backend):
+    with pytest.raises(ValueError, match=r"unknown options \['object'\]; accepted: object_index"):
+        backend.reset(0, {"object": "mug"})

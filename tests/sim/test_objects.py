@@ -108,7 +108,7 @@ def test_bad_meshes_are_skipped_and_reported(tmp_path):
     try:
         shown = {b.reset(seed)[1]["object_path"] for seed in range(len(b.objects))}
         assert all("02876657" in p for p in shown)  # every reset still showed a good object
-        reasons = dict(b.skipped)
+        reasons = {s.path: s.reason for s in b.skipped_objects()}
         assert set(reasons) == {str(root / n) for n in ("garbage.obj", "empty.stl", "flat.ply")}
         assert reasons[str(root / "flat.ply")].startswith("degenerate")
         assert all(r.split(":")[0] in ("unreadable", "empty", "degenerate") for r in reasons.values())
@@ -123,3 +123,44 @@ def test_mesh_error_names_the_problem(tmp_path):
             prepare_mesh(tmp_path / "missing.obj", world.client, str(tmp_path))
     finally:
         world.close()
+
+
+MISSING_MESH_URDF = """<robot name="thing"><link name="base">
+<inertial><mass value="0.1"/><inertia ixx="1e-4" iyy="1e-4" izz="1e-4" ixy="0" ixz="0" iyz="0"/></inertial>
+<collision><geometry><mesh filename="{mesh}"/></geometry></collision></link></robot>"""
+
+
+def _broken_folder(root: Path) -> Path:
+    """A random-bytes OBJ, an empty STL and a URDF naming a missing mesh."""
+    root.mkdir(parents=True)
+    (root / "junk.obj").write_bytes(np.random.default_rng(0).integers(0, 256, 2000, dtype=np.uint8).tobytes())
+    (root / "empty.stl").write_bytes(b"")
+    (root / "thing.urdf").write_text(MISSING_MESH_URDF.format(mesh="missing.obj"))
+    return root
+
+
+def test_a_folder_where_no_object_loads_fails_at_once_naming_each_file(tmp_path):
+    root = _broken_folder(tmp_path / "objs")
+    with pytest.raises(ValueError) as e:
+        SimBackend(str(root), library={"cache_dir": str(tmp_path / "cache")})
+    msg = str(e.value)
+    assert "\n" not in msg and msg.startswith(f"no usable object in {str(root)!r}: ")
+    assert f"{root / 'junk.obj'}: " in msg and f"{root / 'empty.stl'}: empty" in msg
+    assert f"{root / 'thing.urdf'}: the URDF names missing mesh file(s): {root / 'missing.obj'}" in msg
+
+
+def test_meshes_no_urdf_names_are_objects_beside_the_urdf(tmp_path):
+    root = _broken_folder(tmp_path / "objs")
+    trimesh.creation.box((0.05, 0.04, 0.03)).export(root / "box.obj")
+    (root / "part").mkdir()
+    trimesh.creation.box((0.05, 0.04, 0.03)).export(root / "part" / "wheel.obj")
+    (root / "car.urdf").write_text(MISSING_MESH_URDF.format(mesh="part/wheel.obj"))
+    names = [e.name for e in resolve_objects(str(root))]
+    assert names == ["objs/box", "objs/car", "objs/empty", "objs/junk", "objs/thing"]  # the wheel is the car's
+    b = SimBackend(str(root), library={"cache_dir": str(tmp_path / "cache")})
+    try:
+        assert {s.path for s in b.skipped_objects()} == {str(root / n) for n in ("junk.obj", "empty.stl", "thing.urdf")}
+        shown = {b.reset(seed)[1]["object"] for seed in range(5)}
+        assert shown == {"objs/box", "objs/car"}
+    finally:
+        b.close()

@@ -1,0 +1,148 @@
+"""The backend contract (simgrasp/backends/base.py), held against every backend: the
+simulator, the FANUC cell against the RMI emulator on loopback, and the tests' fake."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import pytest
+
+from simgrasp.backends.base import (
+    INFO_OBJECT,
+    INFRASTRUCTURE_REASONS,
+    Backend,
+    Observation,
+    Outcome,
+    SkippedObject,
+)
+from simgrasp.evaluation.trial import TrialJob, Worker, WorkerSetup
+from simgrasp.geometry import GraspRect
+from simgrasp.policies import Decision
+
+TESTS = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TESTS / "evaluation"))  # the fake backend lives with the evaluation tests
+EXAMPLE_CELL = TESTS.parent / "assets" / "robot" / "example_robot.toml"
+
+
+@dataclass
+class Case:
+    """How to build one backend for these tests: ``ref`` and ``options`` as a run would
+    pass them, and ``arm_fault(options)``: options (or a side effect) under which the next
+    trial fails for the backend's own reasons."""
+
+    ref: str
+    options: dict[str, Any]
+    arm_fault: Callable[[dict[str, Any]], dict[str, Any]]
+
+    def make(self, **extra: Any) -> Backend:
+        from simgrasp.evaluation.trial import backend_factory
+
+        return backend_factory(self.ref)(**{**self.options, **extra})
+
+
+@pytest.fixture(params=["sim", "fanuc", "fake"])
+def case(request, tmp_path) -> Iterator[Case]:
+    if request.param == "sim":
+        opts = {"objects": "random_urdfs:900-901", "library": {"cache_dir": str(tmp_path)}}
+        # Dropped a metre off the centre with one try, the object never rests in view.
+        yield Case("sim", opts, lambda o: {**o, "scene": {"drop_radius_m": 1.0, "max_drops": 1}})
+    elif request.param == "fanuc":
+        from simgrasp.robots.camera import ArrayCamera
+        from simgrasp.robots.rmi_emulator import RMIEmulator
+
+        with RMIEmulator(port=0) as emu:
+            opts = {
+                "robot_config": str(EXAMPLE_CELL),
+                "camera": ArrayCamera([np.full((480, 640, 3), 90, np.uint8)]),
+                "overrides": {
+                    "connection": {"host": "127.0.0.1", "port": emu.port, "timeout_s": 2.0, "motion_timeout_s": 2.0},
+                    "gripper": {"close_time_s": 0.01, "open_time_s": 0.01},
+                },
+            }
+
+            def fault(o: dict[str, Any]) -> dict[str, Any]:
+                emu.inject_fault(2556935, after_packets=6)  # a system fault in the middle of the trial
+                return o
+
+            yield Case("fanuc", opts, fault)
+    else:
+        yield Case("fake_backend:FakeBackend", {"objects": "fake:0-4"}, lambda o: {**o, "fail_seeds": (0, 1, 2)})
+
+
+class CentreGrasp:
+    """A policy with one answer: a 40 x 20 px grasp at the image centre."""
+
+    def act(self, observation: Observation, rng: np.random.Generator) -> Decision:
+        h, w = observation.rgb.shape[:2]
+        return Decision(GraspRect(w / 2, h / 2, 30.0, 40.0, 20.0))
+
+
+def centre_grasp(obs: Observation):
+    return obs.camera.image_to_world(CentreGrasp().act(obs, np.random.default_rng(0)).grasp, obs.depth)
+
+
+def test_declares_what_the_contract_asks(case):
+    b = case.make()
+    try:
+        assert isinstance(b, Backend)
+        assert b.infrastructure_reason in INFRASTRUCTURE_REASONS
+        assert isinstance(b.reset_options, frozenset)
+        assert all(isinstance(s, SkippedObject) for s in b.skipped_objects())
+    finally:
+        b.close()
+
+
+def test_reset_execute_close(case):
+    b = case.make()
+    try:
+        obs, info = b.reset(1)
+        assert isinstance(obs, Observation) and obs.rgb.dtype == np.uint8
+        assert isinstance(info[INFO_OBJECT], str) and info[INFO_OBJECT]
+        out = b.execute(centre_grasp(obs))
+        assert isinstance(out, Outcome) and not out.infrastructure_error
+    finally:
+        b.close()
+    b.close()  # safe twice
+
+
+def test_bad_seeds_and_options_are_refused(case):
+    b = case.make()
+    try:
+        for seed in (-1, 2.5, True):
+            with pytest.raises(ValueError, match="seed must be a non-negative int"):
+                b.reset(seed)
+        with pytest.raises(ValueError, match="unknown options"):
+            b.reset(0, {"no_such_option": 1})
+    finally:
+        b.close()
+
+
+def test_same_seed_same_scene_and_outcome(case):
+    runs = []
+    for _ in range(2):
+        b = case.make()
+        try:
+            obs, info = b.reset(3)
+            out = b.execute(centre_grasp(obs)).to_dict()
+            out.pop("timings_s")
+            runs.append((obs.rgb, info[INFO_OBJECT], out))
+        finally:
+            b.close()
+    (rgb_a, obj_a, out_a), (rgb_b, obj_b, out_b) = runs
+    assert np.array_equal(rgb_a, rgb_b) and obj_a == obj_b and out_a == out_b
+
+
+def test_faults_are_recorded_as_infrastructure_errors(case):
+    worker = Worker(WorkerSetup(case.ref, case.arm_fault(dict(case.options))))
+    worker.policies["centre"] = CentreGrasp()
+    try:
+        reason = worker.backend.infrastructure_reason
+        row = worker.run(TrialJob("centre", 0, 0))
+    finally:
+        worker.close()
+    assert row["reason"] == reason and row["infrastructure_error"] and not row["success"], row
+    assert row["error"]
