@@ -2,4 +2,8 @@
 
 __version__ = "0.1.0"
 
-import simgrasp.env  # noqa: E402,F401  registers simgrasp/TopDownGrasp-v0 (imports gymnasium, not pybullet)
+from simgrasp import _gym_hook  # noqa: E402
+
+# simgrasp/TopDownGrasp-v0 is registered with Gymnasium as soon as Gymnasium is loaded,
+# without loading it here: the pure layers stay free of it.
+_gym_hook.install()

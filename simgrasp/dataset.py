@@ -23,6 +23,8 @@ from typing import Callable
 
 from PIL import Image
 
+from simgrasp.executors import EXECUTORS, ExecutorOptions
+
 
 def _inspect_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("root", type=Path, help="dataset folder")
@@ -61,9 +63,11 @@ def _generate_args(p: argparse.ArgumentParser) -> None:
                    help="scene looks (default randomized: colours, textures, light, camera height, depth noise)")
     p.add_argument("--config", type=Path, default=None, help="TOML overriding GenerateConfig fields")
     p.add_argument("--limit-objects", type=int, default=None, help="use only the first N objects of the set")
-    p.add_argument("--executor", choices=("local", "ray"), default="local", help="local processes or Ray tasks")
+    p.add_argument("--executor", default="local", help=f"{' or '.join(EXECUTORS.names())}: local processes or Ray tasks")
     p.add_argument("--address", default=None, help="with --executor ray: the cluster (auto: the running one; "
                    "default: start a local one); OUT must then be storage every node shares")
+    p.add_argument("--connect-timeout", type=float, default=ExecutorOptions.connect_timeout_s,
+                   help="with --address: seconds to wait for the cluster to answer")
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -98,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, (add_args, _) in COMMANDS.items():
         add_args(sub.add_parser(name))
     args = parser.parse_args(argv)
-    from simgrasp.executors.ray import ClusterError  # no Ray import: only the error type
+    from simgrasp.executors import ClusterError  # no Ray import: only the error type
 
     try:
         return COMMANDS[args.command][1](args)

@@ -27,7 +27,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-DEFAULT_OBJECTS = {"sim": "random_urdfs:900-999"}  # held-out objects; other backends bring their own
+from simgrasp.executors import EXECUTORS
+from simgrasp.sim import HELD_OUT_OBJECTS
+
+DEFAULT_OBJECTS = {"sim": HELD_OUT_OBJECTS}  # other backends bring their own objects
 DEFAULT_TRIALS = 100
 
 
@@ -43,15 +46,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="policy names (cards in policies/, registered names, card paths or package.module:attr), comma-separated",
     )
     ap.add_argument("--backend", help="backend name (sim, fanuc) or package.module:attr; default sim")
-    ap.add_argument("--objects", help="object spec for the backend; default random_urdfs:900-999 on sim")
+    ap.add_argument("--objects", help=f"object spec for the backend; default {HELD_OUT_OBJECTS} on sim")
     ap.add_argument("--trials", type=int, help=f"trials per policy; default {DEFAULT_TRIALS}")
     ap.add_argument("--seed", type=int, help="seed of trial 0 (trial i uses seed+i); default 0")
     ap.add_argument("--workers", type=int, help="worker processes (1: in this process); default 1")
     ap.add_argument(
-        "--executor", choices=("local", "ray"), help="where trials run: local processes or Ray tasks; default local"
+        "--executor", help=f"where trials run: {' or '.join(EXECUTORS.names())} (local processes or Ray tasks); default local"
     )
     ap.add_argument(
         "--address", help="with --executor ray: the cluster (auto: the running one; default: start a local one)"
+    )
+    ap.add_argument(
+        "--connect-timeout", type=float, help="with --address: seconds to wait for the cluster to answer; default 20"
     )
     ap.add_argument("--out", help="run folder; default runs/<time>-<policies>")
     ap.add_argument("--resume", action="store_true", help="finish the run in --out, skipping trials already saved")
@@ -151,6 +157,7 @@ def build_config(args: argparse.Namespace, notify: Any) -> tuple[Any, Path, Any]
         "workers": args.workers,
         "executor": args.executor,
         "address": args.address,
+        "connect_timeout_s": args.connect_timeout,
     }
     cfg_values = {**base, **{k: v for k, v in flags.items() if v is not None}}
     if args.record:
@@ -185,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     from simgrasp.evaluation.runner import EvaluationError, run_evaluation
     from simgrasp.evaluation.suite import SuiteError, check_bounds
     from simgrasp.evaluation.tables import results_table
-    from simgrasp.executors.ray import ClusterError
+    from simgrasp.executors import ClusterError
 
     try:
         if args.list:

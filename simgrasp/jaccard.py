@@ -17,14 +17,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from tqdm import tqdm
 
 from simgrasp.data.sample import GraspDataset
 from simgrasp.geometry import GraspRect
 from simgrasp.model.detector import SCORES, Detector
 from simgrasp.model.metrics import jaccard_accuracy
-from simgrasp.train import open_dataset
+from simgrasp.train import training_set
 
 
 def sgt_accuracy(detector: Detector, dataset: GraspDataset, limit: int | None = None) -> dict[str, Any]:
@@ -42,7 +41,7 @@ def sgt_accuracy(detector: Detector, dataset: GraspDataset, limit: int | None = 
                 raise ValueError(f"{sample.scene_id}: no scene record; --sgt needs a dataset made by simgrasp.dataset")
             p = detector.predict_samples([sample])[0]
             for score in SCORES:
-                best = int(np.argmax(p.scorer if score == "scorer" else p.primary))
+                best = int(p.ranked(score, top_k=1)[0])
                 hits[score] += runner.trial(record, GraspRect.from_array(p.grasps[best])).success
     return {"primary": hits["primary"] / max(n, 1), "scorer": hits["scorer"] / max(n, 1), "n": n}
 
@@ -58,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--sgt", action="store_true", help="also re-execute the top grasps in the rebuilt scenes")
     args = ap.parse_args(argv)
-    dataset = open_dataset(args.data)
+    dataset = training_set(args.data)
     detector = Detector.from_checkpoint(args.checkpoint, args.device)
     t0 = time.perf_counter()
     acc = jaccard_accuracy(detector, dataset, args.limit, iou_threshold=args.iou, angle_threshold_deg=args.angle)

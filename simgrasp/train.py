@@ -5,7 +5,7 @@
 [--scorer-labels jaccard|simulation] [--iterations 1600] [--batch 10] [--lr 1e-3]
 [--seed 0] [--resume runs/NAME/last.pt]``
 
-``DIR`` is a Jacquard-layout folder, or ``synthetic:N[:SEED]`` for N drawn 320 px scenes
+``DIR`` is a dataset folder (Jacquard or Cornell layout), or ``synthetic:N[:SEED]`` for N drawn 320 px scenes
 (development without data; give the validation set another seed). Presets set the architecture and schedule; explicit flags override them:
 - ``cpu`` (default): ResNet-18 cut after layer3, 320 px, 1600 iterations from scratch, the
   scorer at 10x the learning rate (see TrainConfig.scorer_lr_scale),
@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib
 from pathlib import Path
 from typing import Any
 
 from simgrasp.config import load_toml_checked, override
+from simgrasp.data.formats import open_dataset
 from simgrasp.data.sample import GraspDataset
 from simgrasp.model.config import ModelConfig
 from simgrasp.model.inputs import MODALITIES
@@ -44,26 +44,15 @@ PRESETS.register("paper")(
 )
 
 
-def open_dataset(spec: str | Path) -> GraspDataset:
-    """A dataset from a command-line spec: ``synthetic:N[:SEED]`` or a Jacquard-layout folder."""
-    s = str(spec)
-    if s.startswith("synthetic:"):
-        from simgrasp.data.synthetic import SyntheticGraspDataset
-
-        try:
-            parts = [int(v) for v in s.split(":")[1:]]
-            n, seed = parts[0], (parts[1] if len(parts) > 1 else 0)
-        except (ValueError, IndexError):
-            raise SystemExit(f"expected synthetic:N or synthetic:N:SEED with integers, got {s!r}") from None
-        return SyntheticGraspDataset(n, 320, seed=seed)
+def training_set(spec: str | Path) -> GraspDataset:
+    """The dataset ``spec`` names (see :func:`simgrasp.data.formats.open_dataset`), with at
+    least one sample; any problem exits with its message."""
     try:
-        module = importlib.import_module("simgrasp.data.jacquard")
-        reader = module.JacquardDataset
-    except (ImportError, AttributeError) as e:
-        raise SystemExit(f"reading {s} needs simgrasp.data.jacquard.JacquardDataset, which is not available: {e}") from None
-    dataset = reader(Path(s))
+        dataset = open_dataset(spec)
+    except (FileNotFoundError, ValueError) as e:
+        raise SystemExit(str(e)) from None
     if len(dataset) == 0:
-        raise SystemExit(f"{s}: expected a Jacquard-layout folder with at least one scene, found none")
+        raise SystemExit(f"{spec}: expected a dataset with at least one scene, found none")
     return dataset
 
 
@@ -103,7 +92,7 @@ def build_configs(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m simgrasp.train", description=__doc__.splitlines()[0])
-    ap.add_argument("--data", required=True, help="training set: Jacquard-layout folder or synthetic:N")
+    ap.add_argument("--data", required=True, help="training set: a dataset folder or synthetic:N[:SEED]")
     ap.add_argument("--val", default=None, help="held-out set for periodic top-1 Jaccard accuracy")
     ap.add_argument("--out", type=Path, required=True, help="run folder (last.pt, metrics.jsonl)")
     ap.add_argument("--preset", default="cpu", choices=PRESETS.names())
@@ -126,8 +115,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args(argv)
     model_cfg, train_cfg = build_configs(args)
-    train_set = open_dataset(args.data)
-    val_set = open_dataset(args.val) if args.val else None
+    train_set = training_set(args.data)
+    val_set = training_set(args.val) if args.val else None
     print(f"training on {len(train_set)} images; {model_cfg.backbone} at {model_cfg.input_size} px, "
           f"{train_cfg.iterations} iterations, batch {train_cfg.batch_size}")
     path = train(train_set, args.out, model_cfg, train_cfg, val_set, args.resume, progress=not args.no_progress)

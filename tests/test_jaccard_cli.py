@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -15,6 +14,7 @@ from simgrasp.data.generate import GenerateConfig
 from simgrasp.data.jacquard import JacquardDataset
 from simgrasp.data.runner import generate_dataset
 from simgrasp.jaccard import main, sgt_accuracy
+from simgrasp.model.detector import Prediction
 from simgrasp.model.checkpoint import save_checkpoint
 from simgrasp.model.config import ModelConfig
 from simgrasp.model.network import GraspNet
@@ -41,7 +41,7 @@ class TruthDetector:
         for rgb in images:
             g = self.truth[rgb.tobytes()].astype(np.float64)
             g[:, 0] = np.clip(g[:, 0] + self.offset_px, 0, rgb.shape[1] - 1)
-            out.append(SimpleNamespace(grasps=g, primary=np.ones(1), scorer=np.ones(1)))
+            out.append(Prediction(grasps=g, primary=np.ones(1), scorer=np.ones(1)))
         return out
 
     def predict_samples(self, samples):

@@ -20,7 +20,7 @@ from gymnasium import spaces
 
 from simgrasp.backends import make_backend
 from simgrasp.backends.base import Observation, Outcome
-from simgrasp.geometry import GraspRect
+from simgrasp.geometry import GraspRect, check_grasp, grasp_array
 
 MAX_DEPTH_M = 100.0  # bound of the depth space; rendered depths never reach it
 
@@ -88,31 +88,17 @@ class TopDownGraspEnv(gym.Env):
         return self._px_low + (action + 1.0) * 0.5 * (self._px_high - self._px_low)
 
     def check_action(self, action: Any) -> GraspRect:
-        """The action as a GraspRect, or ValueError naming what was expected and what came:
-        five real numbers (no bools, complex numbers or strings) inside the action space."""
-        try:
-            a = np.asarray(action)
-        except Exception as e:  # ragged sequences and the like
-            raise ValueError(f"action must be 5 real numbers (x, y, theta_deg, w, h), got {action!r}: {e}") from None
-        if a.dtype.kind not in "iuf":
-            raise ValueError(f"action must be 5 real numbers (x, y, theta_deg, w, h), got {a.dtype} values {action!r}")
-        a = a.astype(np.float64)
-        if a.shape != (5,):
-            raise ValueError(f"action must have shape (5,) = (x, y, theta_deg, w, h), got shape {a.shape}")
-        if not np.all(np.isfinite(a)):
-            raise ValueError(f"action must be finite, got {a.tolist()}")
-        raw, a = a, self.to_pixels(a)
+        """The action as a GraspRect, or ValueError (:class:`~simgrasp.geometry.InvalidGrasp`)
+        naming what was expected and what came: five real numbers (no bools, complex numbers or
+        strings) inside the action space, mapped to a grasp that :func:`simgrasp.geometry.check_grasp` accepts."""
+        raw = grasp_array(action)
         assert self._obs is not None
         h, w = self._obs.rgb.shape[:2]
-        x, y, _, ow, jh = a
-        if not (0.0 <= x <= w - 1 and 0.0 <= y <= h - 1):
-            raise ValueError(f"grasp centre must lie in the image, x in [0, {w - 1}] and y in [0, {h - 1}], got ({x}, {y})")
-        if ow <= 0 or jh <= 0:
-            raise ValueError(f"grasp w and h must be positive pixels, got w={ow}, h={jh}")
+        grasp = check_grasp(self.to_pixels(raw), w, h)
         low, high = self.action_space.low.astype(np.float64), self.action_space.high.astype(np.float64)
         if np.any(raw < low) or np.any(raw > high):
             raise ValueError(f"action must lie in the action space, low {low.tolist()} high {high.tolist()}, got {raw.tolist()}")
-        return GraspRect.from_array(a)
+        return grasp
 
     def step(self, action: Any):
         if self._obs is None or self._done:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from simgrasp.evaluation.runner import EvaluationError, RunConfig, run_evaluation
 from simgrasp.policies import PolicyError, resolve_policy
+from simgrasp.sim import HELD_OUT_OBJECTS
 
 
 def measure(cfg: RunConfig) -> tuple[float, float, float]:
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workers", default="1,2", help="worker counts, comma-separated (default 1,2)")
     ap.add_argument("--policies", default="random,scorer", help="policies, comma-separated (default random,scorer)")
     ap.add_argument("--backend", default="sim")
-    ap.add_argument("--objects", default="random_urdfs:900-999")
+    ap.add_argument("--objects", default=HELD_OUT_OBJECTS)
     ap.add_argument(
         "--checkpoint", help="weights for scorer/primary instead of their cards' (e.g. a fresh network, for speed only)"
     )

@@ -17,6 +17,7 @@ from typing import Any
 
 from simgrasp.evaluation.bench import measure
 from simgrasp.evaluation.runner import RunConfig
+from simgrasp.sim import HELD_OUT_OBJECTS
 
 
 def _noop(setup: Any, job: int) -> dict[str, Any]:
@@ -26,9 +27,10 @@ def _noop(setup: Any, job: int) -> dict[str, Any]:
 
 def task_round_trip_ms(tasks: int = 400) -> float:
     """Milliseconds per empty task through the Ray executor (cluster already running)."""
+    from simgrasp.executors import WorkUnit
     from simgrasp.executors.ray import RayExecutor
 
-    executor = RayExecutor(_noop, lambda j: j)
+    executor = RayExecutor(WorkUnit(_noop, int))
     t0 = time.perf_counter()
     n = sum(1 for _ in executor.run(None, list(range(tasks))))
     return 1000.0 * (time.perf_counter() - t0) / n
@@ -41,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cpus", type=int, default=2, help="local workers and Ray CPUs (default 2)")
     ap.add_argument("--policy", default="heuristic", help="policy (default heuristic)")
     ap.add_argument("--backend", default="sim")
-    ap.add_argument("--objects", default="random_urdfs:900-999")
+    ap.add_argument("--objects", default=HELD_OUT_OBJECTS)
     ap.add_argument("--address", help="an existing Ray cluster (default: start a local one with --cpus CPUs)")
     args = ap.parse_args(argv)
 

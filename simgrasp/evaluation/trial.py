@@ -21,6 +21,7 @@ from simgrasp.backends import BACKENDS, Backend
 from simgrasp.backends.base import INFO_OBJECT, POLICY_ERROR, BackendError
 from simgrasp.evaluation.drawing import save_trial_image
 from simgrasp.policies import Policy, PolicySpec, build_policy, policy_rng, validate_decision
+from simgrasp.executors.base import WorkUnit
 
 
 @dataclass(frozen=True)
@@ -204,3 +205,12 @@ def close_worker() -> None:
     if _WORKER is not None:
         _WORKER.close()
         _WORKER = None
+
+
+def job_key(job: TrialJob) -> tuple[str, int]:
+    """What names a trial in a run: (policy label, seed). A row is written once per key."""
+    return (job.policy, int(job.seed))
+
+
+#: What every executor runs for an evaluation.
+TRIAL: WorkUnit[WorkerSetup, TrialJob] = WorkUnit(run_trial, job_key, close_worker)

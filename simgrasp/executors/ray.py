@@ -4,6 +4,8 @@
 ``--executor ray``. Without ``--address`` they start a private Ray instance on this
 machine (all its cores) and stop it at the end; ``--address auto`` joins the cluster
 running on this machine's network, ``--address ray://HOST:10001`` a remote one.
+A cluster that does not answer within ``--connect-timeout`` seconds (default 20) stops
+the command with one line of error before anything is written.
 
 1. On every node: ``pip install 'simgrasp[ray]'`` (the same simgrasp, Ray and Python
    versions everywhere).
@@ -36,11 +38,14 @@ from __future__ import annotations
 
 import importlib
 import os
+import socket
 import sys
-from collections import deque
+import threading
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Callable, Generic, Hashable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Generic, Iterable, Iterator, TypeVar
+
+from simgrasp.executors.base import ExecutorError, ExecutorOptions, WorkUnit, unique_jobs
 
 INSTALL_HINT = "pip install 'simgrasp[ray]'"
 
@@ -48,7 +53,7 @@ S = TypeVar("S")  # what every task of a run shares (sent to the cluster once)
 J = TypeVar("J")  # one job
 
 
-class ClusterError(RuntimeError):
+class ClusterError(ExecutorError):
     """The cluster cannot run the work: unreachable, or a task lost for good."""
 
 
@@ -75,6 +80,7 @@ class RayOptions:
     max_retries: int = 3  # resubmissions of a task whose worker process or node died
     in_flight_per_cpu: int = 2  # tasks queued per cluster CPU: workers never idle, Ctrl-C cancels little
     threads: int = 1  # torch intra-op threads in each task (one task per CPU)
+    connect_timeout_s: float = 20.0  # longest wait for the cluster at ``address`` to answer
 
 
 def _call(work: Callable[[Any, Any], Any], threads: int, setup: Any, job: Any) -> Any:
@@ -89,23 +95,71 @@ def _call(work: Callable[[Any, Any], Any], threads: int, setup: Any, job: Any) -
     return work(setup, job)
 
 
+def _host_port(address: str) -> tuple[str, int] | None:
+    """``(host, port)`` of a ``HOST:PORT`` or ``ray://HOST:PORT`` address (None for "auto")."""
+    rest = address.split("://", 1)[1] if "://" in address else address
+    host, sep, port = rest.rpartition(":")
+    if not sep or not port.isdigit():
+        return None
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def _probe(address: str, timeout_s: float) -> None:
+    """Fail fast when nothing listens at ``address``: Ray itself keeps retrying for minutes."""
+    hp = _host_port(address)
+    if hp is None:
+        return
+    try:
+        socket.create_connection(hp, timeout=timeout_s).close()
+    except OSError as e:
+        why = f"no answer within {timeout_s:g} s" if isinstance(e, TimeoutError) else (e.strerror or type(e).__name__)
+        raise ClusterError(
+            f"cannot reach the Ray cluster at {address!r}: {why.lower()} (is `ray start` running there?)"
+        ) from None
+
+
+def _init_within(ray: ModuleType, timeout_s: float, where: str, **kwargs: Any) -> None:
+    """``ray.init(**kwargs)``, given up after ``timeout_s`` seconds: a port that accepts
+    connections but never speaks Ray's protocol would otherwise hold the caller forever."""
+    failure: list[BaseException] = []
+
+    def attempt() -> None:
+        try:
+            ray.init(**kwargs)
+        except BaseException as e:  # handed to the caller's thread
+            failure.append(e)
+
+    thread = threading.Thread(target=attempt, name="ray-connect", daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    if thread.is_alive():
+        raise ClusterError(f"cannot reach {where}: no answer within {timeout_s:g} s (--connect-timeout)")
+    if failure:
+        e = failure[0]
+        if isinstance(e, (ConnectionError, RuntimeError, ValueError, TimeoutError)):
+            raise ClusterError(f"cannot start or reach {where}: {_first_line(e)}") from None
+        raise e
+
+
 class RayExecutor(Generic[S, J]):
-    """Runs ``work(setup, job)`` for each job as a Ray task and yields each row as soon as
-    its task finishes (in any order). ``key(job)`` names a job: each key is submitted,
-    and its row yielded, once; a task retried after its worker died is still one task.
+    """Runs ``unit.run(setup, job)`` for each job as a Ray task and yields each row as soon
+    as its task finishes (in any order). ``unit.key(job)`` names a job: each key is
+    submitted, and its row yielded, once; a task retried after its worker died is still
+    one task.
 
-    Meets :class:`simgrasp.evaluation.executor.Executor` with ``work=run_trial``. The
-    connection is made on the first :meth:`run`; a Ray instance this executor started is
-    stopped by :meth:`close`, one that was already running (``ray.init`` by the caller,
-    or a cluster) is left running."""
+    The connection is made by :meth:`connect` (or the first :meth:`run`), bounded by
+    ``options.connect_timeout_s``; a Ray instance this executor started is stopped by
+    :meth:`close`, one that was already running (``ray.init`` by the caller, or a
+    cluster) is left running."""
 
-    def __init__(
-        self, work: Callable[[S, J], dict[str, Any]], key: Callable[[J], Hashable], options: RayOptions | None = None
-    ) -> None:
-        self.work, self.key = work, key
+    def __init__(self, unit: WorkUnit[S, J], options: RayOptions | None = None) -> None:
+        self.unit = unit
         self.options = options or RayOptions()
-        if self.options.max_retries < 0 or self.options.in_flight_per_cpu < 1 or self.options.threads < 1:
-            raise ValueError(f"expected max_retries >= 0, in_flight_per_cpu >= 1 and threads >= 1, got {self.options}")
+        o = self.options
+        if o.max_retries < 0 or o.in_flight_per_cpu < 1 or o.threads < 1 or o.connect_timeout_s <= 0:
+            raise ValueError(
+                f"expected max_retries >= 0, in_flight_per_cpu >= 1, threads >= 1 and connect_timeout_s > 0, got {o}"
+            )
         self._ray: ModuleType | None = None
         self._owned = False  # whether close() stops the Ray instance
 
@@ -117,15 +171,18 @@ class RayExecutor(Generic[S, J]):
         if not ray.is_initialized():
             opts = self.options
             quiet = dict(log_to_driver=False, logging_level="WARNING")  # workers' chatter stays in Ray's logs
-            try:
-                if opts.address is None:
-                    # "local": a fresh instance even if a cluster runs here; asked for by leaving --address out.
+            if opts.address is None:
+                # "local": a fresh instance even if a cluster runs here; asked for by leaving --address out.
+                # Starting one takes as long as it takes: no timeout.
+                try:
                     ray.init(address="local", num_cpus=opts.num_cpus, include_dashboard=False, **quiet)
-                else:
-                    ray.init(address=opts.address, **quiet)
-            except (ConnectionError, RuntimeError, ValueError) as e:
-                where = f"the Ray cluster at {opts.address!r}" if opts.address else "a local Ray instance"
-                raise ClusterError(f"cannot start or reach {where}: {_first_line(e)}") from None
+                except (ConnectionError, RuntimeError, ValueError) as e:
+                    raise ClusterError(f"cannot start a local Ray instance: {_first_line(e)}") from None
+            else:
+                _probe(opts.address, opts.connect_timeout_s)
+                where = f"the Ray cluster at {opts.address!r}"
+                # Ray warns that a connecting thread cannot set its signal handlers: only errors here.
+                _init_within(ray, opts.connect_timeout_s, where, address=opts.address, **{**quiet, "logging_level": "ERROR"})
             self._owned = True
         self._ray = ray
         return ray
@@ -134,27 +191,27 @@ class RayExecutor(Generic[S, J]):
         """CPUs the cluster has now (at least 1)."""
         return max(1, int(self.connect().cluster_resources().get("CPU", 1)))
 
-    def run(self, setup: S, jobs: Sequence[J]) -> Iterator[dict[str, Any]]:
+    def run(self, setup: S, jobs: Iterable[J]) -> Iterator[dict[str, Any]]:
         """Yield the row of each job once, as tasks finish. Tasks still queued when the
         caller stops iterating (Ctrl-C, a fatal row) are cancelled."""
         ray = self.connect()
         opts = self.options
         task = ray.remote(_call).options(num_cpus=1, max_retries=opts.max_retries, retry_exceptions=False)
         setup_ref = ray.put(setup)  # sent once, not with every task
-        queue: deque[J] = deque()
-        seen: set[Hashable] = set()
-        for job in jobs:  # one task per key: a row is never written twice for one job
-            k = self.key(job)
-            if k not in seen:
-                seen.add(k)
-                queue.append(job)
+        queue = unique_jobs(jobs, self.unit.key)  # one task per key: one row per job; drawn lazily
         limit = opts.in_flight_per_cpu * self.cluster_cpus()
         pending: dict[Any, J] = {}  # task ref -> its job
         try:
-            while queue or pending:
-                while queue and len(pending) < limit:
-                    job = queue.popleft()
-                    pending[task.remote(self.work, opts.threads, setup_ref, job)] = job
+            more = True
+            while more or pending:
+                while more and len(pending) < limit:
+                    job = next(queue, None)
+                    if job is None:
+                        more = False
+                        break
+                    pending[task.remote(self.unit.run, opts.threads, setup_ref, job)] = job
+                if not pending:
+                    break
                 ready, _ = ray.wait(list(pending), num_returns=1)
                 for ref in ready:
                     yield self._result(ray, ref, pending.pop(ref))
@@ -186,3 +243,16 @@ class RayExecutor(Generic[S, J]):
 def _first_line(e: BaseException) -> str:
     text = str(e).strip()
     return text.splitlines()[0] if text else type(e).__name__
+
+
+def ray_executor(unit: WorkUnit, options: ExecutorOptions) -> RayExecutor:
+    """``--executor ray``: tasks on the Ray instance at ``options.address`` (None: a local
+    one started here). Ray decides the parallelism (one task per cluster CPU), so
+    ``options.workers`` does not apply."""
+    return RayExecutor(unit, RayOptions(address=options.address, threads=options.threads,
+                                        connect_timeout_s=options.connect_timeout_s))
+
+
+def check_ray(options: ExecutorOptions) -> None:
+    """Ray must be importable here (:class:`RayUnavailable` names the install command)."""
+    import_ray()

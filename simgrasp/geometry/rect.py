@@ -15,6 +15,10 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from simgrasp.geometry.iou import angle_diff_deg, corners_batch, jaccard_match_batch, rect_iou_pairs
+
+__all__ = ["GraspRect", "angle_diff_deg", "jaccard_match", "rect_corners", "rect_iou", "wrap_angle_deg"]
+
 
 @dataclass(frozen=True)
 class GraspRect:
@@ -61,72 +65,14 @@ def wrap_angle_deg(theta_deg: float) -> float:
     return float((theta_deg + 90.0) % 180.0 - 90.0)
 
 
-def angle_diff_deg(a_deg: float | np.ndarray, b_deg: float | np.ndarray) -> np.ndarray | float:
-    """Smallest difference between two grasp angles modulo 180, in [0, 90] degrees."""
-    d = np.abs((np.asarray(a_deg) - np.asarray(b_deg)) % 180.0)
-    d = np.minimum(d, 180.0 - d)
-    return float(d) if np.ndim(d) == 0 else d
-
-
 def rect_corners(x: float, y: float, theta_deg: float, w: float, h: float) -> np.ndarray:
-    """Corners of a rectangle of side ``w`` along ``theta_deg`` and ``h`` across it."""
-    t = np.deg2rad(theta_deg)
-    u = np.array([np.cos(t), np.sin(t)])  # along the opening
-    v = np.array([-np.sin(t), np.cos(t)])  # along the jaws
-    c = np.array([x, y], dtype=np.float64)
-    hw, hh = 0.5 * w, 0.5 * h
-    return np.stack([c - hw * u - hh * v, c + hw * u - hh * v, c + hw * u + hh * v, c - hw * u + hh * v])
-
-
-def _polygon_area(p: np.ndarray) -> float:
-    if len(p) < 3:
-        return 0.0
-    x, y = p[:, 0], p[:, 1]
-    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
-
-
-def _orient_ccw(p: np.ndarray) -> np.ndarray:
-    x, y = p[:, 0], p[:, 1]
-    signed = float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
-    return p if signed >= 0 else p[::-1]
-
-
-def _clip_convex(subject: np.ndarray, clip: np.ndarray) -> np.ndarray:
-    """Sutherland-Hodgman clipping of a convex polygon by a convex, CCW polygon."""
-    out = subject
-    n = len(clip)
-    for i in range(n):
-        if len(out) == 0:
-            break
-        a, b = clip[i], clip[(i + 1) % n]
-        edge = b - a
-        inp = out
-        out_list = []
-        side = edge[0] * (inp[:, 1] - a[1]) - edge[1] * (inp[:, 0] - a[0])  # >= 0: inside
-        m = len(inp)
-        for j in range(m):
-            p, q = inp[j], inp[(j + 1) % m]
-            sp, sq = side[j], side[(j + 1) % m]
-            if sp >= 0:
-                out_list.append(p)
-            if (sp >= 0) != (sq >= 0):
-                t = sp / (sp - sq)
-                out_list.append(p + t * (q - p))
-        out = np.array(out_list) if out_list else np.zeros((0, 2))
-    return out
-
-
-def polygon_iou(a: np.ndarray, b: np.ndarray) -> float:
-    """Intersection over union of two convex polygons given as (N, 2) vertex arrays."""
-    a, b = _orient_ccw(np.asarray(a, float)), _orient_ccw(np.asarray(b, float))
-    inter = _polygon_area(_clip_convex(a, b))
-    union = _polygon_area(a) + _polygon_area(b) - inter
-    return inter / union if union > 0 else 0.0
+    """Corners (4, 2) of a rectangle of side ``w`` along ``theta_deg`` and ``h`` across it."""
+    return corners_batch(np.array([[x, y, theta_deg, w, h]], dtype=np.float64))[0]
 
 
 def rect_iou(a: GraspRect, b: GraspRect) -> float:
     """Intersection over union of two grasp rectangles (in [0, 1])."""
-    return polygon_iou(a.corners(), b.corners())
+    return float(rect_iou_pairs(a.as_array()[None], b.as_array()[None])[0])
 
 
 def jaccard_match(
@@ -137,7 +83,5 @@ def jaccard_match(
 ) -> bool:
     """The rectangle metric: ``pred`` matches when some ground truth is within
     ``angle_threshold_deg`` (modulo 180) and overlaps it with IoU above ``iou_threshold``."""
-    for t in truths:
-        if angle_diff_deg(pred.theta_deg, t.theta_deg) < angle_threshold_deg and rect_iou(pred, t) > iou_threshold:
-            return True
-    return False
+    rows = np.array([t.as_array() for t in truths]).reshape(-1, 5)
+    return bool(jaccard_match_batch(pred.as_array()[None], rows, iou_threshold, angle_threshold_deg)[0])

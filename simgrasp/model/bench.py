@@ -16,8 +16,8 @@ from typing import Callable
 import numpy as np
 import torch
 
-from simgrasp.data.augment import AugmentConfig
 from simgrasp.data.synthetic import SyntheticGraspDataset
+from simgrasp.model.augment import AugmentConfig
 from simgrasp.model.config import ModelConfig
 from simgrasp.model.losses import compute_losses
 from simgrasp.model.network import GraspNet

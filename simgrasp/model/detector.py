@@ -2,9 +2,9 @@
 
 Stages: rescale each image (and its height above the table, for a network that reads
 depth; :mod:`simgrasp.model.inputs`) to the network input (letterbox,
-:mod:`simgrasp.data.augment`), one batched forward pass giving every grasp with its
+:mod:`simgrasp.geometry.affine`), one batched forward pass giving every grasp with its
 primary and scorer probabilities, then map the grasps back to the source pixels and rank
-them (:func:`rank`).
+them (:func:`rank`, :meth:`Prediction.ranked`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import Any, Literal, Sequence
 import numpy as np
 import torch
 
-from simgrasp.data.augment import apply_affine, invert_affine, resize_affine, transform_grasps
-from simgrasp.geometry import GraspRect
+from simgrasp.geometry import GraspRect, grasps_in_image
+from simgrasp.geometry.affine import invert_affine, resize_affine, transform_grasps
+from simgrasp.model.augment import apply_affine
 from simgrasp.model.checkpoint import load_model
 from simgrasp.model.config import ModelConfig
 from simgrasp.model.inputs import MODALITIES, height_above_table, stack_channels
@@ -28,6 +29,13 @@ SCORES: tuple[str, ...] = ("scorer", "primary")
 _NO_GRASPS = np.zeros((0, 5), np.float32)
 
 
+def _check_ranking(score: str, top_k: int | None) -> None:
+    if score not in SCORES:
+        raise ValueError(f"score must be one of {SCORES}, got {score!r}")
+    if top_k is not None and top_k < 1:
+        raise ValueError(f"top_k must be positive or None, got {top_k}")
+
+
 @dataclass
 class Prediction:
     """Every grasp of one image: ``grasps`` (N, 5) ``[x, y, theta_deg, w, h]`` in the
@@ -36,6 +44,29 @@ class Prediction:
     grasps: np.ndarray
     primary: np.ndarray
     scorer: np.ndarray
+
+    def scores(self, score: Score) -> np.ndarray:
+        """The (N,) probabilities named by ``score`` (``"scorer"`` or ``"primary"``)."""
+        _check_ranking(score, None)
+        return self.scorer if score == "scorer" else self.primary
+
+    def ranked(
+        self,
+        score: Score = "scorer",
+        image_size: tuple[int, int] | None = None,
+        top_k: int | None = None,
+        scorer_candidates: int = 0,
+    ) -> np.ndarray:
+        """Indices of the grasps, best first by ``score`` (ties keep the network's order;
+        ``scorer_candidates`` as in :func:`rank`). ``image_size = (width, height)`` in pixels
+        keeps only grasps executable in that image (:func:`simgrasp.geometry.grasps_in_image`,
+        the policies' validator); ``top_k`` keeps the best ones only."""
+        _check_ranking(score, top_k)
+        candidates = np.arange(len(self.primary))
+        if image_size is not None:  # anchors near the border can regress outside the image
+            candidates = np.flatnonzero(grasps_in_image(self.grasps, *image_size))
+        order = rank(self.primary[candidates], self.scorer[candidates], score, scorer_candidates)
+        return candidates[order][:top_k]
 
 
 def _as_list(images: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -160,14 +191,11 @@ class Detector:
         see :func:`rank` and ``scorer_candidates``), as ``(GraspRect in that image's pixels,
         probability)``; ``top_k`` keeps the best ones only (None: all). A single (H, W, 3)
         image gives a list of one result. ``depths`` as in :meth:`predict`."""
-        if score not in SCORES:
-            raise ValueError(f"score must be one of {SCORES}, got {score!r}")
-        if top_k is not None and top_k < 1:
-            raise ValueError(f"top_k must be positive or None, got {top_k}")
+        _check_ranking(score, top_k)  # before the forward pass, not after it
         out = []
         for p in self.predict(images, depths):
-            s = p.scorer if score == "scorer" else p.primary
-            order = rank(p.primary, p.scorer, score, self.scorer_candidates)[:top_k]
+            s = p.scores(score)
+            order = p.ranked(score, top_k=top_k, scorer_candidates=self.scorer_candidates)
             out.append([(GraspRect.from_array(p.grasps[j]), float(s[j])) for j in order])
         return out
 

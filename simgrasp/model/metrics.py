@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 
-from simgrasp.data.sample import GraspDataset
+from simgrasp.geometry.iou import jaccard_match_batch
 from simgrasp.model.detector import SCORES, Detector
-from simgrasp.model.iou import jaccard_match_batch
+from simgrasp.model.sample import GraspDataset
 
 
 def jaccard_accuracy(
@@ -30,7 +29,7 @@ def jaccard_accuracy(
         preds = detector.predict_samples(samples)
         for sample, p in zip(samples, preds):
             for score in SCORES:
-                best = int(np.argmax(p.scorer if score == "scorer" else p.primary))
+                best = int(p.ranked(score, top_k=1)[0])
                 hits[score] += bool(
                     jaccard_match_batch(p.grasps[best : best + 1], sample.grasps, iou_threshold, angle_threshold_deg)[0]
                 )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simgrasp.model.iou import jaccard_match_batch
+from simgrasp.geometry.iou import jaccard_match_batch
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
-from simgrasp.data.augment import AugmentConfig, apply_affine, random_affine, transform_grasps
-from simgrasp.data.sample import GraspDataset
+from simgrasp.geometry.affine import transform_grasps
+from simgrasp.model.augment import AugmentConfig, apply_affine, random_affine
 from simgrasp.model.checkpoint import CheckpointError, model_from_checkpoint, read_checkpoint, save_checkpoint
 from simgrasp.model.config import ModelConfig
 from simgrasp.model.detector import Detector
@@ -31,6 +31,7 @@ from simgrasp.model.inputs import MODALITIES, height_above_table, stack_channels
 from simgrasp.model.losses import LossConfig, Tested, compute_losses, start_at_base_rates
 from simgrasp.model.metrics import jaccard_accuracy
 from simgrasp.model.network import GraspNet
+from simgrasp.model.sample import GraspDataset
 
 
 @dataclass(frozen=True)

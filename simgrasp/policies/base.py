@@ -9,14 +9,13 @@ trial gives the same grasp in any process.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
 
 from simgrasp.backends.base import Observation
-from simgrasp.geometry import GraspRect
+from simgrasp.geometry import GraspRect, InvalidGrasp, check_grasp
 from simgrasp.registry import Registry
 
 
@@ -52,26 +51,17 @@ def register_policy(name: str) -> Callable[[PolicyFactory], PolicyFactory]:
     return POLICIES.register(name)
 
 
-class InvalidGrasp(ValueError):
-    """A policy returned something that cannot be executed."""
-
-
 def validate_decision(decision: Any, width: int, height: int) -> Decision:
-    """Check that ``decision`` is a :class:`Decision` whose grasp is finite, centred inside
-    a ``width`` x ``height`` image (pixels) and has positive opening and jaw sizes.
+    """Check that ``decision`` is a :class:`Decision` whose grasp is executable in a
+    ``width`` x ``height`` image (pixels; :func:`simgrasp.geometry.check_grasp`).
     A bare :class:`GraspRect` is accepted and wrapped. Raises :class:`InvalidGrasp`."""
     if isinstance(decision, GraspRect):
         decision = Decision(decision)
     if not isinstance(decision, Decision):
         raise InvalidGrasp(f"expected a Decision or GraspRect from the policy, got {type(decision).__name__}")
-    g = decision.grasp
-    values = g.as_array()
-    if not all(math.isfinite(v) for v in values):
-        raise InvalidGrasp(f"grasp has non-finite values: {g}")
-    if not (0.0 <= g.x < width and 0.0 <= g.y < height):
-        raise InvalidGrasp(f"grasp centre ({g.x:.1f}, {g.y:.1f}) px is outside the {width}x{height} image")
-    if g.w <= 0 or g.h <= 0:
-        raise InvalidGrasp(f"grasp size must be positive, got w={g.w:.3g} px, h={g.h:.3g} px")
+    if not isinstance(decision.grasp, GraspRect):
+        raise InvalidGrasp(f"expected the decision's grasp to be a GraspRect, got {type(decision.grasp).__name__}")
+    check_grasp(decision.grasp, width, height)
     return decision
 
 

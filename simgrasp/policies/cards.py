@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import simgrasp
 from simgrasp.config import load_toml_checked
 from simgrasp.policies.base import POLICIES, Policy
 
-REPO_ROOT = Path(simgrasp.__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]  # simgrasp/policies/cards.py -> the repository
 CARDS_DIR = REPO_ROOT / "policies"
 _CARD_KEYS = {"name", "implementation", "checkpoint", "description", "options"}
 

@@ -2,7 +2,7 @@
 
 Stages, each a plain function: segment the object from the table, take the largest blob's
 centroid and principal axes, and open across the minor axis by the blob's width plus a
-margin. Everything is in image pixels; the camera model maps the grasp to metres.
+margin (:func:`simgrasp.geometry.minor_axis_grasp`). Everything is in image pixels; the camera model maps the grasp to metres.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from simgrasp.backends.base import Observation
-from simgrasp.geometry import GraspRect
+from simgrasp.geometry.blob import minor_axis_grasp
 from simgrasp.policies.base import Decision, register_policy
 
 
@@ -65,30 +65,6 @@ def largest_blob(mask: np.ndarray, min_area_px: int = 20) -> np.ndarray:
     if stats[best, cv2.CC_STAT_AREA] < min_area_px:
         raise ValueError(f"no object found: largest blob has {stats[best, cv2.CC_STAT_AREA]} px < {min_area_px} px")
     return labels == best
-
-
-def minor_axis_grasp(
-    mask: np.ndarray, margin_frac: float = 0.15, margin_px: float = 6.0, jaw_frac: float = 0.5
-) -> GraspRect:
-    """A grasp at the blob's centroid opening along its minor axis (pixels, image frame).
-
-    The opening is the blob's extent along the minor axis, times ``1 + margin_frac``, plus
-    ``margin_px``; the jaw size is ``jaw_frac`` of the blob's extent along the major axis
-    (at least 4 px)."""
-    ys, xs = np.nonzero(mask)
-    pts = np.stack([xs, ys], 1).astype(np.float64)
-    c = pts.mean(0)
-    cov = np.cov((pts - c).T) if len(pts) > 1 else np.eye(2)
-    evals, evecs = np.linalg.eigh(cov)  # ascending: column 0 is the minor axis
-    minor, major = evecs[:, 0], evecs[:, 1]
-    rel = pts - c
-    across = rel @ minor
-    along = rel @ major
-    width_px = float(across.max() - across.min() + 1.0)
-    length_px = float(along.max() - along.min() + 1.0)
-    theta = float(np.degrees(np.arctan2(minor[1], minor[0])))
-    opening = width_px * (1.0 + margin_frac) + margin_px
-    return GraspRect(float(c[0]), float(c[1]), theta, opening, max(4.0, jaw_frac * length_px)).normalized()
 
 
 @register_policy("heuristic")

@@ -37,9 +37,8 @@ class NetworkPolicy:
         if not path.is_file():
             raise FileNotFoundError(f"checkpoint not found: {path}")
         # The model (and torch) load only when a network policy is built.
-        from simgrasp.model.detector import Detector, rank
+        from simgrasp.model.detector import Detector
 
-        self._rank = rank
         self.detector = Detector.from_checkpoint(path, scorer_candidates=scorer_candidates, **detector_options)
         self.scorer_candidates = int(scorer_candidates)
         self.score = score
@@ -55,18 +54,13 @@ class NetworkPolicy:
                 )
             depth = [observation.depth]
         pred = self.detector.predict([observation.rgb], depth)[0]
-        g = pred.grasps  # (N, 5) [x, y, theta_deg, w, h] in the observation's pixels
-        scores = pred.scorer if self.score == "scorer" else pred.primary
-        # Anchors near the border can regress outside the image; only grasps the camera
-        # can map (centre inside, positive size) are candidates. Ranking in numpy and
-        # building rectangles for the kept few spares ~10 ms per trial over detect().
-        inside = (g[:, 0] >= 0) & (g[:, 0] < w) & (g[:, 1] >= 0) & (g[:, 1] < h)
-        valid = np.flatnonzero(inside & (g[:, 3] > 0) & (g[:, 4] > 0))
-        if valid.size == 0:
+        # Only grasps the camera can map are candidates; building rectangles for the kept
+        # few only spares ~10 ms per trial over detect().
+        order = pred.ranked(self.score, (w, h), max(1, self.keep_candidates), self.scorer_candidates)
+        if order.size == 0:
             raise ValueError(f"the detector returned no grasp inside the {w}x{h} image (score={self.score!r})")
-        ranked = self._rank(pred.primary[valid], pred.scorer[valid], self.score, self.scorer_candidates)
-        order = valid[ranked][: max(1, self.keep_candidates)]
-        candidates = tuple((GraspRect.from_array(g[j]), float(scores[j])) for j in order)
+        scores = pred.scores(self.score)
+        candidates = tuple((GraspRect.from_array(pred.grasps[j]), float(scores[j])) for j in order)
         best, value = candidates[0]
         info = {"score": value, "score_kind": self.score, "scorer_candidates": self.scorer_candidates}
         return Decision(best, candidates, info=info)

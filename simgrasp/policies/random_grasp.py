@@ -30,7 +30,7 @@ class RandomPolicy:
 
     def act(self, observation: Observation, rng: np.random.Generator) -> Decision:
         h, w = observation.rgb.shape[:2]
-        x, y = rng.uniform(0, w), rng.uniform(0, h)
+        x, y = rng.uniform(0, w - 1), rng.uniform(0, h - 1)  # pixel centres: x in [0, W-1], y in [0, H-1]
         theta = rng.uniform(-90.0, 90.0)
         opening = rng.uniform(self.min_width_frac, self.max_width_frac) * w
         return Decision(GraspRect(float(x), float(y), float(theta), float(opening), float(self.jaw_frac * opening)))

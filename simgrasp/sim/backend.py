@@ -32,6 +32,7 @@ from simgrasp.backends.base import (
 )
 from simgrasp.config import override, to_dict
 from simgrasp.geometry import PinholeCamera, WorldGrasp
+from simgrasp.sim import HELD_OUT_OBJECTS
 from simgrasp.sim.appearance import check_appearance
 from simgrasp.sim.camera import Rendered
 from simgrasp.sim.config import SimConfig
@@ -42,7 +43,7 @@ from simgrasp.sim.scene import LiveScene, SceneSpec, build_scene, draw_scene, re
 from simgrasp.sim.trial import TrialRunner
 from simgrasp.sim.world import World
 
-DEFAULT_OBJECTS = "random_urdfs:test"  # the held-out split, 900-999
+DEFAULT_OBJECTS = HELD_OUT_OBJECTS
 
 
 # Switches of configs written before AppearanceConfig; off in every record that can be rebuilt.

@@ -1,8 +1,8 @@
 """Simulation benchmark: trials per second in one process, isolated objects.
 
 Each trial is a new scene (reset: drop, settle, rebuild, render) and one lift-move-place
-trial with a grasp across the object's short side, found from the segmentation mask (the
-minimum-area rectangle's short side through the mask's centroid). Prints the rate, the
+trial with a grasp across the object's short side, found from the segmentation mask
+(:func:`simgrasp.geometry.minor_axis_grasp`). Prints the rate, the
 milliseconds per stage and the heuristic's success rate.
 
     python -m simgrasp.bench sim [--objects random_urdfs:test] [--trials 50] [--repeat 1]
@@ -17,23 +17,11 @@ import argparse
 import time
 from collections import Counter
 
-import cv2
-import numpy as np
-
-from simgrasp.geometry import GraspRect
+from simgrasp.geometry import minor_axis_grasp
+from simgrasp.sim import HELD_OUT_OBJECTS
 from simgrasp.sim.appearance import APPEARANCE_MODES
 from simgrasp.sim.backend import SimBackend
 from simgrasp.sim.scene import render_scene
-
-
-def minor_axis_grasp(mask: np.ndarray, jaw_px: float = 20.0) -> GraspRect | None:
-    """Across the short side of the mask's minimum-area rectangle, at its centroid (pixels)."""
-    ys, xs = np.nonzero(mask)
-    if xs.size < 5:
-        return None
-    (_, _), (w, h), ang = cv2.minAreaRect(np.stack([xs, ys], 1).astype(np.float32))
-    theta, opening = (ang, w) if w <= h else (ang + 90.0, h)
-    return GraspRect(float(xs.mean()), float(ys.mean()), theta, float(opening), jaw_px)
 
 
 def appearance_costs(objects: str, scenes: int, renders: int = 5) -> dict[str, tuple[float, float]]:
@@ -58,7 +46,7 @@ def appearance_costs(objects: str, scenes: int, renders: int = 5) -> dict[str, t
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m simgrasp.bench sim", description=__doc__.splitlines()[0])
-    ap.add_argument("--objects", default="random_urdfs:test", help="object spec")
+    ap.add_argument("--objects", default=HELD_OUT_OBJECTS, help="object spec")
     ap.add_argument("--trials", type=int, default=50, help="scenes (seeds 0..N-1)")
     ap.add_argument("--repeat", type=int, default=1, help="trials per scene (restored from the saved state)")
     ap.add_argument("--appearance", default="fixed", choices=APPEARANCE_MODES.names(), help="scene looks")
@@ -76,7 +64,8 @@ def main(argv: list[str] | None = None) -> None:
             obs, _ = backend.reset(seed)
             t1 = time.perf_counter()
             t_reset += t1 - t0
-            rect = minor_axis_grasp(backend.segmentation_mask())
+            mask = backend.segmentation_mask()
+            rect = minor_axis_grasp(mask) if mask.any() else None
             for _ in range(args.repeat):
                 t2 = time.perf_counter()
                 if rect is None:

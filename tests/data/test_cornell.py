@@ -8,7 +8,7 @@ import pytest
 from simgrasp.data.cornell import CornellDataset, corners_to_grasp, parse_rectangles
 from simgrasp.data.io import DatasetFormatError
 from simgrasp.data.sample import GraspDataset
-from simgrasp.geometry import GraspRect, polygon_iou
+from simgrasp.geometry import GraspRect, rect_iou
 
 
 def test_reads_rectangles_skips_nan_and_drops_bad_files(cornell_root: Path) -> None:
@@ -40,7 +40,7 @@ def test_first_edge_jaw_swaps_the_sides() -> None:
 def test_corners_round_trip_with_grasp_rect(theta: float) -> None:
     g = GraspRect(50, 40, theta, 30, 12)
     back = GraspRect.from_array(corners_to_grasp(g.corners()))
-    assert polygon_iou(back.corners(), g.corners()) > 0.999
+    assert rect_iou(back, g) > 0.999
     assert back.w == pytest.approx(30) and back.h == pytest.approx(12)
 
 

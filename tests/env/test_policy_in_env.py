@@ -6,10 +6,11 @@ import pytest
 
 import simgrasp  # noqa: F401  (registers the env)
 from simgrasp.policies import PolicyError, make_policy, policy_rng
+from simgrasp.sim import HELD_OUT_OBJECTS
 
 
 def test_heuristic_policy_drives_the_env():
-    env = gym.make("simgrasp/TopDownGrasp-v0", objects="random_urdfs:900-999")
+    env = gym.make("simgrasp/TopDownGrasp-v0", objects=HELD_OUT_OBJECTS)
     policy = make_policy("heuristic")
     rewards = []
     for seed in range(3):
@@ -26,7 +27,7 @@ def test_heuristic_policy_drives_the_env():
 
 
 def test_observation_before_reset_is_an_error():
-    env = gym.make("simgrasp/TopDownGrasp-v0", objects="random_urdfs:900-999")
+    env = gym.make("simgrasp/TopDownGrasp-v0", objects=HELD_OUT_OBJECTS)
     with pytest.raises(RuntimeError, match="reset"):
         env.unwrapped.observation
     env.close()

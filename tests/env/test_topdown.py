@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import warnings
 
-import cv2
 import gymnasium
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
 import simgrasp  # noqa: F401  registers the env
+from simgrasp.geometry import minor_axis_grasp
 
 ENV_ID = "simgrasp/TopDownGrasp-v0"
 OBJECTS = "random_urdfs:900-902"  # graspable across their short side
@@ -21,10 +21,7 @@ def across_short_side(obs: dict) -> np.ndarray:
     (the object is what stands above the table)."""
     depth = obs["depth"]
     mask = depth < np.median(depth) - 0.005
-    ys, xs = np.nonzero(mask)
-    (_, _), (w, h), ang = cv2.minAreaRect(np.stack([xs, ys], 1).astype(np.float32))
-    theta, opening = (ang, w) if w <= h else (ang + 90.0, h)
-    return np.array([xs.mean(), ys.mean(), theta, opening, 20.0], np.float32)
+    return minor_axis_grasp(mask).as_array().astype(np.float32)
 
 
 @pytest.fixture(scope="module")

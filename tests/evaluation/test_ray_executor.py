@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 
 from fake_backend import FakeBackend
-from simgrasp.evaluation.executor import job_key
 from simgrasp.evaluation.log import TRIALS_FILE, read_rows
 from simgrasp.evaluation.runner import EvaluationError, RunConfig, run_evaluation
-from simgrasp.evaluation.trial import TrialJob, WorkerSetup, run_trial
+from simgrasp.evaluation.trial import TRIAL, TrialJob, WorkerSetup
 from simgrasp.policies import resolve_policy
 
 HERE = Path(__file__).resolve().parent
@@ -125,7 +124,7 @@ def test_each_job_yields_one_row(ray_cluster):
 
     setup = WorkerSetup("fake_backend:FakeBackend", {"objects": "fake:0-4"}, (resolve_policy("heuristic"),))
     jobs = [TrialJob("heuristic", 5, 0), TrialJob("heuristic", 6, 1), TrialJob("heuristic", 5, 0)]
-    executor = RayExecutor(run_trial, job_key)
+    executor = RayExecutor(TRIAL)
     try:
         rows = list(executor.run(setup, jobs))
     finally:
@@ -191,7 +190,7 @@ def test_a_task_lost_beyond_its_retries_is_a_cluster_error(ray_cluster, tmp_path
 
     options = {"objects": "fake:0-4", "marker": str(tmp_path / "crashed"), "crash_seed": 7}
     setup = WorkerSetup(CRASH_ONCE, options, (resolve_policy("heuristic"),))
-    executor = RayExecutor(run_trial, job_key, RayOptions(max_retries=0))
+    executor = RayExecutor(TRIAL, RayOptions(max_retries=0))
     try:
         with pytest.raises(ClusterError, match=r"seed=7.*lost after 0 retries"):
             list(executor.run(setup, [TrialJob("heuristic", 7, 0)]))

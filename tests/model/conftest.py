@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from simgrasp.data.augment import AugmentConfig
+from simgrasp.model.augment import AugmentConfig
 from simgrasp.data.synthetic import SyntheticGraspDataset
 from simgrasp.model.config import ModelConfig
 from simgrasp.model.network import GraspNet

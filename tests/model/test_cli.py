@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from simgrasp.geometry import GraspRect
-from simgrasp.train import PRESETS, build_configs, open_dataset
+from simgrasp.train import PRESETS, build_configs, training_set
 from simgrasp.viz import draw_grasps
 
 
@@ -23,13 +23,13 @@ def test_presets_and_flag_overrides():
     assert (model.backbone, model.pretrained, train.iterations, train.batch_size) == ("resnet34", False, 50, 4)
 
 
-def test_open_dataset_specs(tmp_path):
-    a, b = open_dataset("synthetic:3"), open_dataset("synthetic:3:1")
+def test_training_set_specs(tmp_path):
+    a, b = training_set("synthetic:3"), training_set("synthetic:3:1")
     assert len(a) == 3 and not np.array_equal(a[0].rgb, b[0].rgb)
     with pytest.raises(SystemExit, match="synthetic:N"):
-        open_dataset("synthetic:many")
-    with pytest.raises((SystemExit, FileNotFoundError)):
-        open_dataset(tmp_path / "missing")
+        training_set("synthetic:many")
+    with pytest.raises(SystemExit, match="dataset folder not found"):
+        training_set(tmp_path / "missing")
 
 
 def test_draw_grasps_marks_the_rectangle_only():

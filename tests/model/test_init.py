@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from simgrasp.data.augment import AugmentConfig
+from simgrasp.model.augment import AugmentConfig
 from simgrasp.data.synthetic import SyntheticGraspDataset
 from simgrasp.model.config import ModelConfig
 from simgrasp.model.init import log_odds, set_logit_prior

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from simgrasp.data.augment import AugmentConfig
+from simgrasp.model.augment import AugmentConfig
 from simgrasp.data.synthetic import SyntheticGraspDataset
 from simgrasp.model.checkpoint import CheckpointError, load_model, read_checkpoint, save_checkpoint
 from simgrasp.model.config import ModelConfig

@@ -17,7 +17,7 @@ from simgrasp.policies import (
     validate_decision,
 )
 from simgrasp.policies.random_grasp import RandomPolicy
-from simgrasp.policies.heuristic import largest_blob, minor_axis_grasp, segment_by_colour, segment_by_depth
+from simgrasp.policies.heuristic import largest_blob, segment_by_colour, segment_by_depth
 
 
 @pytest.mark.parametrize("depth", [True, False])
@@ -40,15 +40,6 @@ def test_depth_segmentation_ignores_a_tilted_table():
     depth[20:35, 30:55] -= 0.03  # a 3 cm box
     mask = segment_by_depth(depth.astype(np.float32))
     assert mask[20:35, 30:55].all() and mask.sum() == 15 * 25
-
-
-def test_minor_axis_of_a_bar():
-    mask = np.zeros((100, 100), bool)
-    mask[45:55, 20:80] = True  # 60 px along x, 10 px along y
-    g = minor_axis_grasp(mask, margin_frac=0.0, margin_px=0.0)
-    assert (g.x, g.y) == pytest.approx((49.5, 49.5))
-    assert abs(abs(g.theta_deg) - 90.0) < 1e-6  # opening along image y, across the bar
-    assert g.w == pytest.approx(10.0)
 
 
 def test_colour_segmentation_and_empty_scene():

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import trimesh
 
+from simgrasp.sim import HELD_OUT_OBJECTS
 from simgrasp.sim.backend import SimBackend
 from simgrasp.sim.config import ObjectConfig
 from simgrasp.sim.library import ObjectLibrary, body_aabb, object_scale
@@ -32,6 +33,10 @@ def test_random_urdfs_split_and_ranges():
     assert [e.name for e in test] == [e.name for e in resolve_objects("random_urdfs:900-999")]
     assert test[0].name == "random_urdfs/900" and test[0].kind == "urdf" and Path(test[0].path).is_file()
     assert len(resolve_objects("random_urdfs:5, random_urdfs:10-11")) == 3
+
+
+def test_held_out_constant_is_the_test_split():
+    assert [e.name for e in resolve_objects(HELD_OUT_OBJECTS)] == [e.name for e in resolve_objects("random_urdfs:test")]
 
 
 def test_named_objects_exist():

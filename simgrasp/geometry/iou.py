@@ -1,11 +1,11 @@
-"""Vectorised IoU of rotated grasp rectangles and the batched Jaccard match (numpy only).
+"""IoU of rotated grasp rectangles, their angle difference and the Jaccard match, batched
+(numpy only). The one implementation: single pairs (:func:`simgrasp.geometry.rect_iou`)
+and the model's training targets (64 predictions per image against every ground truth,
+each iteration) both go through it.
 
-The scorer's training targets need the Jaccard match of 64 predictions per image against
-every ground truth of that image, at each iteration; :func:`simgrasp.geometry.rect_iou`
-does one pair per call. Here many pairs go through at once: the intersection of two
-convex quadrilaterals is the convex polygon of (a) the corners of each inside the other
-and (b) the crossings of their edges, at most 24 candidate points, kept by a mask, sorted
-by angle about their mean and measured with the shoelace formula.
+The intersection of two convex quadrilaterals is the convex polygon of (a) the corners of
+each inside the other and (b) the crossings of their edges: at most 24 candidate points,
+kept by a mask, sorted by angle about their mean and measured with the shoelace formula.
 
 Rows are ``[x, y, theta_deg, w, h]`` in pixels (image frame, y down; see
 :mod:`simgrasp.geometry.rect`).
@@ -18,9 +18,17 @@ import numpy as np
 _EPS = 1e-9
 
 
+def angle_diff_deg(a_deg: float | np.ndarray, b_deg: float | np.ndarray) -> np.ndarray | float:
+    """Smallest difference between two grasp angles modulo 180, in [0, 90] degrees
+    (element-wise, broadcasting; a float for scalar inputs)."""
+    d = np.abs((np.asarray(a_deg, dtype=np.float64) - np.asarray(b_deg, dtype=np.float64)) % 180.0)
+    d = np.minimum(d, 180.0 - d)
+    return float(d) if np.ndim(d) == 0 else d
+
+
 def corners_batch(rects: np.ndarray) -> np.ndarray:
-    """Corners of (N, 5) rectangles as (N, 4, 2), in the same order as
-    :func:`simgrasp.geometry.rect_corners`."""
+    """Corners of (N, 5) rectangles as (N, 4, 2) pixels: the side ``w`` along ``theta_deg``,
+    ``h`` across it, counter-clockwise in (x, y) starting at ``-w/2, -h/2``."""
     r = np.asarray(rects, dtype=np.float64)
     t = np.deg2rad(r[:, 2])
     u = np.stack([np.cos(t), np.sin(t)], -1) * (0.5 * r[:, 3:4])  # half opening axis
@@ -100,15 +108,13 @@ def jaccard_match_batch(
 ) -> np.ndarray:
     """For (N, 5) predictions and (G, 5) ground truths of one image, the (N,) boolean
     rectangle-metric match: some truth within ``angle_threshold_deg`` (modulo 180)
-    overlapping with IoU above ``iou_threshold``. Same semantics as
-    :func:`simgrasp.geometry.jaccard_match`; pairs too far apart to overlap are skipped."""
+    overlapping with IoU above ``iou_threshold``. Pairs too far apart to overlap are skipped."""
     preds = np.asarray(preds, dtype=np.float64).reshape(-1, 5)
     truths = np.asarray(truths, dtype=np.float64).reshape(-1, 5)
     out = np.zeros(len(preds), dtype=bool)
     if len(preds) == 0 or len(truths) == 0:
         return out
-    d = np.abs((preds[:, None, 2] - truths[None, :, 2]) % 180.0)
-    d = np.minimum(d, 180.0 - d)
+    d = angle_diff_deg(preds[:, None, 2], truths[None, :, 2])
     radius_p = 0.5 * np.hypot(preds[:, 3], preds[:, 4])
     radius_t = 0.5 * np.hypot(truths[:, 3], truths[:, 4])
     dist = np.hypot(preds[:, None, 0] - truths[None, :, 0], preds[:, None, 1] - truths[None, :, 1])

@@ -4,7 +4,8 @@ Training images are rotated about their centre by a random angle, mirrored, shif
 up to 50 px in both axes and rescaled to the network input; at test time only the
 rescale is applied. Everything is one 2x3 affine map ``M`` (source pixels -> network
 pixels), applied to the image with ``cv2.warpAffine`` and to the grasps with
-:func:`transform_grasps`, so the two cannot drift apart.
+:func:`simgrasp.geometry.affine.transform_grasps`, so the two cannot drift apart (the
+maps themselves are in :mod:`simgrasp.geometry.affine`).
 
 Choices where the paper is silent:
 - The shift is a fraction of the source image side, ``50 / 1024`` by default: 50 px on
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from simgrasp.geometry.affine import resize_affine, transform_grasps
+
 
 @dataclass(frozen=True)
 class AugmentConfig:
@@ -35,16 +38,6 @@ class AugmentConfig:
     """Mirror left-right with probability 1/2."""
     max_shift_frac: float = 50.0 / 1024.0
     """Largest shift along each axis as a fraction of the source side (paper: 50 px of 1024)."""
-
-
-def resize_affine(src_hw: tuple[int, int], out_size: int) -> np.ndarray:
-    """2x3 map from source pixels to an ``out_size`` square: scale by the longer side,
-    centre (the test-time transform)."""
-    h, w = src_hw
-    s = out_size / max(h, w)
-    cx, cy = (w - 1) / 2.0, (h - 1) / 2.0
-    c = (out_size - 1) / 2.0
-    return np.array([[s, 0.0, c - s * cx], [0.0, s, c - s * cy]])
 
 
 def random_affine(src_hw: tuple[int, int], out_size: int, rng: np.random.Generator, cfg: AugmentConfig) -> np.ndarray:
@@ -60,25 +53,6 @@ def random_affine(src_hw: tuple[int, int], out_size: int, rng: np.random.Generat
     back = np.array([[1.0, 0, cx + shift[0]], [0, 1.0, cy + shift[1]], [0, 0, 1.0]])
     m = back @ rot @ mirror @ to_centre
     return (np.vstack([resize_affine(src_hw, out_size), [0, 0, 1.0]]) @ m)[:2]
-
-
-def invert_affine(m: np.ndarray) -> np.ndarray:
-    """Inverse of a 2x3 affine map."""
-    return cv2.invertAffineTransform(np.asarray(m, dtype=np.float64))
-
-
-def transform_grasps(grasps: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """Apply a 2x3 similarity map (rotation, mirror, uniform scale, shift) to (N, 5)
-    grasps ``[x, y, theta_deg, w, h]``; angles come back in [-90, 90)."""
-    g = np.asarray(grasps, dtype=np.float64).reshape(-1, 5)
-    lin = np.asarray(m, dtype=np.float64)[:, :2]
-    xy = g[:, :2] @ lin.T + m[:, 2]
-    t = np.deg2rad(g[:, 2])
-    d = np.stack([np.cos(t), np.sin(t)], -1) @ lin.T  # the opening axis, mapped
-    theta = np.degrees(np.arctan2(d[:, 1], d[:, 0]))
-    theta = (theta + 90.0) % 180.0 - 90.0
-    scale = np.sqrt(abs(np.linalg.det(lin)))
-    return np.column_stack([xy, theta, g[:, 3] * scale, g[:, 4] * scale]).astype(np.float32)
 
 
 def apply_affine(

@@ -1,0 +1,110 @@
+"""The executor contract: run many independent jobs and yield each job's row as it ends.
+
+A job is run by a :class:`WorkUnit`: a plain picklable function ``run(setup, job) -> row``
+that builds its heavy state (a simulator, a network) once per process and reuses it,
+plus ``key(job)`` naming the job. Evaluation trials
+(:func:`simgrasp.evaluation.trial.run_trial`) and dataset scenes
+(:func:`simgrasp.data.runner.annotate_task`) are both work units; an executor only decides
+where they run. ``--executor NAME`` resolves through :data:`EXECUTORS` (filled by
+:mod:`simgrasp.executors`), for ``python -m simgrasp.evaluate`` and for
+``python -m simgrasp.dataset generate`` alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Generic, Hashable, Iterable, Iterator, Protocol, TypeVar
+
+from simgrasp.registry import Registry
+
+S = TypeVar("S")  # what every job of a run shares (sent to each worker once)
+J = TypeVar("J")  # one job
+
+
+class ExecutorError(RuntimeError):
+    """The executor cannot run the work: unknown, unusable here, or its workers are gone.
+    The message is one line meant for the user."""
+
+
+@dataclass(frozen=True)
+class WorkUnit(Generic[S, J]):
+    """What an executor runs. All three are module-level functions, so they pickle."""
+
+    run: Callable[[S, J], dict[str, Any]]  # the row of one job; caches its heavy state per process
+    key: Callable[[J], Hashable]  # names a job: each key runs, and yields its row, once per run
+    release: Callable[[], None] | None = None  # frees this process's cache (the in-process executor's close)
+
+
+@dataclass(frozen=True)
+class ExecutorOptions:
+    """Where and how wide jobs run, whatever the executor."""
+
+    workers: int = 1  # local: processes (1: in this process); Ray: ignored (one task per cluster CPU)
+    threads: int = 1  # torch intra-op threads in each worker
+    address: str | None = None  # Ray: "auto", "HOST:PORT" or "ray://HOST:10001"; None starts a local instance
+    connect_timeout_s: float = 20.0  # Ray: longest wait for a cluster to answer before giving up
+
+
+class Executor(Protocol):
+    """Runs jobs and yields each finished row (in any order), one per job key."""
+
+    def run(self, setup: Any, jobs: Iterable[Any]) -> Iterator[dict[str, Any]]: ...
+
+    def close(self) -> None:
+        """Stop workers and release what they hold. Safe to call twice."""
+        ...
+
+
+def _fits_anything(options: ExecutorOptions) -> None:
+    """Options every executor accepts."""
+
+
+@dataclass(frozen=True)
+class ExecutorKind:
+    """One ``--executor`` choice."""
+
+    make: Callable[[WorkUnit, ExecutorOptions], Executor]  # builds the executor for a work unit
+    check: Callable[[ExecutorOptions], None] = _fits_anything  # ExecutorError when it cannot run so here
+
+
+#: ``--executor NAME`` -> its kind (filled by :mod:`simgrasp.executors`).
+EXECUTORS: Registry[ExecutorKind] = Registry("executor")
+
+
+def unique_jobs(jobs: Iterable[J], key: Callable[[J], Hashable]) -> Iterator[J]:
+    """``jobs`` in order with repeated keys dropped: a row is never produced twice for one job.
+    Lazy: jobs are drawn from ``jobs`` one at a time, so a run of any length needs no job list."""
+    seen: set[Hashable] = set()
+    for job in jobs:
+        k = key(job)
+        if k not in seen:
+            seen.add(k)
+            yield job
+
+
+def check_executor(kind: str, options: ExecutorOptions) -> None:
+    """Fail before any work, with :class:`ExecutorError`, when ``kind`` is not registered,
+    the options do not fit it or it cannot run here (its library is missing)."""
+    if kind not in EXECUTORS:
+        raise ExecutorError(f"unknown executor {kind!r}; known: {', '.join(EXECUTORS.names())}")
+    if options.workers < 1:
+        raise ExecutorError(f"expected at least one worker, got {options.workers}")
+    if options.threads < 1:
+        raise ExecutorError(f"expected at least one thread per worker, got {options.threads}")
+    if options.connect_timeout_s <= 0:
+        raise ExecutorError(f"expected a positive connect timeout, got {options.connect_timeout_s} s")
+    EXECUTORS.get(kind).check(options)
+
+
+def open_executor(kind: str, unit: WorkUnit, options: ExecutorOptions) -> Executor:
+    """The ``kind`` executor for ``unit``, checked and, when it reaches a cluster, connected:
+    an unreachable cluster fails here (:class:`ExecutorError`), before any job runs."""
+    check_executor(kind, options)
+    executor = EXECUTORS.get(kind).make(unit, options)
+    connect = getattr(executor, "connect", None)  # only cluster executors have one
+    if connect is not None:
+        try:
+            connect()
+        except BaseException:
+            executor.close()
+            raise
+    return executor

@@ -1,0 +1,27 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simgrasp.data.cornell import CornellDataset
+from simgrasp.data.formats import open_dataset
+from simgrasp.data.jacquard import JacquardDataset
+
+
+def test_synthetic_specs():
+    a, b = open_dataset("synthetic:3"), open_dataset("synthetic:3:1")
+    assert len(a) == 3 and a[0].rgb.shape == (320, 320, 3)
+    assert not np.array_equal(a[0].rgb, b[0].rgb)  # another seed, other scenes
+    for bad in ("synthetic:many", "synthetic:", "synthetic:3:1:2"):
+        with pytest.raises(ValueError, match="synthetic:N or synthetic:N:SEED"):
+            open_dataset(bad)
+
+
+def test_folders_open_with_their_detected_or_named_format(jacquard_root: Path, cornell_root: Path, tmp_path: Path):
+    assert isinstance(open_dataset(jacquard_root), JacquardDataset)
+    assert isinstance(open_dataset(str(cornell_root)), CornellDataset)
+    assert isinstance(open_dataset(cornell_root, "cornell"), CornellDataset)
+    with pytest.raises(KeyError, match="unknown dataset format .coco.; known: cornell, jacquard"):
+        open_dataset(jacquard_root, "coco")
+    with pytest.raises(FileNotFoundError, match="dataset folder not found"):
+        open_dataset(tmp_path / "missing")
