@@ -8,12 +8,15 @@ Antipodal pairs: for a sampled boundary pixel of the mask, walk along the inward
 (the gradient of the blurred mask) until the mask ends; the two boundary points face each
 other, and a grasp across them with the opening along the normal is an antipodal guess.
 Random candidates, centred on the (dilated) mask with any angle and opening, cover what
-the silhouette misses (and give the annotations negatives' shapes nearby).
+the silhouette misses (and give the annotations negatives' shapes nearby). Jittered
+candidates perturb the centre, angle and opening of grasps that succeeded, narrower and
+wider, so that the annotations show where success turns into failure.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -23,10 +26,13 @@ from simgrasp.geometry import angle_diff_deg
 
 @dataclass(frozen=True)
 class CandidateConfig:
-    """How many candidates of each kind, and their shape (pixels and degrees)."""
+    """How many candidates of each kind, and their shape (pixels and degrees). Every
+    candidate is tried, so ``antipodal + random + jitter`` is the number of grasps tried
+    per annotated scene."""
 
-    antipodal: int = 24  # antipodal candidates per scene
-    random: int = 8  # random candidates per scene
+    antipodal: int = 32  # antipodal candidates per scene (a shortfall is made up by random ones)
+    random: int = 16  # random candidates per scene
+    jitter: int = 16  # perturbations of the scene's successful grasps, spread evenly over them
     angle_jitter_deg: float = 10.0  # uniform jitter on the antipodal direction
     centre_jitter_px: float = 2.0  # uniform jitter on the antipodal centre
     opening_margin_px: float = 6.0  # added to the measured width across the object
@@ -34,6 +40,10 @@ class CandidateConfig:
     blur_px: int = 5  # smoothing of the mask before taking normals (odd)
     dedupe_centre_px: float = 6.0  # two kept grasps closer than this ...
     dedupe_angle_deg: float = 15.0  # ... and this are duplicates
+    jitter_centre_px: float = 4.0  # a jittered centre moves up to this along x and y
+    jitter_angle_deg: float = 20.0  # a jittered angle turns up to this either way
+    jitter_opening_min: float = 0.5  # a jittered opening is scaled by a factor from here ...
+    jitter_opening_max: float = 1.5  # ... to here, clipped to the gripper's and min_opening_px
 
 
 def _normals(mask: np.ndarray, blur_px: int) -> tuple[np.ndarray, np.ndarray]:
@@ -112,6 +122,34 @@ def random_candidates(
         axis=1,
     )
     return _fold(out)
+
+
+def jitter_candidates(
+    successes: np.ndarray, rng: np.random.Generator, n: int, max_opening_px: float, cfg: CandidateConfig
+) -> np.ndarray:
+    """``n`` perturbations of the (K, 5) ``successes``, taken in turn: centre shifted
+    uniformly by up to ``jitter_centre_px`` per axis, angle by up to ``jitter_angle_deg``,
+    opening scaled by a factor in ``[jitter_opening_min, jitter_opening_max]`` (clipped to
+    ``[min_opening_px, max_opening_px]``); the jaw size is kept."""
+    s = np.asarray(successes, dtype=np.float64).reshape(-1, 5)
+    if n <= 0 or len(s) == 0:
+        return np.zeros((0, 5))
+    g = s[np.arange(n) % len(s)].copy()
+    g[:, :2] += rng.uniform(-1.0, 1.0, (n, 2)) * cfg.jitter_centre_px
+    g[:, 2] += rng.uniform(-1.0, 1.0, n) * cfg.jitter_angle_deg
+    g[:, 3] = np.clip(
+        g[:, 3] * rng.uniform(cfg.jitter_opening_min, cfg.jitter_opening_max, n), cfg.min_opening_px, max_opening_px
+    )
+    return _fold(g)
+
+
+# source name -> proposals from the silhouette, in the order they are drawn; the last
+# source makes up any shortfall of the others (antipodal pairs may not exist)
+SILHOUETTE_SOURCES: dict[str, Callable[..., np.ndarray]] = {
+    "antipodal": antipodal_candidates,
+    "random": random_candidates,
+}
+JITTER = "jitter"  # the source name of jitter_candidates
 
 
 def _fold(g: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ interrupted writer never leaves a half-written file under its final name.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -17,6 +18,23 @@ from PIL import Image
 class DatasetFormatError(ValueError):
     """A dataset file is missing, unreadable or malformed. The message names the file
     (and the line, for text files)."""
+
+
+def rect_values(parts: list[str], path: Path | str, lineno: int, line: str) -> list[float] | None:
+    """The five numbers ``x;y;theta;w;h`` of one grasp line (split at ``;``), or None when one
+    is NaN; anything else that is not five finite numbers with ``w > 0`` and ``h > 0`` raises
+    :class:`DatasetFormatError` naming file and line."""
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != 5:
+        raise DatasetFormatError(f"{path}:{lineno}: expected 5 ';'-separated numbers x;y;theta;w;h, got {line!r}")
+    if any(math.isnan(v) for v in values):
+        return None
+    if any(math.isinf(v) for v in values) or values[3] <= 0 or values[4] <= 0:
+        raise DatasetFormatError(f"{path}:{lineno}: expected finite values with w > 0 and h > 0, got {line!r}")
+    return values
 
 
 def image_size(path: Path) -> tuple[int, int]:
@@ -89,6 +107,14 @@ def write_mask(path: Path, mask: np.ndarray) -> None:
     """Write a bool (H, W) mask as an 8-bit PNG of 0 and 255 (Jacquard's masks)."""
     a = np.where(np.asarray(mask, bool), 255, 0).astype(np.uint8)
     _atomic_save(path, lambda p: Image.fromarray(a, "L").save(p, format="PNG"))
+
+
+def read_text(path: Path) -> str:
+    """A text file's content; a missing file is a :class:`DatasetFormatError`."""
+    try:
+        return Path(path).read_text()
+    except FileNotFoundError:
+        raise DatasetFormatError(f"{path}: file not found") from None
 
 
 def write_text(path: Path, text: str) -> None:

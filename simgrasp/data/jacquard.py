@@ -14,19 +14,23 @@ negates back. So Jacquard's opening axis is ``(cos theta, sin theta)`` in pixel 
 with y down, i.e. positive angles turn clockwise as displayed: exactly the convention of
 :mod:`simgrasp.geometry.rect`. Rows are therefore stored as read, with no conversion
 (tests check it on scenes rendered by the generator: stored grasps lie across the object).
+
+Scenes written by simgrasp's generator may also hold ``<i>_<objid>_candidates.txt``, every
+grasp tried in simulation with its outcome (format in :mod:`simgrasp.data.tried`); the
+reader fills ``GraspSample.tested`` from it. Other Jacquard tools ignore it.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from simgrasp.data.io import DatasetFormatError, image_size, read_depth, read_mask, read_rgb
+from simgrasp.data.io import DatasetFormatError, image_size, read_depth, read_mask, read_rgb, read_text, rect_values
+from simgrasp.data.tried import TriedGrasps, read_tried_file
 from simgrasp.data.sample import GraspSample
 
 SUFFIXES = {
@@ -36,6 +40,7 @@ SUFFIXES = {
     "mask": "_mask.png",
     "grasps": "_grasps.txt",
     "scene": "_scene.json",  # written by simgrasp's generator only: how to rebuild the scene
+    "candidates": "_candidates.txt",  # generator only: every grasp tried, with its outcome (simgrasp.data.tried)
 }
 
 DepthKind = Literal["perfect", "stereo"]
@@ -52,29 +57,17 @@ def parse_grasp_lines(text: str, path: Path | str) -> tuple[np.ndarray, int]:
         s = line.strip()
         if not s:
             continue
-        parts = s.split(";")
-        try:
-            values = [float(p) for p in parts]
-        except ValueError:
-            values = []
-        if len(values) != 5:
-            raise DatasetFormatError(f"{path}:{lineno}: expected 5 ';'-separated numbers x;y;theta;w;h, got {s!r}")
-        if any(math.isnan(v) for v in values):
+        values = rect_values(s.split(";"), path, lineno, s)
+        if values is None:
             skipped += 1
-            continue
-        if any(math.isinf(v) for v in values) or values[3] <= 0 or values[4] <= 0:
-            raise DatasetFormatError(f"{path}:{lineno}: expected finite values with w > 0 and h > 0, got {s!r}")
-        rows.append(values)
+        else:
+            rows.append(values)
     return np.asarray(rows, np.float32).reshape(-1, 5), skipped
 
 
 def read_grasps_file(path: Path) -> tuple[np.ndarray, int]:
     """Read and parse one ``*_grasps.txt`` (see :func:`parse_grasp_lines`)."""
-    try:
-        text = Path(path).read_text()
-    except FileNotFoundError:
-        raise DatasetFormatError(f"{path}: file not found") from None
-    return parse_grasp_lines(text, path)
+    return parse_grasp_lines(read_text(path), path)
 
 
 def format_grasp_lines(grasps: np.ndarray) -> str:
@@ -119,7 +112,9 @@ class JacquardDataset:
     images of a scene). With ``check`` (default), construction reads every grasps file and
     every image header, and drops bad scenes into ``self.dropped`` as ``(path, reason)``;
     ``strict`` raises the first error instead. Pixels themselves are read in
-    ``__getitem__``. ``self.skipped_lines`` counts grasp lines skipped for holding NaN."""
+    ``__getitem__``. ``self.skipped_lines`` counts grasp lines skipped for holding NaN.
+    Samples carry the tried grasps of a ``_candidates.txt`` as ``tested`` (rows that are not
+    labels dropped) and ``tested_success``; both are empty for scenes without one."""
 
     def __init__(
         self,
@@ -176,6 +171,8 @@ class JacquardDataset:
         grasps, skipped = read_grasps_file(scene.path("grasps"))
         if len(grasps) == 0:
             raise DatasetFormatError(f"{scene.path('grasps')}: no valid grasp")
+        if scene.path("candidates").is_file():
+            read_tried_file(scene.path("candidates"))
         return skipped
 
     def __len__(self) -> int:
@@ -193,11 +190,19 @@ class JacquardDataset:
         meta: dict[str, Any] = {"prefix": str(scene.prefix), "skipped_nan_lines": skipped}
         if scene.path("scene").is_file():
             meta["scene_record"] = str(scene.path("scene"))
-        return GraspSample(rgb, grasps, scene.object_id, scene.scene_id, depth, mask, meta)
+        tried = self.tried(i)
+        tested, tested_success = tried.labelled() if tried is not None else (np.zeros((0, 5), np.float32), [])
+        return GraspSample(rgb, grasps, scene.object_id, scene.scene_id, depth, mask, meta, tested, tested_success)
 
     def grasps(self, i: int) -> np.ndarray:
         """The (N, 5) grasps of sample ``i`` without reading its images."""
         return read_grasps_file(self.scenes[i].path("grasps"))[0]
+
+    def tried(self, i: int) -> TriedGrasps | None:
+        """Every grasp tried in simulation on sample ``i``, with outcome, reason and source,
+        read from its ``_candidates.txt`` without reading images (None when it has none)."""
+        p = self.scenes[i].path("candidates")
+        return read_tried_file(p) if p.is_file() else None
 
     def object_ids(self) -> list[str]:
         return [s.object_id for s in self.scenes]

@@ -1,7 +1,7 @@
 """Writing generated scenes in the Jacquard layout, and the generation log.
 
 A scene is written file by file, each atomically (temp name, then rename), with the
-grasps file last; the generation log (``generation.jsonl``, one row per finished scene,
+tried-grasps sidecar just before the grasps file, written last; the generation log (``generation.jsonl``, one row per finished scene,
 appended by the parent process after the scene's files are in place) is what says a
 scene is done. So an interrupted run leaves at most one scene's files without a log row,
 and ``--resume`` simply writes that scene again.
@@ -18,6 +18,7 @@ import numpy as np
 
 from simgrasp.data.io import write_depth, write_mask, write_rgb, write_text
 from simgrasp.data.jacquard import SUFFIXES, format_grasp_lines
+from simgrasp.data.tried import TriedGrasps, format_tried_lines
 from simgrasp.sim.depth_noise import noisy_depth  # noqa: F401  (re-exported: the generator's stereo file)
 
 LOG_NAME = "generation.jsonl"
@@ -47,9 +48,11 @@ def write_scene(
     grasps: np.ndarray,
     record: dict[str, Any],
     stereo_depth: np.ndarray | None = None,
+    tried: TriedGrasps | None = None,
 ) -> None:
     """Write one scene: RGB PNG, perfect (and optional stereo) depth TIFF in metres, mask
-    PNG, the rebuild record as JSON, then the grasps file (pixels, degrees)."""
+    PNG, the rebuild record as JSON, the tried grasps with their outcomes when given, then
+    the grasps file (pixels, degrees)."""
     prefix.parent.mkdir(parents=True, exist_ok=True)
     write_rgb(_file(prefix, "rgb"), rgb)
     write_depth(_file(prefix, "perfect_depth"), depth)
@@ -57,6 +60,8 @@ def write_scene(
         write_depth(_file(prefix, "stereo_depth"), stereo_depth)
     write_mask(_file(prefix, "mask"), mask)
     write_text(_file(prefix, "scene"), json.dumps(record, indent=1, sort_keys=True) + "\n")
+    if tried is not None:
+        write_text(_file(prefix, "candidates"), format_tried_lines(tried))
     write_text(_file(prefix, "grasps"), format_grasp_lines(grasps))
 
 
@@ -97,6 +102,7 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         if not r.get("kept"):
             reasons[r.get("reason", "unknown")] = reasons.get(r.get("reason", "unknown"), 0) + 1
     grasps = [r["grasps"] for r in kept]
+    tried = sum(r.get("candidates", 0) for r in kept)
     return {
         "scenes_attempted": len(rows),
         "scenes_kept": len(kept),
@@ -104,6 +110,8 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "dropped_by_reason": reasons,
         "grasps": int(sum(grasps)),
         "grasps_per_kept_scene": float(np.mean(grasps)) if grasps else 0.0,
+        "tried_per_kept_scene": tried / len(kept) if kept else 0.0,  # lines of the _candidates.txt files
+        "tried_success_rate": sum(r.get("tried_success", 0) for r in kept) / tried if tried else 0.0,
         "trials": int(trials),
         "worker_seconds": float(seconds),
         "scenes_per_worker_hour": 3600.0 * len(rows) / seconds if seconds > 0 else 0.0,
