@@ -1,4 +1,8 @@
-"""Statistics of a grasp dataset and a montage of its images with the grasps drawn."""
+"""Statistics of a grasp dataset and a montage of its images with the grasps drawn.
+
+Datasets holding the grasps tried in simulation (the generator's ``_candidates.txt``) also
+get the statistics of those: positives and negatives, outcome reasons, proposal sources
+and openings."""
 
 from __future__ import annotations
 
@@ -37,6 +41,52 @@ def dataset_stats(dataset: GraspDataset) -> dict[str, Any]:
         "mean_box_w_px": float(w.mean()) if w.size else 0.0,
         "mean_box_h_px": float(h.mean()) if h.size else 0.0,
         "dropped": len(getattr(dataset, "dropped", [])),
+        "tested": tested_stats(dataset),
+    }
+
+
+def _spread(a: np.ndarray) -> dict[str, float]:
+    """Mean and percentiles 10, 50, 90 of ``a`` (zeros when empty)."""
+    if a.size == 0:
+        return {"n": 0, "mean": 0.0, "p10": 0.0, "p50": 0.0, "p90": 0.0}
+    p10, p50, p90 = np.percentile(a, [10, 50, 90])
+    return {"n": int(a.size), "mean": float(a.mean()), "p10": float(p10), "p50": float(p50), "p90": float(p90)}
+
+
+def tested_stats(dataset: GraspDataset) -> dict[str, Any] | None:
+    """The grasps tried in simulation, over the scenes that have them: counts per scene,
+    positives (success), negatives (failure) and rows that are not labels (simulation
+    faults), the success rate among labels, counts per reason and per source (with their
+    success rate), and the opening ``w`` in pixels of positives and negatives. None when
+    the reader offers no ``tried(i)`` or no scene has tried grasps. Reads no image."""
+    read = getattr(dataset, "tried", None)
+    tried = [t for t in (read(i) for i in range(len(dataset))) if t is not None] if callable(read) else []
+    if not tried:
+        return None
+    success = np.concatenate([t.success for t in tried])
+    w = np.concatenate([t.grasps[:, 3] for t in tried])
+    sources = [s for t in tried for s in t.sources]
+    per_scene = np.array([len(t) for t in tried])
+    pos, neg = int((success == 1).sum()), int((success == 0).sum())
+    by_source = {}
+    for src in sorted(set(sources)):
+        sel = np.array([s == src for s in sources]) & (success >= 0)
+        by_source[src] = {"tried": int(sum(s == src for s in sources)), "success_rate": float(success[sel].mean())
+                          if sel.any() else 0.0}
+    return {
+        "scenes": len(tried),
+        "tried": int(per_scene.sum()),
+        "per_scene_mean": float(per_scene.mean()),
+        "per_scene_min": int(per_scene.min()),
+        "per_scene_max": int(per_scene.max()),
+        "positives": pos,
+        "negatives": neg,
+        "not_labels": int(len(success) - pos - neg),
+        "success_rate": pos / (pos + neg) if pos + neg else 0.0,
+        "by_reason": dict(Counter(r for t in tried for r in t.reasons).most_common()),
+        "by_source": by_source,
+        "opening_px_positives": _spread(w[success == 1]),
+        "opening_px_negatives": _spread(w[success == 0]),
     }
 
 
@@ -55,8 +105,25 @@ def montage(dataset: GraspDataset, n: int = 16, columns: int = 4, tile_px: int =
     return tile_images(images, min(columns, len(images)), tile_px)
 
 
+def _format_tested(t: dict[str, Any]) -> list[str]:
+    spread = lambda d: f"mean {d['mean']:.1f}, p10 {d['p10']:.1f}, p50 {d['p50']:.1f}, p90 {d['p90']:.1f}"  # noqa: E731
+    return [
+        f"tested grasps: {t['tried']} in {t['scenes']} scenes (per scene: mean {t['per_scene_mean']:.1f}, "
+        f"min {t['per_scene_min']}, max {t['per_scene_max']})",
+        f"  positives {t['positives']}, negatives {t['negatives']}, not labels {t['not_labels']}; "
+        f"success rate {100 * t['success_rate']:.1f} %",
+        "  by reason: " + ", ".join(f"{r} {n}" for r, n in t["by_reason"].items()),
+        "  by source: " + ", ".join(
+            f"{s} {d['tried']} ({100 * d['success_rate']:.1f} % success)" for s, d in t["by_source"].items()
+        ),
+        f"  opening px, positives: {spread(t['opening_px_positives'])}",
+        f"  opening px, negatives: {spread(t['opening_px_negatives'])}",
+    ]
+
+
 def format_stats(stats: dict[str, Any]) -> str:
     """Human-readable lines for :func:`dataset_stats`."""
+    tested = _format_tested(stats["tested"]) if stats.get("tested") else []
     return "\n".join(
         [
             f"scenes: {stats['scenes']}  objects: {stats['objects']}  "
@@ -65,5 +132,6 @@ def format_stats(stats: dict[str, Any]) -> str:
             f"min {stats['grasps_per_scene_min']}, max {stats['grasps_per_scene_max']}",
             f"mean grasp box w x h: {stats['mean_box_w_px']:.1f} x {stats['mean_box_h_px']:.1f} px",
             f"dropped samples: {stats['dropped']}",
+            *tested,
         ]
     )

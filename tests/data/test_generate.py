@@ -1,16 +1,18 @@
-"""The generator end to end on a tiny run (one elongated object, a few candidates)."""
+"""The generator end to end on a tiny run (one elongated object, the default 64 candidates)."""
 
 from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from simgrasp.backends import base
 from simgrasp.data.candidates import CandidateConfig
-from simgrasp.data.generate import GenerateConfig, scene_seeds
+from simgrasp.data.generate import GenerateConfig, SceneAnnotator, label_of, scene_seeds
 from simgrasp.data.jacquard import JacquardDataset
 from simgrasp.data.runner import generate_dataset
 from simgrasp.data.sgt import SGTRunner, load_record, sgt_success
@@ -18,7 +20,7 @@ from simgrasp.data.writer import LOG_NAME, read_log
 from simgrasp.geometry import GraspRect
 
 OBJECTS = "pybullet_objects:jenga"  # a long block: a grasp drawn with the wrong angle sign lands on it
-CFG = GenerateConfig(candidates=CandidateConfig(antipodal=10, random=3), max_grasps=5, noisy_depth=True)
+CFG = GenerateConfig(max_grasps=5, noisy_depth=True)  # the default candidates: 64 tried per scene
 SCENES = 3
 
 
@@ -150,3 +152,64 @@ def test_generator_randomises_appearance_unless_told_not_to(tmp_path, flag):
     assert len(stereo) == (0 if flag else 1)
     if stereo:
         assert (stereo[0] == 0).any() and not np.array_equal(stereo[0], perfect[0])
+
+
+REASONS = {v for k, v in vars(base).items() if k.isupper() and isinstance(v, str)}
+
+
+def test_every_tried_grasp_is_stored_with_its_outcome(generated: tuple[Path, dict]) -> None:
+    out, _ = generated
+    ds = JacquardDataset(out)
+    rows = {r["scene_id"]: r for r in read_log(out) if r["kept"]}
+    c = CFG.candidates
+    for i in range(len(ds)):
+        tried, s = ds.tried(i), ds[i]
+        assert tried is not None and len(tried) == c.antipodal + c.random + c.jitter >= 64
+        assert set(tried.success.tolist()) == {0, 1}, "both outcomes on every scene"
+        # (random proposals make up for antipodal pairs the silhouette could not give)
+        assert set(tried.sources) == {"antipodal", "random", "jitter"} and tried.sources.count("jitter") == c.jitter
+        assert set(tried.reasons) <= REASONS and set(tried.reasons) - {"success"}
+        row = rows[ds.scene_ids()[i]]
+        assert row["outcomes"] == dict(Counter(tried.reasons)) and row["tried_success"] == (tried.success == 1).sum()
+        # The grasps file holds successes of the sidecar, exactly as tried.
+        ok = {tuple(g) for g in tried.grasps[tried.success == 1]}
+        assert all(tuple(g) in ok for g in s.grasps)
+        np.testing.assert_array_equal(s.tested, tried.grasps)  # no simulation fault here: every row a label
+        assert s.tested_success.tolist() == (tried.success == 1).tolist()
+
+
+def test_jitter_perturbs_successes_narrower_and_wider(generated: tuple[Path, dict]) -> None:
+    out, _ = generated
+    ds = JacquardDataset(out)
+    c = CFG.candidates
+    ratios = []
+    for i in range(len(ds)):
+        t = ds.tried(i)
+        first = np.array([s != "jitter" for s in t.sources])
+        base_ok = t.grasps[first & (t.success == 1)]
+        for g in t.grasps[~first]:
+            near = (np.abs(base_ok[:, :2] - g[:2]) <= c.jitter_centre_px + 0.01).all(1)
+            assert near.any(), f"jittered grasp {g} is near no success"
+            ratios.append(g[3] / base_ok[near][:, 3])
+    r = np.concatenate(ratios)
+    assert r.min() < 0.8 and r.max() > 1.2
+
+
+def test_precheck_changes_no_outcome(tmp_path: Path) -> None:
+    small = CandidateConfig(antipodal=6, random=4, jitter=4)
+    texts = []
+    for precheck in (False, True):
+        annotator = SceneAnnotator(OBJECTS, GenerateConfig(candidates=small, precheck=precheck))
+        try:
+            row = annotator.annotate(tmp_path / str(precheck), 3, 0, 0)
+        finally:
+            annotator.close()
+        assert row["kept"] and row["lift_trials"] == (14 if precheck else 0)
+        texts.append(next((tmp_path / str(precheck)).rglob("*_candidates.txt")).read_text())
+    assert texts[0] == texts[1]
+
+
+def test_simulation_faults_are_not_labels() -> None:
+    assert label_of(base.Outcome(False, base.SIM_ERROR)) == -1
+    assert label_of(base.Outcome(False, base.MISSED)) == 0
+    assert label_of(base.Outcome(True, base.SUCCESS)) == 1

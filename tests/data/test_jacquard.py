@@ -8,6 +8,7 @@ import pytest
 from simgrasp.data.io import DatasetFormatError
 from simgrasp.data.jacquard import JacquardDataset, format_grasp_lines, parse_grasp_lines
 from simgrasp.data.sample import GraspDataset
+from simgrasp.data.tried import HEADER
 from simgrasp.geometry import GraspRect
 
 
@@ -70,3 +71,30 @@ def test_theta_is_clockwise_as_displayed() -> None:
     # the negated angle (ggcnn's internal counter-clockwise angle) would lie along the bar
     (a0, b0), _ = GraspRect(32, 32, -45, 30, 6).jaw_endpoints()
     assert bar[round(b0), round(a0)]
+
+
+def test_tested_grasps_come_from_the_candidates_sidecar(jacquard_root: Path) -> None:
+    (jacquard_root / "objA" / "0_objA_candidates.txt").write_text(
+        HEADER + "16;16;30;12;4;1;success;antipodal\n8;16;-60;6;4;0;approach_collision;jitter\n"
+        "20;20;0;30;4;-1;sim_error;random\n"
+    )
+    ds = JacquardDataset(jacquard_root)
+    assert len(ds) == 3
+    s = ds[0]
+    # Stored angles are read as written, like the grasps file's; the simulation fault is no label.
+    np.testing.assert_allclose(s.tested, [[16, 16, 30, 12, 4], [8, 16, -60, 6, 4]])
+    assert s.tested.dtype == np.float32 and s.tested_success.tolist() == [True, False]
+    tried = ds.tried(0)
+    assert tried is not None and tried.reasons == ("success", "approach_collision", "sim_error")
+    assert tried.sources == ("antipodal", "jitter", "random") and tried.success.tolist() == [1, 0, -1]
+    assert ds.tried(1) is None and ds[1].tested.shape == (0, 5) and ds[1].tested_success.shape == (0,)
+
+
+def test_a_malformed_sidecar_drops_its_scene_naming_the_line(jacquard_root: Path) -> None:
+    (jacquard_root / "objB" / "0_objB_candidates.txt").write_text(HEADER + "16;16;0;14;5;1;success;antipodal\n1;2;3\n")
+    ds = JacquardDataset(jacquard_root)
+    assert ds.scene_ids() == ["0_objA", "1_objA"]
+    reasons = {Path(p).name: r for p, r in ds.dropped}
+    assert "0_objB_candidates.txt:3" in reasons["0_objB"] and "8 ';'-separated fields" in reasons["0_objB"]
+    with pytest.raises(DatasetFormatError, match="0_objB_candidates.txt:3"):
+        JacquardDataset(jacquard_root, strict=True)
