@@ -30,9 +30,12 @@ class CandidateConfig:
     candidate is tried, so ``antipodal + random + jitter`` is the number of grasps tried
     per annotated scene."""
 
-    antipodal: int = 32  # antipodal candidates per scene (a shortfall is made up by random ones)
-    random: int = 16  # random candidates per scene
-    jitter: int = 16  # perturbations of the scene's successful grasps, spread evenly over them
+    # Antipodal guesses nearly all succeed and a success is the costliest trial (the whole
+    # lift-move-place): 24 give the grasps file its distinct successes, the rest of the 64
+    # go to jitter (failures near successes) and random (mostly cheap failures).
+    antipodal: int = 24  # antipodal candidates per scene (a shortfall is made up by random ones)
+    random: int = 20  # random candidates per scene
+    jitter: int = 20  # perturbations of the scene's successful grasps, spread over them
     angle_jitter_deg: float = 10.0  # uniform jitter on the antipodal direction
     centre_jitter_px: float = 2.0  # uniform jitter on the antipodal centre
     opening_margin_px: float = 6.0  # added to the measured width across the object
@@ -127,14 +130,15 @@ def random_candidates(
 def jitter_candidates(
     successes: np.ndarray, rng: np.random.Generator, n: int, max_opening_px: float, cfg: CandidateConfig
 ) -> np.ndarray:
-    """``n`` perturbations of the (K, 5) ``successes``, taken in turn: centre shifted
-    uniformly by up to ``jitter_centre_px`` per axis, angle by up to ``jitter_angle_deg``,
-    opening scaled by a factor in ``[jitter_opening_min, jitter_opening_max]`` (clipped to
-    ``[min_opening_px, max_opening_px]``); the jaw size is kept."""
+    """``n`` perturbations of the (K, 5) ``successes`` (each used once, in a random order,
+    before any is used twice): centre shifted uniformly by up to ``jitter_centre_px`` per
+    axis, angle by up to ``jitter_angle_deg``, opening scaled by a factor in
+    ``[jitter_opening_min, jitter_opening_max]`` (clipped to ``[min_opening_px,
+    max_opening_px]``); the jaw size is kept."""
     s = np.asarray(successes, dtype=np.float64).reshape(-1, 5)
     if n <= 0 or len(s) == 0:
         return np.zeros((0, 5))
-    g = s[np.arange(n) % len(s)].copy()
+    g = s[np.resize(rng.permutation(len(s)), n)]  # each success once, in a random order, then again
     g[:, :2] += rng.uniform(-1.0, 1.0, (n, 2)) * cfg.jitter_centre_px
     g[:, 2] += rng.uniform(-1.0, 1.0, n) * cfg.jitter_angle_deg
     g[:, 3] = np.clip(

@@ -88,7 +88,8 @@ def parse_tried_lines(text: str, path: Path | str) -> TriedGrasps:
         parts = s.split(";")
         if len(parts) != FIELDS:
             raise DatasetFormatError(
-                f"{path}:{lineno}: expected {FIELDS} ';'-separated fields x;y;theta;w;h;success;reason;source, got {s!r}"
+                f"{path}:{lineno}: expected {FIELDS} ';'-separated fields x;y;theta;w;h;success;reason;source, "
+                f"got {s!r}"
             )
         values = rect_values(parts[:5], path, lineno, s)
         if values is None:

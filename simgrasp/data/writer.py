@@ -1,10 +1,11 @@
 """Writing generated scenes in the Jacquard layout, and the generation log.
 
-A scene is written file by file, each atomically (temp name, then rename), with the
-tried-grasps sidecar just before the grasps file, written last; the generation log (``generation.jsonl``, one row per finished scene,
-appended by the parent process after the scene's files are in place) is what says a
-scene is done. So an interrupted run leaves at most one scene's files without a log row,
-and ``--resume`` simply writes that scene again.
+A scene is written file by file, each atomically (temp name, then rename), the tried-grasps
+sidecar just before the grasps file, which is written last; the generation log
+(``generation.jsonl``, one row per finished scene, appended by the parent process after
+the scene's files are in place) is what says a scene is done. So an interrupted run
+leaves at most one scene's files without a log row, and ``--resume`` simply writes that
+scene again.
 """
 
 from __future__ import annotations

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from simgrasp.data.candidates import CandidateConfig, antipodal_candidates, boundary_pixels, dedupe, random_candidates
+from simgrasp.data.candidates import (
+    CandidateConfig,
+    antipodal_candidates,
+    boundary_pixels,
+    dedupe,
+    jitter_candidates,
+    random_candidates,
+)
 from simgrasp.geometry import GraspRect
 
 
@@ -55,3 +62,21 @@ def test_dedupe_keeps_the_first_of_near_copies() -> None:
     kept = dedupe(g, centre_px=5, angle_deg=15)
     np.testing.assert_array_equal(kept, g[[0, 2, 4]])  # -85 is 6 degrees from 89 modulo 180
     assert len(dedupe(g, 5, 15, limit=2)) == 2
+
+
+def test_jitter_perturbs_each_success_within_bounds() -> None:
+    cfg = CandidateConfig(jitter_centre_px=3.0, jitter_angle_deg=10.0, jitter_opening_min=0.5, jitter_opening_max=1.5)
+    ok = np.array([[20.0, 30.0, 85.0, 20.0, 8.0], [60.0, 60.0, 0.0, 36.0, 8.0], [40.0, 80.0, -40.0, 10.0, 8.0]])
+    g = jitter_candidates(ok, np.random.default_rng(1), 30, max_opening_px=40.0, cfg=cfg)
+    np.testing.assert_array_equal(g, jitter_candidates(ok, np.random.default_rng(1), 30, 40.0, cfg))
+    assert g.shape == (30, 5) and np.all(g[:, 4] == 8.0) and np.all((g[:, 2] >= -90) & (g[:, 2] < 90))
+    src = np.argmin(np.abs(g[:, None, :2] - ok[None, :, :2]).max(-1), axis=1)  # the success each came from
+    assert np.bincount(src, minlength=3).tolist() == [10, 10, 10]
+    assert np.all(np.abs(g[:, :2] - ok[src, :2]) <= 3.0)
+    turn = np.abs((g[:, 2] - ok[src, 2] + 90.0) % 180.0 - 90.0)
+    assert np.all(turn <= 10.0 + 1e-9)
+    ratio = g[:, 3] / ok[src, 3]
+    assert ratio.min() < 0.8 and ratio.max() > 1.2  # narrower and wider than what succeeded
+    assert g[:, 3].max() <= 40.0 and g[:, 3].min() >= cfg.min_opening_px  # clipped to the gripper
+    assert len(jitter_candidates(ok, np.random.default_rng(0), 0, 40.0, cfg)) == 0
+    assert len(jitter_candidates(np.zeros((0, 5)), np.random.default_rng(0), 5, 40.0, cfg)) == 0

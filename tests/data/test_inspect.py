@@ -47,7 +47,8 @@ def test_inspect_reports_tested_grasps(jacquard_root: Path, capsys) -> None:
     from simgrasp.data.tried import HEADER
 
     (jacquard_root / "objA" / "0_objA_candidates.txt").write_text(
-        HEADER + "16;16;30;12;4;1;success;antipodal\n16;16;30;20;4;1;success;jitter\n8;16;-60;6;4;0;approach_collision;jitter\n"
+        HEADER + "16;16;30;12;4;1;success;antipodal\n16;16;30;20;4;1;success;jitter\n"
+        "8;16;-60;6;4;0;approach_collision;jitter\n"
     )
     (jacquard_root / "objB" / "0_objB_candidates.txt").write_text(
         HEADER + "16;16;0;14;5;1;success;antipodal\n2;2;0;30;5;0;missed;random\n2;3;0;31;5;-1;sim_error;random\n"
@@ -62,7 +63,8 @@ def test_inspect_reports_tested_grasps(jacquard_root: Path, capsys) -> None:
     assert t["opening_px_negatives"]["p50"] == pytest.approx(18.0)
     assert main(["inspect", str(jacquard_root), "--montage", str(jacquard_root / "m.png")]) == 0
     text = capsys.readouterr().out
-    assert "tested grasps: 6 in 2 scenes" in text and "positives 3, negatives 2, not labels 1; success rate 60.0 %" in text
+    assert "tested grasps: 6 in 2 scenes" in text
+    assert "positives 3, negatives 2, not labels 1; success rate 60.0 %" in text
     assert "by source: antipodal 2 (100.0 % success), jitter 2 (50.0 % success), random 2 (0.0 % success)" in text
     assert "opening px, negatives: mean 18.0, p10 8.4, p50 18.0, p90 27.6" in text
 
