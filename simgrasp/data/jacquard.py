@@ -30,8 +30,8 @@ from typing import Any, Literal
 import numpy as np
 
 from simgrasp.data.io import DatasetFormatError, image_size, read_depth, read_mask, read_rgb, read_text, rect_values
-from simgrasp.data.tried import TriedGrasps, read_tried_file
 from simgrasp.data.sample import GraspSample
+from simgrasp.data.tried import TriedGrasps, read_tried_file
 
 SUFFIXES = {
     "rgb": "_RGB.png",
