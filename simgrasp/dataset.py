@@ -7,7 +7,8 @@
                                         [--executor local|ray] [--address auto]
     python -m simgrasp.dataset sgt --data DIR --predictions FILE [--out JSONL]
 
-``inspect`` prints statistics (scenes, objects, grasps per scene, mean grasp box) and
+``inspect`` prints statistics (scenes, objects, grasps per scene, mean grasp box; for
+generated data the tried grasps: positives, negatives, reasons, sources, openings) and
 writes a montage with the grasps drawn; ``generate`` annotates scenes by simulated grasp
 trials in the Jacquard layout; ``sgt`` re-executes predicted grasps in the rebuilt
 scenes (the Jacquard paper's simulated grasp trial criterion).
