@@ -3,7 +3,7 @@ import numpy as np
 from simgrasp.data.synthetic import draw_sample
 from simgrasp.geometry import GraspRect
 from simgrasp.geometry.affine import invert_affine, resize_affine, transform_grasps
-from simgrasp.model.augment import AugmentConfig, augment, random_affine, rescale, transform_inside
+from simgrasp.model.augment import AugmentConfig, augment, random_affine, rescale
 
 
 def _on(mask: np.ndarray, p: np.ndarray) -> bool:
@@ -52,15 +52,3 @@ def test_rescale_is_invertible_and_letterboxes():
     np.testing.assert_allclose(g[0, 3:], [5.0, 2.0], rtol=1e-5)
     back = transform_grasps(g, invert_affine(resize_affine((100, 200), 50)))
     np.testing.assert_allclose(back, grasps, atol=1e-3)
-
-
-def test_transform_inside_says_which_rows_it_kept():
-    g = np.array([[10, 10, 0, 8, 4], [70, 50, 30, 8, 4], [50, 95, -45, 8, 4], [55, 5, 60, 8, 4]], np.float32)
-    outcome = np.array([True, False, True, False])
-    m = np.array([[1.0, 0.0, 40.0], [0.0, 1.0, -10.0]])  # 40 px right, 10 px up, into a 100 px square
-    kept, keep = transform_inside(g, m, 100)
-    assert keep.tolist() == [True, False, True, False]  # x 110 and y -5 fall out
-    np.testing.assert_allclose(kept, [[50, 0, 0, 8, 4], [90, 85, -45, 8, 4]], atol=1e-4)
-    assert outcome[keep].tolist() == [True, True]
-    empty, none = transform_inside(np.zeros((0, 5), np.float32), m, 100)
-    assert empty.shape == (0, 5) and none.shape == (0,)

@@ -11,40 +11,7 @@ from simgrasp.model.config import ModelConfig
 from simgrasp.model.detector import Detector
 from simgrasp.model.losses import LossConfig
 from simgrasp.model.network import GraspNet
-from simgrasp.model.train import Batch, TrainConfig, TrainViews, collate, mean_grasp_box, train
-
-
-class _WithTested(SyntheticGraspDataset):
-    """Synthetic scenes whose tested grasps are the truths (successes) followed by the
-    same grasps moved to the image corners (failures), which augmentation often pushes out."""
-
-    def __getitem__(self, i):
-        s = super().__getitem__(i)
-        corners = s.grasps.copy()
-        corners[:, :2] = np.where(np.arange(len(corners))[:, None] % 2, [2.0, 2.0], [self.size - 3.0, 2.0])
-        s.tested = np.concatenate([s.grasps, corners])
-        s.tested_success = np.r_[np.ones(len(s.grasps), bool), np.zeros(len(corners), bool)]
-        return s
-
-
-def test_views_move_tested_grasps_with_the_truths():
-    views = TrainViews(_WithTested(6, 96, seed=0), 64, 0, AugmentConfig())
-    dropped = kept = 0
-    for j in range(12):
-        v = views[j]
-        n = len(views.dataset[int(views._perm(j // 6)[j % 6])].grasps)
-        assert v.tested.shape == (len(v.tested_success), 5) and v.tested.dtype == np.float32
-        # The successes are the truths: the same map and the same drop rule give the same rows.
-        np.testing.assert_array_equal(v.tested[v.tested_success], v.grasps)
-        fails = v.tested[~v.tested_success]
-        assert np.all((fails[:, :2] >= 0) & (fails[:, :2] <= 63))
-        kept += len(fails)
-        dropped += n - len(fails)
-    assert kept > 0 and dropped > 0
-    batch = collate([views[j] for j in range(3)])
-    assert isinstance(batch, Batch) and batch.images.shape == (3, 3, 64, 64)
-    assert len(batch.tested) == len(batch.tested_success) == len(batch.truths) == 3
-    np.testing.assert_array_equal(batch.tested[1][batch.tested_success[1]], batch.truths[1])
+from simgrasp.model.train import TrainConfig, mean_grasp_box, train
 
 
 def _cfg(**kw) -> TrainConfig:
