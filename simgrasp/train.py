@@ -1,8 +1,8 @@
 """Train the grasp network.
 
-``python -m simgrasp.train --data DIR [--val DIR] --out runs/NAME [--preset cpu|paper]
+``python -m simgrasp.train --data DIR [--val DIR] --out runs/NAME [--preset cpu|sim|paper]
 [--backbone resnet18] [--input-size 320] [--input rgb|rgbd|depth]
-[--scorer-labels jaccard|simulation] [--iterations 1600] [--batch 10] [--lr 1e-3]
+[--scorer-labels jaccard|simulation] [--depth perfect|stereo] [--iterations 1600] [--batch 10] [--lr 1e-3]
 [--seed 0] [--resume runs/NAME/last.pt]``
 
 ``DIR`` is a dataset folder (Jacquard or Cornell layout), or ``synthetic:N[:SEED]`` for N drawn 320 px scenes
@@ -10,6 +10,10 @@
 - ``cpu`` (default): ResNet-18 cut after layer3, 320 px, 1600 iterations from scratch, the
   scorer at 10x the learning rate (see TrainConfig.scorer_lr_scale),
   which fits a session on a 2-core CPU (about 0.55-0.65 s per iteration at batch 10);
+- ``sim``: the ``cpu`` network reading colour and depth (``rgbd``), 2400 iterations, the
+  scorer taught by simulated outcomes (``scorer_labels="simulation"`` and every tried
+  grasp, ``scorer_tried``): needs data from ``python -m simgrasp.dataset generate``;
+  ``make train`` builds the shipped weights with it;
 - ``paper``: ResNet-50, 320 px, 100k iterations, ImageNet weights when cached locally.
 """
 
@@ -36,6 +40,16 @@ PRESETS.register("cpu")(
         "train": {"iterations": 1600, "scorer_lr_scale": 10.0},
     }
 )
+PRESETS.register("sim")(
+    {
+        "model": {"input": "rgbd", "backbone": "resnet18", "input_size": 320, "pretrained": False},
+        "train": {
+            "iterations": 2400,
+            "scorer_lr_scale": 10.0,
+            "loss": {"scorer_labels": "simulation", "scorer_tried": True},
+        },
+    }
+)
 PRESETS.register("paper")(
     {
         "model": {"input": "rgb", "backbone": "resnet50", "input_size": 320, "pretrained": True},
@@ -44,11 +58,13 @@ PRESETS.register("paper")(
 )
 
 
-def training_set(spec: str | Path) -> GraspDataset:
+def training_set(spec: str | Path, depth: str | None = None) -> GraspDataset:
     """The dataset ``spec`` names (see :func:`simgrasp.data.formats.open_dataset`), with at
-    least one sample; any problem exits with its message."""
+    least one sample; any problem exits with its message. ``depth``: which depth file a
+    Jacquard-layout folder gives (``perfect`` or ``stereo``: the generator writes the depth
+    the camera saw, noise included, as ``stereo``); None for the reader's default."""
     try:
-        dataset = open_dataset(spec)
+        dataset = open_dataset(spec, **({} if depth is None else {"depth": depth}))
     except (FileNotFoundError, ValueError) as e:
         raise SystemExit(str(e)) from None
     if len(dataset) == 0:
@@ -101,6 +117,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--k", type=int, default=None, help="anchor orientations")
     ap.add_argument("--input", default=None, choices=MODALITIES.names(), help="input modality (paper: rgb)")
     ap.add_argument("--scorer-labels", default=None, choices=SCORER_LABELS.names(), help="scorer labels (paper: jaccard)")
+    ap.add_argument(
+        "--depth",
+        default=None,
+        choices=("perfect", "stereo"),
+        help="depth file of a Jacquard-layout folder: perfect, or stereo (what the camera saw, noise included)",
+    )
     ap.add_argument("--pretrained", action=argparse.BooleanOptionalAction, default=None)
     ap.add_argument("--iterations", type=int, default=None)
     ap.add_argument("--batch", type=int, default=None)
@@ -115,8 +137,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args(argv)
     model_cfg, train_cfg = build_configs(args)
-    train_set = training_set(args.data)
-    val_set = training_set(args.val) if args.val else None
+    train_set = training_set(args.data, args.depth)
+    val_set = training_set(args.val, args.depth) if args.val else None
     print(f"training on {len(train_set)} images; {model_cfg.backbone} at {model_cfg.input_size} px, "
           f"{train_cfg.iterations} iterations, batch {train_cfg.batch_size}")
     path = train(train_set, args.out, model_cfg, train_cfg, val_set, args.resume, progress=not args.no_progress)

@@ -34,7 +34,14 @@ from torch.func import functional_call
 from simgrasp.model.anchors import decode, encode
 from simgrasp.model.network import GraspNet, NetOutput
 from simgrasp.model.init import set_logit_prior
-from simgrasp.model.targets import SimMatch, angle_match, hard_negatives, scorer_targets, simulation_targets
+from simgrasp.model.targets import (
+    SimMatch,
+    anchor_cells,
+    angle_match,
+    hard_negatives,
+    scorer_targets,
+    simulation_targets,
+)
 from simgrasp.registry import Registry
 
 Tested = tuple[np.ndarray, np.ndarray]
@@ -64,6 +71,12 @@ class LossConfig:
     grasp tried in simulation; unmatched grasps are left out)."""
     sim_match: SimMatch = field(default_factory=SimMatch)
     """When a tested grasp labels a prediction (``scorer_labels="simulation"``)."""
+    scorer_tried: bool = False
+    """Whether the scorer also rates every grasp tried in simulation on the image, placed on
+    the anchor of its cell nearest its angle, against that grasp's outcome (needs the tried
+    grasps). Early in training hardly any prediction lies near a tried grasp, so matched
+    labels alone leave the scorer with little to learn from; the tried grasps give it
+    every physical label of the image from the first iteration, failures included."""
     critic_weight: float = 1.0
     """Weight of the scorer term in the regression loss (1 in Eq. 5; 0 trains the PGP
     like Zhou et al.'s baseline while the scorer still learns)."""
@@ -175,9 +188,18 @@ def compute_losses(
     labels, known = np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
     scorer_logits = model.scorer(out.features, sel.detach(), top)
     keep = torch.as_tensor(known.reshape(-1), device=deltas.device)
-    if keep.any():
-        target = torch.as_tensor(labels.reshape(-1), device=deltas.device).long()
-        scorer = F.cross_entropy(scorer_logits.reshape(-1, 2)[keep], target[keep])
+    rated = [scorer_logits.reshape(-1, 2)[keep]]
+    targets = [torch.as_tensor(labels.reshape(-1), device=deltas.device).long()[keep]]
+    if cfg.scorer_tried:
+        if tested is None:
+            raise ValueError("scorer_tried=True needs the grasps tried in simulation for every image, got none")
+        for i, (tried, ok) in enumerate(tested):
+            logits_i, labels_i = _rate_tried(model, out.features[i : i + 1], tried, ok, angles)
+            rated.append(logits_i)
+            targets.append(labels_i)
+    n_rated = sum(len(t) for t in targets)
+    if n_rated:
+        scorer = F.cross_entropy(torch.cat(rated), torch.cat(targets))
     else:
         scorer = scorer_logits.sum() * 0.0  # nothing known in this batch: no gradient
 
@@ -188,13 +210,31 @@ def compute_losses(
 
     stats = {
         "positives": float(n_pos),
-        "scorer_positive_rate": float(labels[known].mean()) if known.any() else 0.0,
+        "scorer_positive_rate": float(torch.cat(targets).float().mean()) if n_rated else 0.0,
         "scorer_known_rate": float(known.mean()) if known.size else 0.0,
+        "scorer_rated": float(n_rated),
         "smooth_l1": float(smooth.detach()),
         "critic": float(critic.detach()),
     }
     return Losses(primary, scorer, smooth + cfg.critic_weight * critic, stats)
 
+
+def _rate_tried(
+    model: GraspNet, features: torch.Tensor, tried: np.ndarray, success: np.ndarray, angles: np.ndarray
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The scorer's logits (M', 2) for the tried grasps of one image whose centre lies on the
+    feature map, each as a deformation of its anchor (:func:`anchor_cells`), and their
+    outcomes (M',) as class labels. The deformations are data, so no gradient reaches the PGP."""
+    mc = model.config
+    index, inside = anchor_cells(tried, mc.grid, mc.stride, angles)
+    finite = np.isfinite(np.asarray(tried, np.float64).reshape(-1, 5)).all(1)
+    keep = inside & finite & (np.asarray(tried).reshape(-1, 5)[:, 3:5] > 0).all(1)
+    idx = torch.as_tensor(index[keep], device=features.device)
+    g = torch.as_tensor(np.asarray(tried, np.float32).reshape(-1, 5)[keep], device=features.device)
+    deltas = encode(g, model.anchors[idx], mc.k)
+    logits = model.scorer(features, deltas[None], idx[None])[0]
+    labels = torch.as_tensor(np.asarray(success, bool)[keep], device=features.device).long()
+    return logits, labels
 
 
 def start_at_base_rates(
@@ -219,6 +259,6 @@ def start_at_base_rates(
             buf.copy_(value)
     model.train(was_training)
     # With no label known on this batch, nothing is known of the rate either: 1/2.
-    scorer_prior = stats["scorer_positive_rate"] if stats["scorer_known_rate"] > 0 else 0.5
+    scorer_prior = stats["scorer_positive_rate"] if stats["scorer_rated"] > 0 else 0.5
     set_logit_prior(model.scorer.fc2, scorer_prior)
     return {"primary_prior": primary_prior, "scorer_prior": scorer_prior}

@@ -62,6 +62,23 @@ def angle_match(
     return AnchorTargets(n[pick].astype(np.int64), t[gi[pick]].astype(np.float32))
 
 
+def anchor_cells(grasps: np.ndarray, grid: int, stride: float, anchor_angles_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each grasp (N, 5) ``[x, y, theta_deg, w, h]`` in network-input pixels sits
+    among the anchors: flat indices ``(row * grid + col) * k + a`` (N,) int64 of the cell
+    holding its centre and the anchor nearest its angle (modulo 180), and ``inside`` (N,)
+    bool (False for a centre off the map, whose index is then 0)."""
+    g = np.asarray(grasps, dtype=np.float64).reshape(-1, 5)
+    k = len(anchor_angles_deg)
+    size = grid * stride
+    inside = (g[:, 0] >= 0) & (g[:, 0] < size) & (g[:, 1] >= 0) & (g[:, 1] < size)
+    col = np.clip(np.nan_to_num(g[:, 0] // stride), 0, grid - 1).astype(np.int64)
+    row = np.clip(np.nan_to_num(g[:, 1] // stride), 0, grid - 1).astype(np.int64)
+    diff = np.abs((g[:, 2:3] - np.asarray(anchor_angles_deg, np.float64)[None, :]) % 180.0)
+    a = np.minimum(diff, 180.0 - diff).argmin(1) if len(g) else np.zeros(0, np.int64)
+    index = np.where(inside, (row * grid + col) * k + a, 0).astype(np.int64)
+    return index, inside
+
+
 def hard_negatives(positive_prob: np.ndarray, positive: np.ndarray, ratio: int = 3, minimum: int = 3) -> np.ndarray:
     """Hard negative mining for one image: the ``ratio * P`` non-positive anchors (at
     least ``minimum``, so an image without grasps still teaches "nothing here") with the

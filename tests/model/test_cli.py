@@ -55,3 +55,25 @@ def test_modality_and_scorer_labels_from_flags_and_toml(tmp_path):
     toml.write_text('[train.loss]\nscorer_labels = "physics"\n')
     with pytest.raises(ValueError, match="scorer_labels must be one of"):
         build_configs(_args(config=toml))
+
+
+def test_the_sim_preset_reads_depth_and_learns_from_simulated_outcomes():
+    model, train = build_configs(_args(preset="sim"))
+    assert (model.input, model.backbone, model.pretrained) == ("rgbd", "resnet18", False)
+    assert (train.loss.scorer_labels, train.loss.scorer_tried, train.iterations) == ("simulation", True, 2400)
+    model, train = build_configs(_args(preset="paper"))
+    assert (train.loss.scorer_labels, train.loss.scorer_tried) == ("jaccard", False)
+
+
+def test_training_set_depth_file(tmp_path):
+    from simgrasp.data.jacquard import JacquardDataset
+
+    with pytest.raises(SystemExit, match="dataset folder not found"):
+        training_set(tmp_path / "missing", "stereo")
+    assert isinstance(training_set("synthetic:2", None), object)
+    # A folder is opened with the depth file asked for: the reader refuses an unknown kind.
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "0_a_grasps.txt").write_text("1;1;0;2;1\n")
+    with pytest.raises(SystemExit, match="depth must be 'perfect', 'stereo' or None"):
+        training_set(tmp_path, "noisy")
+    assert JacquardDataset.__init__.__defaults__ is not None

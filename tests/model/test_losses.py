@@ -97,3 +97,44 @@ def test_simulation_labels_leave_unmatched_grasps_out(net, batch):
         compute_losses(net, out, truths, cfg, tried[:1])
     with pytest.raises(ValueError, match="scorer_labels must be one of"):
         LossConfig(scorer_labels="physics")
+
+
+def test_the_scorer_rates_every_tried_grasp_on_its_anchor(net, batch):
+    import numpy as np
+
+    from simgrasp.model.anchors import encode
+    from simgrasp.model.targets import anchor_cells
+
+    images, truths = batch
+    out = net(images)
+    empty = [(np.zeros((0, 5), np.float32), np.zeros(0, bool))] * len(truths)
+    # Each truth tried twice: as it is (success) and turned 90 degrees (failure); one more off the map.
+    tried = []
+    for t in truths:
+        turned = t.copy()
+        turned[:, 2] += 90.0
+        off = np.array([[-10.0, 5.0, 0.0, 20.0, 10.0]], np.float32)
+        tried.append((np.concatenate([t, turned, off]), np.r_[np.ones(len(t), bool), np.zeros(len(t) + 1, bool)]))
+    base = LossConfig(top_t=16, scorer_labels="simulation")
+    cfg = LossConfig(top_t=16, scorer_labels="simulation", scorer_tried=True)
+    assert compute_losses(net, out, truths, base, empty).stats["scorer_rated"] == 0
+    losses = compute_losses(net, out, truths, cfg, tried)
+    n_truths = sum(len(t) for t in truths)
+    assert losses.stats["scorer_rated"] == 2 * n_truths  # the grasp off the map is not rated
+    assert losses.stats["scorer_positive_rate"] == pytest.approx(0.5)
+    # The loss is the cross-entropy of the scorer on those grasps at their anchors.
+    angles = net.anchors[: net.config.k, 2].numpy()
+    g, ok = tried[0]
+    idx, inside = anchor_cells(g, net.config.grid, net.config.stride, angles)
+    assert inside.tolist() == [True] * (2 * len(truths[0])) + [False]
+    idx_t = torch.as_tensor(idx[inside])
+    deltas = encode(torch.as_tensor(g[inside]), net.anchors[idx_t], net.config.k)
+    decoded = net.decode(torch.zeros(1, net.config.grid, net.config.grid, net.config.k, 5)).reshape(-1, 5)[idx_t]
+    assert (np.abs(decoded[:, :2].numpy() - g[inside, :2]) <= net.config.stride).all()  # the cell holds the centre
+    assert deltas.abs()[:, 4].max() <= 0.5 + 1e-5  # the nearest anchor: within half a spacing
+    # Routing: this term reaches the scorer and the FE only.
+    net.zero_grad(set_to_none=True)
+    losses.scorer.backward()
+    assert _grad_groups(net) == ROUTES["scorer"]
+    with pytest.raises(ValueError, match="scorer_tried=True needs the grasps tried"):
+        compute_losses(net, net(images), truths, LossConfig(top_t=16, scorer_tried=True))
