@@ -94,7 +94,7 @@ def u_shape(r: np.random.Generator) -> Shape:
 def cross(r: np.random.Generator) -> Shape:
     """Plus signs with four arms of one width and their own lengths; the arm width is the grip."""
     a = _arm(r)
-    e, n, w, s = (uniform(r, a / 2 + 0.01, 0.08) for _ in range(4))
+    e, n, w, s = (uniform(r, a / 2 + 0.01, LONG_M / 2 - 0.005) for _ in range(4))
     h = a / 2
     pts = [[h, -h], [e, -h], [e, h], [h, h], [h, n], [-h, n], [-h, h], [-w, h], [-w, -h], [-h, -h], [-h, -s], [h, -s]]
     return slab(np.array(pts), r, a)
@@ -121,7 +121,7 @@ def wrench(r: np.random.Generator) -> Shape:
     """Flat open-ended wrenches: a bar with a slotted round head at each end; the bar's
     width (1-3 cm) is the grip."""
     hw = uniform(r, 0.005, 0.015)
-    length = uniform(r, 0.09, 0.13)
+    length = uniform(r, 0.07, 0.10)
     pts = []
     for sign in (1, -1):  # right head (counter-clockwise from the lower edge), then the left one
         rh = uniform(r, max(1.6 * hw, 0.012), 0.025)
@@ -149,7 +149,7 @@ def spatula(r: np.random.Generator) -> Shape:
     """A square-section handle and a thin blade resting on the table with it; the handle
     width (1-3 cm) is the grip."""
     hw, ht = uniform(r, 0.01, 0.03), uniform(r, 0.008, 0.02)
-    handle_len, blade_len = uniform(r, 0.06, 0.11), uniform(r, 0.04, 0.07)
+    handle_len, blade_len = uniform(r, 0.05, 0.09), uniform(r, 0.04, 0.07)
     blade_w, blade_t = uniform(r, 0.04, 0.09), uniform(r, 0.003, 0.006)
     handle = creation.box((handle_len, hw, ht))
     handle.apply_translation([-handle_len / 2 + 0.01, 0, ht / 2])

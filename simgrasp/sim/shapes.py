@@ -21,7 +21,7 @@ from simgrasp.registry import Registry
 from simgrasp.sim.extrude import extrude, min_width
 
 GRIP_M = (0.01, 0.09)  # the range of grasp widths drawn over (the hand opens 0.10 m)
-LONG_M = 0.18  # longest side of any object: it stays within the camera's ~0.27 m view
+LONG_M = 0.15  # longest side: dropped up to 5 cm off centre, it stays within the ~0.26 m view
 ASSEMBLED = ("mug", "hammer", "spatula")  # meshes that are unions of closed parts, not one closed surface
 
 
@@ -108,7 +108,7 @@ def _ellipsoid(r: np.random.Generator, unit: trimesh.Trimesh) -> Shape:
     """``unit`` (about 1 wide) stretched so its sorted sides are w, up to 2 w and w x 0.35-1."""
     w = wide(r, 0.015)
     ext = unit.extents
-    target = np.array([w * uniform(r, 1.0, 2.0), w, w * uniform(r, 0.35, 1.0)])
+    target = np.array([min(LONG_M, w * uniform(r, 1.0, 2.0)), w, w * uniform(r, 0.35, 1.0)])
     mesh = unit.copy()
     mesh.apply_scale(target / ext)
     return centred(mesh, w)
@@ -165,7 +165,7 @@ def _rim(r: np.random.Generator) -> tuple[float, float]:
     """(rim width, outer diameter) in metres for rings and tori: the hole at least 2.4 cm
     across so a finger fits in it."""
     rim = uniform(r, 0.006, 0.035)
-    return rim, uniform(r, 2 * rim + 0.024, 0.16)
+    return rim, uniform(r, 2 * rim + 0.024, LONG_M)
 
 
 @BUILDERS.register("ring")
