@@ -83,8 +83,8 @@ class ObjectLibrary:
             raise ValueError(f"no usable object in {self.spec!r}: {why}")
     def load(self, world: World, entry: ObjectEntry, position, orientation, scale: float | None = None) -> LoadedObject:
         """Load ``entry`` at ``position`` (m) and quaternion ``orientation``, at ``scale``
-        (default: by :func:`object_scale`). Raises MeshError for a file that cannot be
-        used (and records it in ``skipped``)."""
+        (default: the entry's ``fixed_scale`` if it has one, else by :func:`object_scale`).
+        Raises MeshError for a file that cannot be used (and records it in ``skipped``)."""
         if entry.path in self._bad:
             raise MeshError(self._bad[entry.path])
         try:
@@ -100,6 +100,7 @@ class ObjectLibrary:
 
     def _load_urdf(self, world: World, entry: ObjectEntry, position, orientation, scale: float | None) -> LoadedObject:
         c = world.client
+        scale = entry.fixed_scale if scale is None else scale
         if scale is None:
             if entry.path not in self._scales:
                 with quiet_stdout():
@@ -122,6 +123,7 @@ class ObjectLibrary:
     def _load_mesh(self, world: World, entry: ObjectEntry, position, orientation, scale: float | None) -> LoadedObject:
         c = world.client
         m = self._prepared(world, entry)
+        scale = entry.fixed_scale if scale is None else scale
         s = object_scale(np.array(m.extents), self.cfg) if scale is None else scale
         offset = [-s * x for x in m.centre]  # the body's origin at the hull centroid
         with quiet_stdout():

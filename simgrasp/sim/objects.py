@@ -9,7 +9,10 @@ A spec is a comma-separated list of items, each one of:
 - a directory, searched recursively for URDF and raw meshes (OBJ, STL, PLY, OFF, GLB/GLTF),
   so a ShapeNetCore or YCB folder works as it is; a mesh that a URDF of the directory
   names is that URDF's part, every other mesh is an object of its own;
-- a single URDF or mesh file.
+- a single URDF or mesh file;
+- ``procedural``: meshes generated from a seed at the gripper's sizes, by kind, with a
+  family-wise split (``procedural:train|validation|test``, ``procedural:ring``,
+  ``procedural:ring:0-9``; see :mod:`simgrasp.sim.procedural`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pybullet_data
 
@@ -32,14 +35,20 @@ OBJECT_SETS: Registry[Callable[[str | None], list["ObjectEntry"]]] = Registry("o
 
 @dataclass(frozen=True)
 class ObjectEntry:
-    """One object: a display ``name``, its file ``path`` and its ``kind`` (urdf or mesh)."""
+    """One object: a display ``name``, its file ``path``, its ``kind`` (urdf or mesh) and,
+    for files already in metres at a size the gripper takes, the ``fixed_scale`` to load
+    them at instead of the library's fitting rule."""
 
     name: str
     path: str
     kind: str
+    fixed_scale: float | None = None
 
-    def to_dict(self) -> dict[str, str]:
-        return {"name": self.name, "path": self.path, "kind": self.kind}
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "path": self.path, "kind": self.kind}
+        if self.fixed_scale is not None:  # absent otherwise, so earlier records stay as they were
+            d["fixed_scale"] = self.fixed_scale
+        return d
 
 
 def _entry(path: Path, name: str | None = None) -> ObjectEntry:
@@ -92,6 +101,14 @@ def pybullet_objects(selector: str | None) -> list[ObjectEntry]:
         if n not in PYBULLET_OBJECTS:
             raise ValueError(f"pybullet_objects has {', '.join(PYBULLET_OBJECTS)}; got {n!r}")
     return [_entry(DATA / PYBULLET_OBJECTS[n], f"pybullet_objects/{n}") for n in names]
+
+
+@OBJECT_SETS.register("procedural")
+def procedural(selector: str | None) -> list[ObjectEntry]:
+    """Generated meshes (simgrasp.sim.procedural); ``selector``: split, kind and/or range."""
+    from simgrasp.sim.procedural import procedural_entries  # imported on use: it builds meshes
+
+    return procedural_entries(selector)
 
 
 def urdf_meshes(path: Path) -> list[Path]:
