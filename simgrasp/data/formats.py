@@ -7,9 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from simgrasp.data.cornell import CornellDataset
 from simgrasp.data.jacquard import JacquardDataset
-from simgrasp.data.sample import GraspDataset
+from simgrasp.data.sample import GraspDataset, GraspSample
 from simgrasp.data.synthetic import SyntheticGraspDataset
 from simgrasp.registry import Registry
 
@@ -46,12 +48,44 @@ def _synthetic(spec: str) -> GraspDataset:
     return SyntheticGraspDataset(n, SYNTHETIC_SIZE_PX, seed=seed)
 
 
+class ConcatDataset:
+    """Several datasets read as one, in order (e.g. generated scenes of two object sets, or
+    simulated scenes next to a real dataset). Object ids are kept as each part gives them."""
+
+    def __init__(self, parts: list[GraspDataset]) -> None:
+        if not parts:
+            raise ValueError("expected at least one dataset to concatenate, got none")
+        self.parts = parts
+        self._ends = np.cumsum([len(p) for p in parts])
+
+    def __len__(self) -> int:
+        return int(self._ends[-1])
+
+    def _locate(self, i: int) -> tuple[GraspDataset, int]:
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(f"index {i} out of range for a dataset of {n} samples")
+        i %= n
+        part = int(np.searchsorted(self._ends, i, side="right"))
+        return self.parts[part], i - (int(self._ends[part - 1]) if part else 0)
+
+    def __getitem__(self, i: int) -> GraspSample:
+        dataset, j = self._locate(i)
+        return dataset[j]
+
+    def object_ids(self) -> list[str]:
+        return [oid for p in self.parts for oid in p.object_ids()]
+
+
 def open_dataset(spec: str | Path, format: str | None = None, **kwargs: Any) -> GraspDataset:
     """The dataset ``spec`` names: ``synthetic:N[:SEED]`` (N drawn scenes, for development
-    without data) or a folder read by the reader of ``format`` (detected if None);
-    ``kwargs`` go to that reader. Raises FileNotFoundError or ValueError saying what was
+    without data), a folder read by the reader of ``format`` (detected if None), or several
+    of these separated by commas, read one after another (:class:`ConcatDataset`);
+    ``kwargs`` go to the readers. Raises FileNotFoundError or ValueError saying what was
     expected."""
     s = str(spec)
+    if "," in s:
+        return ConcatDataset([open_dataset(part.strip(), format, **kwargs) for part in s.split(",") if part.strip()])
     if s.startswith("synthetic:"):
         return _synthetic(s)
     if not Path(s).is_dir():

@@ -25,3 +25,19 @@ def test_folders_open_with_their_detected_or_named_format(jacquard_root: Path, c
         open_dataset(jacquard_root, "coco")
     with pytest.raises(FileNotFoundError, match="dataset folder not found"):
         open_dataset(tmp_path / "missing")
+
+
+def test_comma_separated_specs_are_read_one_after_another(jacquard_root: Path, tmp_path: Path):
+    a, b = open_dataset("synthetic:3"), open_dataset("synthetic:2:1")
+    both = open_dataset("synthetic:3, synthetic:2:1")
+    assert len(both) == 5
+    np.testing.assert_array_equal(both[2].rgb, a[2].rgb)
+    np.testing.assert_array_equal(both[3].rgb, b[0].rgb)
+    np.testing.assert_array_equal(both[-1].rgb, b[1].rgb)
+    assert both.object_ids() == a.object_ids() + b.object_ids()
+    with pytest.raises(IndexError, match="index 5 out of range for a dataset of 5 samples"):
+        both[5]
+    mixed = open_dataset(f"{jacquard_root},synthetic:1")
+    assert len(mixed) == len(open_dataset(jacquard_root)) + 1
+    with pytest.raises(FileNotFoundError, match="dataset folder not found"):
+        open_dataset(f"synthetic:1,{tmp_path / 'missing'}")
