@@ -24,17 +24,20 @@ evaluate: $(STAMP)
 	$(PY) -m simgrasp.evaluate
 
 # Retrain the shipped weights (assets/weights/default.pt) from scratch on this CPU:
-# generate the datasets (resumable), train, export. See assets/weights/README.md.
+# generate the datasets (resumable; randomised looks, every tried grasp kept), train with
+# the `sim` preset, export. See assets/weights/README.md for what it costs.
 DATA ?= data
 RUN ?= runs/default
+GEN := $(PY) -m simgrasp.dataset generate --workers 2 --resume --scenes-per-object 1
 data: $(STAMP)
-	$(PY) -m simgrasp.dataset generate --objects random_urdfs:800-899 --scenes-per-object 1 --out $(DATA)/val --workers 2 --seed 1 --resume
-	$(PY) -m simgrasp.dataset generate --objects random_urdfs:0-799 --scenes-per-object 2 --out $(DATA)/train --workers 2 --seed 0 --resume
-	$(PY) -m simgrasp.dataset generate --objects random_urdfs:900-999 --scenes-per-object 2 --out $(DATA)/test --workers 2 --seed 2 --resume
+	$(GEN) --objects random_urdfs:800-899,procedural:validation --out $(DATA)/val --seed 1
+	$(GEN) --objects random_urdfs:0-799 --out $(DATA)/train_ru --seed 0
+	$(GEN) --objects procedural:train --out $(DATA)/train_proc --seed 3
+	$(GEN) --objects random_urdfs:900-999,procedural:test --out $(DATA)/test --seed 2
 
 train: data
-	$(PY) -m simgrasp.train --data $(DATA)/train --val $(DATA)/val --out $(RUN) --preset cpu --iterations 1600 --seed 0 \
-		$$(test -f $(RUN)/last.pt && echo --resume $(RUN)/last.pt)
+	$(PY) -m simgrasp.train --data $(DATA)/train_ru,$(DATA)/train_proc --val $(DATA)/val --depth stereo \
+		--out $(RUN) --preset sim --seed 0 $$(test -f $(RUN)/last.pt && echo --resume $(RUN)/last.pt)
 	$(PY) -m simgrasp.model.checkpoint export $(RUN)/last.pt assets/weights/default.pt
 
 bench: $(STAMP)
