@@ -39,8 +39,16 @@ from simgrasp.config import override
 from simgrasp.geometry import WorldGrasp
 from simgrasp.geometry.homography import HomographyCamera
 from simgrasp.robots.camera import ArrayCamera, FrameSource, open_camera
+from simgrasp.robots.console import stage
 from simgrasp.robots.config import RobotConfig, load_robot_config, validate
-from simgrasp.robots.errors import RMIT_BASE, RobotError, ServoOffError, TeachPendantEnabledError
+from simgrasp.robots.errors import (
+    RMIT_BASE,
+    RMIConnectionError,
+    RMITimeoutError,
+    RobotError,
+    ServoOffError,
+    TeachPendantEnabledError,
+)
 from simgrasp.robots.links import DryRunLink, SocketLink
 from simgrasp.robots.plan import check_plan, plan_grasp
 from simgrasp.robots.rmi import RMIClient
@@ -179,18 +187,23 @@ class FanucBackend:
     # -- the contract ---------------------------------------------------------------------------
     def reset(self, seed: int, options: dict[str, Any] | None = None) -> tuple[Observation, dict[str, Any]]:
         """Move out of view and capture a frame. The object is ``options["object"]``, else
+        the one the cell console staged for ``seed`` (``cell.stage_url``), else
         ``objects[seed % len(objects)]`` from the config, else "unknown"."""
         seed = check_seed(seed)
         options = check_reset_options(self, options)
         objects = self.cfg.objects
         name = str(options.get("object") or (objects[seed % len(objects)] if objects else "unknown"))
+        staged: dict[str, Any] = {}
+        if self.cfg.cell.stage_url and not self.dry_run and "object" not in options:
+            staged = stage(self.cfg.cell.stage_url, seed, self.cfg.cell.stage_timeout_s)
+            name = str(staged["object"])
         self._last_object = name
         if self.confirm:
             self._input(f"place object {name!r} in the cell, then press Enter ")
         try:
             self._move(Pose(*self.cfg.motion.view_pose_mm, self.cfg.motion.w_deg, self.cfg.motion.p_deg, 0.0))
-        except BaseException:
-            self.close_session()
+        except BaseException as e:
+            self.close_session(e)
             raise
         rgb = self._camera.read()
         cam = self.camera_model
@@ -198,16 +211,26 @@ class FanucBackend:
             raise ValueError(f"camera frame is {rgb.shape[1]}x{rgb.shape[0]}, calibration is {cam.width}x{cam.height}: "
                              "recalibrate or set the camera's resolution")
         info = {"seed": int(seed), "object": name, "backend": "fanuc", "dry_run": self.dry_run}
+        if staged.get("skipped"):
+            info["skipped"] = staged["skipped"]
         return Observation(rgb, None, cam), info
 
     def skipped_objects(self) -> tuple[SkippedObject, ...]:
         """None: a real cell's objects are named, not loaded from files."""
         return ()
 
-    def close_session(self) -> None:
-        """Abort and disconnect the controller session, keeping the camera."""
+    def close_session(self, after: BaseException | None = None) -> None:
+        """Abort and disconnect the controller session, keeping the camera. ``after`` a lost
+        link or a timeout the cut session's program may still run on the controller: a
+        fresh session aborts it and disconnects (best effort: the link may be down)."""
         if self._client is not None:
             self._client.close()
+        if isinstance(after, (RMIConnectionError, RMITimeoutError)) and not self.dry_run:
+            con = self.cfg.connection
+            try:
+                RMIClient(con.host, con.port, con.timeout_s, con.motion_timeout_s).open().close()
+            except RobotError:
+                pass
 
     def execute(self, grasp: WorldGrasp) -> Outcome:
         """Run one lift-move-place trial. Raises :class:`RobotError` (with ``outcome``)
@@ -252,7 +275,7 @@ class FanucBackend:
         except RobotError as e:
             out.success, out.reason = False, ROBOT_ERROR
             out.detail = f"{type(e).__name__}: {e}"
-            self.close_session()  # abort + disconnect before anyone sees the error
+            self.close_session(e)  # abort + disconnect before anyone sees the error
             e.outcome = out
             raise
         except BaseException:

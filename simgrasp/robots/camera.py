@@ -2,8 +2,9 @@
 
 Every source returns RGB ``uint8`` (H, W, 3) frames (OpenCV's BGR is converted here, once).
 ``open_camera(source)`` picks the source from the string a config holds: a folder path
-replays its images in name order, digits open that device index, anything else is a
-stream URL or video file for OpenCV.
+replays its images in name order, digits open that device index, ``snapshot:URL`` fetches
+one still image per frame over HTTP (a network camera's snapshot URL, or the twin's),
+anything else is a stream URL or video file for OpenCV.
 """
 
 from __future__ import annotations
@@ -114,10 +115,39 @@ class ArrayCamera:
         pass
 
 
+class SnapshotCamera:
+    """Fetches one still image (PNG or JPEG) from ``url`` per frame: always the newest
+    frame, never a buffered one, as a stream can give."""
+
+    def __init__(self, url: str, timeout_s: float = 10.0) -> None:
+        self.url, self.timeout_s = url, timeout_s
+
+    def read(self) -> np.ndarray:
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(self.url, timeout=self.timeout_s) as r:
+                data = np.frombuffer(r.read(), np.uint8)
+        except OSError as e:
+            raise RuntimeError(f"no frame from the snapshot camera at {self.url}: {e}") from None
+        bgr = _cv2().imdecode(data, 1)  # 1 = IMREAD_COLOR
+        if bgr is None:
+            raise RuntimeError(f"the snapshot camera at {self.url} sent something that is not an image")
+        return _check_rgb(np.ascontiguousarray(bgr[:, :, ::-1]), self.url)
+
+    def close(self) -> None:
+        pass
+
+
+SNAPSHOT_PREFIX = "snapshot:"
+
+
 def open_camera(source: str, width: int | None = None, height: int | None = None, warmup_frames: int = 5) -> FrameSource:
     """A frame source from a config string: folder -> replay, digits -> device, else URL."""
     if not source:
         raise ValueError("camera.source is empty: expected a device index, a stream URL or a folder of images")
+    if source.startswith(SNAPSHOT_PREFIX):
+        return SnapshotCamera(source[len(SNAPSHOT_PREFIX) :])
     if Path(source).is_dir():
         return FolderCamera(source)
     if source.isdigit():

@@ -34,6 +34,12 @@ class CameraConfig:
 
 
 @dataclass(frozen=True)
+class CellConfig:
+    stage_url: str = ""  # cell console that stages each trial's scene by seed and names its object ("": objects list)
+    stage_timeout_s: float = 60.0  # longest wait for the console to stage a scene
+
+
+@dataclass(frozen=True)
 class CalibrationConfig:
     homography: tuple[float, ...] = ()  # 9 values, row-major: pixels -> table XY in mm
     width: int = 640  # image size the homography was fitted at, pixels
@@ -101,6 +107,7 @@ class WorkspaceConfig:
 class RobotConfig:
     connection: ConnectionConfig = field(default_factory=ConnectionConfig)
     camera: CameraConfig = field(default_factory=CameraConfig)
+    cell: CellConfig = field(default_factory=CellConfig)
     calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
     motion: MotionConfig = field(default_factory=MotionConfig)
     arm: Configuration = field(default_factory=Configuration)  # UFrame/UTool numbers and arm flags

@@ -20,10 +20,17 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from simgrasp.robots import rmi_protocol as rp
-from simgrasp.robots.emulated_controller import ERR_ALREADY_CONNECTED, ERR_INVALID_COMMAND, MOTIONS, EmulatedController
+from simgrasp.robots.emulated_controller import (
+    ERR_ALREADY_CONNECTED,
+    ERR_INVALID_COMMAND,
+    ERR_INVALID_POSITION,
+    MOTIONS,
+    EmulatedController,
+)
 from simgrasp.robots.errors import RMIProtocolError
 
 HOST = "127.0.0.1"  # never another interface: this is a test double, not a controller
+SESSION_PORT = 16002  # the session port a controller hands over to its first client
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,8 @@ class RMIEmulator:
     ``time_scale``: factor on ``FRC_WaitTime`` durations; other keywords go to
     :class:`EmulatedController` (ports, ``object_present``...)."""
 
-    def __init__(self, port: int = 0, session_port: int = 0, motion_time_s: float = 0.0, time_scale: float = 1.0, **controller: Any) -> None:
+    def __init__(self, port: int = 0, session_port: int = SESSION_PORT, motion_time_s: float = 0.0, time_scale: float = 1.0,
+                 **controller: Any) -> None:
         self.ctl = EmulatedController(**controller)
         self.motion_time_s, self.time_scale = motion_time_s, time_scale
         self._requested_session_port = session_port
@@ -88,6 +96,12 @@ class RMIEmulator:
             self._push_fault(error_id)
         else:
             self._fault = (error_id, after_packets)
+
+    def inject_sequence_error(self, after_instructions: int = 1) -> None:
+        """Refuse the ``after_instructions``-th next instruction as out of order (RMIT-029)
+        and hold, as a controller does when packets were lost or reordered."""
+        with self.ctl.lock:
+            self.ctl.sequence_error_in = max(1, int(after_instructions))
 
     def drop_after(self, n_packets: int) -> None:
         """Close the session socket without a word when ``n_packets`` more have arrived
@@ -172,7 +186,7 @@ class RMIEmulator:
         if self._session is not None:
             self._send(conn, "connect", {"Communication": "FRC_Connect", "ErrorID": ERR_ALREADY_CONNECTED})
             return
-        listener = socket.create_server((HOST, self._requested_session_port))
+        listener = self._session_listener()
         listener.settimeout(5.0)
         port = listener.getsockname()[1]
         reply = {"Communication": "FRC_Connect", "ErrorID": 0, "PortNumber": port, "MajorVersion": 1, "MinorVersion": 0}
@@ -188,6 +202,16 @@ class RMIEmulator:
         self._session = sock
         self.sessions_opened += 1
         threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
+
+    def _session_listener(self) -> socket.socket:
+        """A listener on the requested session port, or on any free one when it is taken
+        (several emulators on one machine)."""
+        try:
+            return socket.create_server((HOST, self._requested_session_port))
+        except OSError:
+            if self._requested_session_port == 0:
+                raise
+            return socket.create_server((HOST, 0))
 
     def _serve(self, sock: socket.socket) -> None:
         for line in self._read_lines(sock):
@@ -244,10 +268,27 @@ class RMIEmulator:
                 self._answer(*blending)
                 blending = None
             verb = packet["Instruction"]
+            stop = lambda: ctl.epoch != epoch or self._stop.is_set()  # noqa: E731
+            target = None
             if verb in MOTIONS:
-                self._pause(self.motion_time_s, epoch)
+                with ctl.lock:
+                    target = ctl.target_of(packet)
+                    frames = ctl.uframe, ctl.utool
+                    speed = float(packet.get("Speed", 100)) * ctl.override / 100.0
+                if ctl.cell is not None:
+                    cfg = packet.get("Configuration") or {}
+                    try:
+                        ctl.cell.move(target, int(cfg.get("UFrameNumber", frames[0])), int(cfg.get("UToolNumber", frames[1])), speed, stop)
+                    except ValueError as e:  # a target the cell cannot take: refused, the program held
+                        self._refuse(epoch, packet, ERR_INVALID_POSITION, str(e))
+                        continue
+                else:
+                    self._pause(self.motion_time_s, epoch)
             elif verb == "FRC_WaitTime":
-                self._pause(float(packet["Time"]) * self.time_scale, epoch)
+                if ctl.cell is not None:
+                    ctl.cell.wait(float(packet["Time"]), stop)
+                else:
+                    self._pause(float(packet["Time"]) * self.time_scale, epoch)
             elif verb == "FRC_WaitDIN":
                 want = packet["PortValue"] == "ON"
                 with ctl.lock:
@@ -256,12 +297,22 @@ class RMIEmulator:
             with ctl.lock:
                 if ctl.epoch != epoch:  # aborted while it ran
                     continue
-                if verb in MOTIONS:
-                    ctl.finish_motion(packet)
+                if target is not None:
+                    ctl.finish_motion(packet, target)
             if verb in MOTIONS and packet.get("TermType") == "CNT":
                 blending = (epoch, packet)
             else:
                 self._answer(epoch, packet)
+
+    def _refuse(self, epoch: int, packet: dict[str, Any], error_id: int, why: str) -> None:
+        """Answer an instruction that cannot run with ``error_id`` and hold the program."""
+        with self.ctl.lock:
+            if self.ctl.epoch != epoch:
+                return
+            self.ctl.hold = True
+            self.ctl.running = max(0, self.ctl.running - 1)
+            self.ctl.note_error(error_id, f"{packet['Instruction']} ({why})")
+        self._send(self._session, "session", {"Instruction": packet["Instruction"], "ErrorID": error_id, "SequenceID": packet["SequenceID"]})
 
     def _pause(self, seconds: float, epoch: int) -> None:
         """Let ``seconds`` pass, unless the program is aborted or the emulator stops."""
@@ -278,16 +329,64 @@ class RMIEmulator:
         self._send(self._session, "session", {"Instruction": packet["Instruction"], "ErrorID": 0, "SequenceID": packet["SequenceID"]})
 
 
-def main(argv: list[str] | None = None) -> None:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description="Serve an emulated FANUC RMI controller on 127.0.0.1.")
     ap.add_argument("--port", type=int, default=16001, help="connect port (the controller's is 16001)")
-    ap.add_argument("--session-port", type=int, default=0, help="session port handed over (0: any free port)")
-    ap.add_argument("--motion-time", type=float, default=0.5, help="seconds each motion takes")
-    ap.add_argument("--object-present", action="store_true", help="closing the gripper catches an object")
+    ap.add_argument("--session-port", type=int, default=SESSION_PORT, help="session port handed over (0: any free port)")
+    ap.add_argument("--motion-time", type=float, default=0.5, help="seconds each motion takes (without --twin)")
+    ap.add_argument("--object-present", action="store_true", help="closing the gripper catches an object (without --twin)")
+    twin = ap.add_argument_group("digital twin: a simulated cell behind the controller")
+    twin.add_argument("--twin", action="store_true", help="drive a PyBullet cell: motions, jaws and jaw-closed input are simulated")
+    twin.add_argument("--objects", default="random_urdfs:900-999", help="object spec of the twin (the sim backend's)")
+    twin.add_argument("--seed", type=int, default=0, help="scene shown until a client stages another by seed")
+    twin.add_argument("--console-port", type=int, default=16010, help="cell console: GET /frame.png, POST /scene?seed=N")
+    twin.add_argument("--lens-k1", type=float, default=0.0, help="radial distortion of the twin's camera (0: none)")
+    faults = ap.add_argument_group("fault injection (counted in session packets from the client)")
+    faults.add_argument("--drop-after", type=int, metavar="N", help="cut the session without a word after N packets")
+    faults.add_argument("--fault-after", type=int, metavar="N", help="push FRC_SystemFault after N packets and hold")
+    faults.add_argument("--fault-id", type=int, default=2556935, help="ErrorID of --fault-after (default RMIT-007, servo off)")
+    faults.add_argument("--sequence-error-after", type=int, metavar="N", help="refuse the N-th instruction as out of order (RMIT-029)")
     ap.add_argument("--verbose", action="store_true", help="print every packet")
-    args = ap.parse_args(argv)
-    emu = RMIEmulator(args.port, args.session_port, args.motion_time, object_present=args.object_present).start()
+    return ap.parse_args(argv)
+
+
+def inject(emu: RMIEmulator, args: argparse.Namespace) -> list[str]:
+    """Arm the faults the flags ask for; returns what was armed, for the banner."""
+    armed = []
+    if args.drop_after is not None:
+        emu.drop_after(args.drop_after)
+        armed.append(f"connection cut after {args.drop_after} packets")
+    if args.fault_after is not None:
+        emu.inject_fault(args.fault_id, after_packets=args.fault_after)
+        armed.append(f"system fault {args.fault_id} after {args.fault_after} packets")
+    if args.sequence_error_after is not None:
+        emu.inject_sequence_error(args.sequence_error_after)
+        armed.append(f"sequence error on instruction {args.sequence_error_after}")
+    return armed
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    rig = None
+    if args.twin:
+        from dataclasses import replace
+
+        from simgrasp.robots.twin import TwinConfig
+        from simgrasp.robots.twin_camera import TwinCameraConfig
+        from simgrasp.robots.twin_serve import TwinRig  # the simulator, only when asked for
+
+        rig = TwinRig(TwinConfig(objects=args.objects), replace(TwinCameraConfig(), k1=args.lens_k1), args.seed,
+                      args.port, args.console_port, session_port=args.session_port).start()
+        emu = rig.emulator
+    else:
+        emu = RMIEmulator(args.port, args.session_port, args.motion_time, object_present=args.object_present).start()
+    armed = inject(emu, args)
     print(f"RMI emulator listening on {HOST}:{emu.port} (Ctrl-C to stop)", flush=True)
+    if rig is not None:
+        print(f"twin: {rig.cell.info['object']} (seed {args.seed}); camera source {rig.frame_source!r}, "
+              f"cell.stage_url {rig.console.url!r}", flush=True)
+    for a in armed:
+        print(f"fault armed: {a}", flush=True)
     shown = 0
     try:
         while True:
@@ -299,7 +398,10 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        emu.stop()
+        if rig is not None:
+            rig.stop()
+        else:
+            emu.stop()
 
 
 if __name__ == "__main__":

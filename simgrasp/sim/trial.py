@@ -53,7 +53,8 @@ class TrialRunner:
         self._p0 = np.zeros(3)  # object position at the start of the current trial
 
     # -- checks ---------------------------------------------------------------------------
-    def _check_fault(self) -> None:
+    def check_fault(self) -> None:
+        """Raise :class:`SimFault` when the object's state is not physical."""
         p, _ = self.world.pose(self.obj)
         v, _ = self.world.velocity(self.obj)
         if not (np.all(np.isfinite(p)) and np.all(np.isfinite(v))):
@@ -63,31 +64,38 @@ class TrialRunner:
         if np.linalg.norm(v) > MAX_OBJECT_SPEED_MPS:
             raise SimFault(f"object thrown at {np.linalg.norm(v):.1f} m/s (penetration)")
 
-    def _follow(self, start: np.ndarray, end: np.ndarray, duration_s: float, profile: Callable[[float], float],
-                stop: Callable[[], bool] | None = None) -> bool:
-        """Drive the hand from ``start`` to ``end`` over ``duration_s``; returns False when
-        ``stop`` fired on the way."""
+    def follow(self, start: np.ndarray, end: np.ndarray, duration_s: float, profile: Callable[[float], float],
+               stop: Callable[[], bool] | None = None, yaw_end: float | None = None) -> bool:
+        """Drive the hand from ``start`` to ``end`` (world frame, metres) over ``duration_s``
+        seconds of simulated time, turning from ``self.yaw`` to ``yaw_end`` (radians) when
+        given; returns False when ``stop`` fired on the way."""
         n = max(1, int(np.ceil(duration_s / self.world.dt)))
+        yaw0 = self.yaw
+        turn = 0.0 if yaw_end is None else float(yaw_end) - yaw0
         for k in range(1, n + 1):
-            self.gripper.move_to(start + profile(k / n) * (end - start), self.yaw)
+            s = profile(k / n)
+            self.yaw = yaw0 + s * turn
+            self.gripper.move_to(start + s * (end - start), self.yaw)
             self.world.step()
             if k % 8 == 0 or k == n:
-                self._check_fault()
+                self.check_fault()
             if stop is not None and stop():
                 return False
         return True
 
     def _smooth(self, start: np.ndarray, end: np.ndarray) -> None:
         c = self.cfg
-        self._follow(start, end, min_jerk_duration(float(np.linalg.norm(end - start)), c.max_speed_mps, c.max_accel_mps2), min_jerk)
+        self.follow(start, end, min_jerk_duration(float(np.linalg.norm(end - start)), c.max_speed_mps, c.max_accel_mps2), min_jerk)
 
-    def _hold(self, seconds: float, until: Callable[[], bool] | None = None, min_steps: int = 0) -> None:
+    def hold(self, seconds: float, until: Callable[[], bool] | None = None, min_steps: int = 0) -> None:
+        """Step ``seconds`` of simulated time with the hand where it is, stopping early once
+        ``until`` holds (after ``min_steps``)."""
         n = max(1, int(round(seconds / self.world.dt)))
         for k in range(n):
             self.world.step()
             if k >= min_steps and until is not None and until():
                 break
-        self._check_fault()
+        self.check_fault()
 
     # -- the trial ------------------------------------------------------------------------
     def run(self, grasp: WorldGrasp, lift_only: bool = False) -> Outcome:
@@ -138,13 +146,13 @@ class TrialRunner:
         hand.teleport(above, g.yaw_rad, opening)
         w.step()
         hit = lambda: hand.touches(obj) or hand.touches(w.table_id)  # noqa: E731
-        if hit() or not self._follow(above, target, c.pregrasp_height_m / c.approach_speed_mps, lambda t: t, hit):
+        if hit() or not self.follow(above, target, c.pregrasp_height_m / c.approach_speed_mps, lambda t: t, hit):
             return Outcome(False, APPROACH_COLLISION, approach_collision=True, detail=detail)
-        self._hold(0.02)  # let the constraint catch up with the target
+        self.hold(0.02)  # let the constraint catch up with the target
 
         mark("close")
         hand.command_opening(0.0)
-        self._hold(c.close_max_s, until=lambda: hand.finger_speed() < 1e-3, min_steps=8)
+        self.hold(c.close_max_s, until=lambda: hand.finger_speed() < 1e-3, min_steps=8)
         if not hand.holds(obj):
             return Outcome(False, MISSED, detail=detail)
 
@@ -162,7 +170,7 @@ class TrialRunner:
         shift = np.array([np.cos(d), np.sin(d), 0.0]) * c.move_m
         up = target + [0, 0, c.lift_m]
         self._smooth(up, up + shift)
-        self._hold(0.05)  # the swing after stopping is where weak grasps let go
+        self.hold(0.05)  # the swing after stopping is where weak grasps let go
         carried = hand.holds(obj) and w.pose(obj)[0][2] - z_before >= c.held_min_rise_m
         if not carried:
             return Outcome(False, DROPPED_CARRY, lifted=True, detail=detail)
@@ -172,12 +180,12 @@ class TrialRunner:
         self._smooth(up + shift, place)
         still_held = hand.holds(obj)
         hand.command_opening(opening)
-        self._hold(c.release_s)
+        self.hold(c.release_s)
         # Once open, how the hand leaves does not change where the object rests: take it
         # away at once instead of simulating the retreat.
         hand.park()
         mark("settle")
-        self._hold(0.25, until=lambda: np.linalg.norm(w.velocity(obj)[0]) < 0.01, min_steps=10)
+        self.hold(0.25, until=lambda: np.linalg.norm(w.velocity(obj)[0]) < 0.01, min_steps=10)
         p1 = w.pose(obj)[0]
         error = float(np.linalg.norm((p1 - (p0 + shift))[:2]))
         on_table = w.in_contact(obj, w.table_id) and not hand.touches(obj)

@@ -117,8 +117,10 @@ def test_dropped_connection_raises_and_the_next_session_recovers(emulator, make_
     with pytest.raises(RMIConnectionError) as err:
         backend.execute(obs.camera.image_to_world(CENTRE))
     assert err.value.outcome.reason == ROBOT_ERROR
-    assert emulator.ctl.initialized  # the cut session left its program behind...
-    out, _, _ = run_trial(backend, seed=1)  # ...which the next session aborts first
+    # The cut session's program is aborted by a fresh session that then disconnects.
+    assert not emulator.ctl.initialized and not emulator.session_active
+    assert verbs_in(emulator)[-2:] == ["FRC_Abort", "FRC_Disconnect"]
+    out, _, _ = run_trial(backend, seed=1)  # and the run goes on from a clean controller
     assert out.success
 
 

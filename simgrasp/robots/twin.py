@@ -1,0 +1,190 @@
+"""A digital twin of the cell: the emulated controller drives a PyBullet world.
+
+The one module of the robots layer that imports the simulator (a twin is a simulator by
+nature); the RMI client and ``FanucBackend`` never do. :class:`TwinCell` is the
+:class:`~simgrasp.robots.emulated_controller.Cell` behind the RMI emulator: linear motions
+move the simulated hand through the commanded poses at the commanded speed, the gripper
+outputs open and close its jaws, the jaw-closed input reads them, and the scene is rebuilt
+from a seed exactly as ``SimBackend.reset(seed)`` builds it.
+
+Frames. World: the simulator's (metres, z up, table top at z = 0, table centre at the
+origin). A pose the controller receives is in a user frame (UFrame ``n``: ``uframes[n]``,
+the frame's pose in the world in mm and degrees; UFrame 0 is the world) and names the
+tool frame it places (UTool ``m``: ``utools[m]``, the tool's pose relative to the jaw
+centre, z pointing away from the palm as FANUC tool frames do). W, P, R are fixed-axis
+rotations about X, Y, Z. The simulated hand only turns about the vertical, so targets must
+point the tool down (within ``max_tilt_deg``).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from simgrasp.sim.config import SimConfig
+from simgrasp.sim.library import ObjectLibrary
+from simgrasp.sim.scene import LiveScene, build_scene, draw_seeded_scene
+from simgrasp.sim.trial import SimFault, TrialRunner, min_jerk, min_jerk_duration
+from simgrasp.sim.world import World
+
+FLIP_Z = np.diag([1.0, -1.0, -1.0, 1.0])  # tool frame (z out of the palm) <-> hand frame (z up to the palm)
+
+
+@dataclass(frozen=True)
+class TwinConfig:
+    """The simulated cell behind the emulator."""
+
+    objects: str = "random_urdfs:900-999"  # object spec, as the sim backend's (same seeds, same scenes)
+    uframes: dict[int, tuple[float, ...]] = field(default_factory=lambda: {1: (-400.0, 0.0, 0.0, 0.0, 0.0, 0.0)})  # UFrame n in the world: X, Y, Z mm, W, P, R deg
+    utools: dict[int, tuple[float, ...]] = field(default_factory=lambda: {1: (0.0,) * 6, 2: (0.0, -100.0, 0.0, 0.0, 0.0, 0.0)})  # UTool m from the jaw centre (2: the calibration ball)
+    marker_tool: int = 2  # the UTool whose origin carries the calibration ball (seen by the camera while it is active)
+    marker_radius_m: float = 0.008  # calibration ball radius
+    max_accel_mps2: float = 5.0  # the controller's acceleration limit (min-jerk moves peak at the commanded speed)
+    max_turn_dps: float = 360.0  # fastest wrist turn, degrees per second
+    max_tilt_deg: float = 5.0  # targets tilted further from tool-down are refused (the hand only turns about z)
+    jaw_closed_below_m: float = 0.003  # the jaw-closed input reads ON when the plates are closer than this
+    sim: SimConfig = field(default_factory=SimConfig)  # world, gripper and object settings, the sim backend's by default
+
+
+def wpr_matrix(x: float, y: float, z: float, w: float = 0.0, p: float = 0.0, r: float = 0.0) -> np.ndarray:
+    """4x4 transform of a FANUC pose: translation in mm (returned in metres), rotation
+    Rz(r) Ry(p) Rx(w) in degrees (fixed axes X, then Y, then Z)."""
+    a, b, c = np.deg2rad([w, p, r])
+    rx = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
+    ry = np.array([[np.cos(b), 0, np.sin(b)], [0, 1, 0], [-np.sin(b), 0, np.cos(b)]])
+    rz = np.array([[np.cos(c), -np.sin(c), 0], [np.sin(c), np.cos(c), 0], [0, 0, 1]])
+    T = np.eye(4)
+    T[:3, :3] = rz @ ry @ rx
+    T[:3, 3] = np.array([x, y, z]) / 1000.0
+    return T
+
+
+class TwinCell:
+    """One simulated cell: a world, the object of the current seed, the hand and the ball.
+
+    Thread-safe: the emulator's worker moves the hand while its session thread switches
+    the jaws, reads the input and renders; ``lock`` serialises them."""
+
+    def __init__(self, cfg: TwinConfig | None = None, seed: int = 0) -> None:
+        self.cfg = cfg or TwinConfig()
+        self.library = ObjectLibrary(self.cfg.objects, self.cfg.sim.library)
+        self.world = World(self.cfg.sim.scene)
+        self.lock = threading.RLock()
+        self.scene: LiveScene | None = None
+        self.runner: TrialRunner | None = None
+        self.tcp = np.array([0.4, 0.0, 0.4])  # commanded jaw centre, world metres
+        self.yaw = 0.0  # commanded hand yaw about world z, radians
+        self.tool_point = self.tcp.copy()  # origin of the active tool, world metres
+        self.active_tool = 1
+        self.closed = False
+        self.faults: list[str] = []  # simulation faults met (the object thrown or lost through the table)
+        self.info: dict[str, Any] = {}
+        self.marker = -1
+        self.reset_scene(seed)
+
+    # -- scene ---------------------------------------------------------------------------------
+    def reset_scene(self, seed: int) -> dict[str, Any]:
+        """Show the scene of ``seed`` (the sim backend's for the same seed and objects); the
+        arm stays where it is, jaws open. Returns ``{"seed", "object", "skipped"}``."""
+        with self.lock:
+            sim = self.cfg.sim
+            spec = draw_seeded_scene(self.world, self.library, sim, int(seed))
+            self.scene = build_scene(self.world, self.library, spec, sim)
+            hand = self.scene.gripper
+            hand.teleport(self.tcp, self.yaw, hand.max_opening_m)
+            self.runner = TrialRunner(self.world, hand, self.scene.obj.body, sim.trial)
+            self.runner.yaw = self.yaw
+            self.closed = False
+            self.marker = self._make_marker()
+            self._place_marker()
+            self.info = {"seed": int(seed), "object": spec.entry.name, "skipped": [list(s) for s in self.library.skipped]}
+            return dict(self.info)
+
+    def _make_marker(self) -> int:
+        c = self.world.client
+        vis = c.createVisualShape(c.GEOM_SPHERE, radius=self.cfg.marker_radius_m, rgbaColor=[1.0, 0.0, 1.0, 1.0])
+        return c.createMultiBody(0, -1, vis, [0, 0, -1.0])  # visual only: it never touches anything
+
+    def _place_marker(self) -> None:
+        where = self.tool_point if self.active_tool == self.cfg.marker_tool else np.array([0.0, 0.0, -1.0])
+        self.world.client.resetBasePositionAndOrientation(self.marker, where.tolist(), [0, 0, 0, 1])
+
+    # -- frames --------------------------------------------------------------------------------
+    def frame(self, table: dict[int, tuple[float, ...]], n: int, what: str) -> np.ndarray:
+        if what == "UFrame" and n == 0:
+            return np.eye(4)
+        if n not in table:
+            raise ValueError(f"{what} {n} is not defined in the twin (defined: {sorted(table)})")
+        return wpr_matrix(*table[n])
+
+    def hand_target(self, target: dict[str, float], uframe: int, utool: int) -> tuple[np.ndarray, float, np.ndarray]:
+        """Jaw centre (world metres), hand yaw (radians) and tool origin (world metres) for a
+        tool pose ``target`` (mm, degrees) in UFrame ``uframe`` with UTool ``utool``."""
+        T_user_tool = wpr_matrix(*(target[k] for k in "XYZWPR"))
+        T_world_tool = self.frame(self.cfg.uframes, uframe, "UFrame") @ T_user_tool
+        T_world_hand = T_world_tool @ np.linalg.inv(self.frame(self.cfg.utools, utool, "UTool")) @ FLIP_Z
+        R = T_world_hand[:3, :3]
+        tilt = np.degrees(np.arccos(np.clip(R[2, 2], -1.0, 1.0)))
+        if tilt > self.cfg.max_tilt_deg:
+            raise ValueError(f"the tool must point down within {self.cfg.max_tilt_deg} deg, target tilts {tilt:.1f} deg")
+        return T_world_hand[:3, 3], float(np.arctan2(R[1, 0], R[0, 0])), T_world_tool[:3, 3]
+
+    # -- the Cell protocol ----------------------------------------------------------------------
+    def move(self, target: dict[str, float], uframe: int, utool: int, speed_mm_s: float, stop: Callable[[], bool]) -> None:
+        """A linear move of the tool to ``target`` (mm, degrees in UFrame ``uframe``, UTool
+        ``utool``) at ``speed_mm_s`` (peak), in simulated time. The hand turns the short
+        way; a simulation fault is noted in ``faults`` and the move ends there."""
+        with self.lock:
+            end, yaw, tool_point = self.hand_target(target, uframe, utool)
+            turn = (yaw - self.yaw + np.pi) % (2 * np.pi) - np.pi
+            distance = float(np.linalg.norm(end - self.tcp))
+            speed = max(speed_mm_s, 1e-3) / 1000.0
+            duration = max(min_jerk_duration(distance, speed, self.cfg.max_accel_mps2), abs(np.degrees(turn)) / self.cfg.max_turn_dps)
+            self.active_tool = utool
+            runner = self._runner()
+            runner.yaw = self.yaw
+            try:
+                runner.follow(self.tcp, end, duration, min_jerk, stop, yaw_end=self.yaw + turn)
+            except SimFault as e:
+                self.faults.append(f"seed {self.info.get('seed')}: {e}")
+            self.tcp, self.yaw, self.tool_point = end, self.yaw + turn, tool_point
+            self._place_marker()
+
+    def wait(self, seconds: float, stop: Callable[[], bool]) -> None:
+        """Let ``seconds`` of simulated time pass with the hand where it is."""
+        with self.lock:
+            try:
+                self._runner().hold(seconds, until=stop)
+            except SimFault as e:
+                self.faults.append(f"seed {self.info.get('seed')}: {e}")
+
+    def set_jaws(self, closed: bool) -> None:
+        """Command the plates shut or fully open (they travel during the next waits and moves)."""
+        with self.lock:
+            hand = self._runner().gripper
+            hand.command_opening(0.0 if closed else hand.max_opening_m)
+            self.closed = closed
+
+    def jaws_shut(self) -> bool:
+        with self.lock:
+            return self.closed and self._runner().gripper.opening() < self.cfg.jaw_closed_below_m
+
+    def _runner(self) -> TrialRunner:
+        if self.runner is None:
+            raise RuntimeError("the twin has no scene: call reset_scene(seed) first")
+        return self.runner
+
+    # -- inspection ----------------------------------------------------------------------------
+    def object_position(self) -> np.ndarray:
+        """The object's base position in the world (metres)."""
+        with self.lock:
+            if self.scene is None:
+                raise RuntimeError("the twin has no scene")
+            return self.world.pose(self.scene.obj.body)[0]
+
+    def close(self) -> None:
+        with self.lock:
+            self.world.close()
