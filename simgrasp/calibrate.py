@@ -9,9 +9,13 @@ Pairs come from a file (works headless) or from clicks on an image:
     python -m simgrasp.calibrate --pairs pairs.csv --config robot.toml --width 640 --height 480
     python -m simgrasp.calibrate --click --image frame.png --config robot.toml
     python -m simgrasp.calibrate --click --camera 0 --config robot.toml --table-z-mm 12
+    python -m simgrasp.calibrate --collect --config robot.toml   # the arm shows a marker to the camera
 
 A CSV has the header ``u,v,x_mm,y_mm`` (pixels, then the robot's user-frame XY with the
 TCP touching the marked point); a TOML file holds ``[[pairs]]`` tables with the same keys.
+``--collect`` drives the arm (the config's connection) with the marker tool
+(``calibration.marker_tool``) over a grid at the grasp height and finds the marker in the
+config's camera (see :mod:`simgrasp.robots.collect`); it works on the twin as on a cell.
 """
 
 from __future__ import annotations
@@ -130,11 +134,29 @@ def calibrated(cfg: RobotConfig, px: np.ndarray, xy_mm: np.ndarray, width: int, 
     return dataclasses.replace(cfg, calibration=cal), err
 
 
+def collect_from_cell(cfg: RobotConfig, camera: str | None) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """Pairs from the arm showing its marker tool to the camera; also the frame size."""
+    from simgrasp.robots.camera import open_camera
+    from simgrasp.robots.collect import collect_pairs, grid_points
+
+    c = cfg.calibration
+    cam = open_camera(camera or cfg.camera.source, c.width, c.height, cfg.camera.warmup_frames)
+    try:
+        height, width = cam.read().shape[:2]
+        px, xy = collect_pairs(cfg, cam, grid_points(c.grid_x_mm, c.grid_y_mm, c.grid_n))
+    finally:
+        cam.close()
+    if len(px) < 4:
+        raise SystemExit(f"the marker was seen at {len(px)} of {c.grid_n ** 2} grid points; a homography needs 4")
+    return px, xy, (width, height)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--pairs", help="CSV (u,v,x_mm,y_mm) or TOML ([[pairs]]) file of pixel / robot XY pairs")
     src.add_argument("--click", action="store_true", help="click points on --image or a --camera frame")
+    src.add_argument("--collect", action="store_true", help="move the marker tool over a grid and find it in the camera")
     ap.add_argument("--image", help="image to click on")
     ap.add_argument("--camera", help="camera source to grab one frame from (device index or URL)")
     ap.add_argument("--config", required=True, help="robot config TOML to update (created when missing)")
@@ -159,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     width, height = args.width or cfg.calibration.width, args.height or cfg.calibration.height
     if args.pairs:
         px, xy = read_pairs(args.pairs)
+    elif args.collect:
+        px, xy, (width, height) = collect_from_cell(cfg, args.camera)
     else:
         from simgrasp.robots.camera import open_camera, read_image
 

@@ -49,7 +49,7 @@ from simgrasp.robots.errors import (
     ServoOffError,
     TeachPendantEnabledError,
 )
-from simgrasp.robots.links import DryRunLink, SocketLink
+from simgrasp.robots.links import DryRunLink, LinkFactory, SocketLink
 from simgrasp.robots.plan import check_plan, plan_grasp
 from simgrasp.robots.rmi import RMIClient
 from simgrasp.robots.rmi_protocol import Pose
@@ -63,6 +63,30 @@ def camera_model(cfg: RobotConfig) -> HomographyCamera:
                          "run python -m simgrasp.calibrate")
     H_mm = np.asarray(c.homography, dtype=np.float64).reshape(3, 3)
     return HomographyCamera(np.diag([1e-3, 1e-3, 1.0]) @ H_mm, c.width, c.height, cfg.motion.grasp_z_mm / 1000.0)
+
+
+def open_session(cfg: RobotConfig, utool: int, link_factory: LinkFactory = SocketLink.open) -> RMIClient:
+    """An initialised RMI session with the cell's user frame, tool ``utool`` and speed
+    override set. Refuses servo-off and teach-pendant states; aborts a program an earlier
+    session left behind. Closed again (abort + disconnect) if any step fails."""
+    con = cfg.connection
+    client = RMIClient(con.host, con.port, con.timeout_s, con.motion_timeout_s, link_factory)
+    try:
+        client.open()
+        status = client.status()
+        if not int(status.get("ServoReady", 1)):
+            raise ServoOffError(RMIT_BASE + 7, "FRC_GetStatus")
+        if int(status.get("TPMode", 0)):
+            raise TeachPendantEnabledError(RMIT_BASE + 8, "FRC_GetStatus")
+        if int(status.get("RMIMotionStatus", 0)):
+            client.abort()  # an earlier session left its motion program behind
+        client.initialize(con.group_mask)
+        client.set_frames(cfg.arm.uframe, utool)
+        client.set_override(cfg.motion.override_percent)
+    except BaseException:
+        client.close()
+        raise
+    return client
 
 
 class FanucBackend:
@@ -127,26 +151,9 @@ class FanucBackend:
         """The open, initialised RMI session (opened on first use, kept for the run)."""
         if self._client is not None and self._client.connected:
             return self._client
-        con = self.cfg.connection
         factory = DryRunLink.factory(self._print) if self.dry_run else SocketLink.open
-        client = RMIClient(con.host, con.port, con.timeout_s, con.motion_timeout_s, factory)
-        self._client = client
-        try:
-            client.open()
-            status = client.status()
-            if not int(status.get("ServoReady", 1)):
-                raise ServoOffError(RMIT_BASE + 7, "FRC_GetStatus")
-            if int(status.get("TPMode", 0)):
-                raise TeachPendantEnabledError(RMIT_BASE + 8, "FRC_GetStatus")
-            if int(status.get("RMIMotionStatus", 0)):
-                client.abort()  # an earlier session left its motion program behind
-            client.initialize(con.group_mask)
-            client.set_frames(self.cfg.arm.uframe, self.cfg.arm.utool)
-            client.set_override(self.cfg.motion.override_percent)
-        except BaseException:
-            client.close()
-            raise
-        return client
+        self._client = open_session(self.cfg, self.cfg.arm.utool, factory)
+        return self._client
 
     def close(self) -> None:
         """Abort and disconnect the session, release the camera; safe to call twice."""

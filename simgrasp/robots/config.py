@@ -47,6 +47,10 @@ class CalibrationConfig:
     mean_error_mm: float = 0.0  # reprojection error over the calibration pairs
     max_error_mm: float = 0.0
     n_points: int = 0  # calibration pairs used (0: not calibrated)
+    marker_tool: int = 0  # UTool whose origin is a camera-visible marker, for calibrate --collect (0: none)
+    grid_x_mm: tuple[float, float] = (300.0, 500.0)  # user-frame X span of the --collect grid
+    grid_y_mm: tuple[float, float] = (-100.0, 100.0)  # user-frame Y span of the --collect grid
+    grid_n: int = 5  # points per side of the --collect grid
 
 
 @dataclass(frozen=True)
