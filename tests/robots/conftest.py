@@ -53,3 +53,35 @@ def make_backend(emulator: RMIEmulator) -> Iterator[Callable[..., FanucBackend]]
     yield make
     for b in made:
         b.close()
+
+
+TWIN = Path(__file__).resolve().parents[2] / "assets" / "robot" / "twin.toml"
+
+
+@pytest.fixture(scope="module")
+def twin_rig():
+    """A twin cell on loopback (free ports), shared by a module's tests: building its world
+    costs a few hundred ms. Tests stage the scene they need by seed."""
+    from simgrasp.robots.twin import TwinConfig
+    from simgrasp.robots.twin_serve import TwinRig
+
+    with TwinRig(TwinConfig(objects="random_urdfs:900-909")) as rig:
+        yield rig
+
+
+@pytest.fixture
+def twin_backend(twin_rig) -> Iterator[Callable[..., FanucBackend]]:
+    """FanucBackends on the twin from assets/robot/twin.toml, pointed at the rig's ports."""
+    made: list[FanucBackend] = []
+
+    def make(overrides: dict[str, Any] | None = None, **kw: Any) -> FanucBackend:
+        o = twin_rig.robot_overrides()
+        for section, values in (overrides or {}).items():
+            o[section] = {**o.get(section, {}), **values}
+        backend = FanucBackend(TWIN, overrides=o, **kw)
+        made.append(backend)
+        return backend
+
+    yield make
+    for b in made:
+        b.close()

@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+
+from simgrasp.robots.errors import RMIErrorReply
+from simgrasp.robots.rmi import RMIClient
+from simgrasp.robots.rmi_protocol import Configuration, Pose
+from simgrasp.robots.twin import TwinCell, TwinConfig, wpr_matrix
+from simgrasp.sim.backend import SimBackend
+
+CFG = Configuration(utool=1, uframe=1)
+
+
+def session(rig):
+    rmi = RMIClient("127.0.0.1", rig.emulator.port, timeout_s=5.0, motion_timeout_s=20.0).open()
+    rmi.initialize()
+    rmi.set_frames(1, 1)
+    rmi.set_override(100)
+    return rmi
+
+
+def test_wpr_matrix_is_fixed_axis_xyz_in_mm_and_degrees():
+    T = wpr_matrix(100.0, -20.0, 5.0, 180.0, 0.0, 90.0)
+    assert T[:3, 3] == pytest.approx([0.1, -0.02, 0.005])
+    # Rz(90) Rx(180): x -> +y, y -> +x, z -> -z
+    assert T[:3, :3] @ [1, 0, 0] == pytest.approx([0, 1, 0], abs=1e-12)
+    assert T[:3, :3] @ [0, 0, 1] == pytest.approx([0, 0, -1], abs=1e-12)
+
+
+def test_a_linear_move_puts_the_hand_at_the_commanded_pose_in_the_user_frame(twin_rig):
+    cell = twin_rig.cell
+    cell.reset_scene(1)
+    with session(twin_rig) as rmi:
+        rmi.wait(rmi.move([Pose(430.0, 40.0, 150.0, 180.0, 0.0, 30.0)], 500, CFG))
+        # UFrame 1 sits at world (-0.4, 0, 0): user (430, 40, 150) mm is world (0.03, 0.04, 0.15) m.
+        assert cell.tcp == pytest.approx([0.03, 0.04, 0.15])
+        assert cell.scene.gripper.tcp() == pytest.approx([0.03, 0.04, 0.15], abs=1e-3)
+        yaw = cell.world.client.getEulerFromQuaternion(cell.world.pose(cell.scene.gripper.id)[1])[2]
+        assert np.degrees(yaw) == pytest.approx(30.0, abs=0.5)
+        assert rmi.read_position() == Pose(430.0, 40.0, 150.0, 180.0, 0.0, 30.0)
+
+
+def test_move_takes_the_simulated_time_its_speed_asks_for(twin_rig):
+    cell = twin_rig.cell
+    cell.reset_scene(1)
+    with session(twin_rig) as rmi:
+        rmi.wait(rmi.move([Pose(400.0, 0.0, 300.0, 180.0, 0.0, 0.0)], 500, CFG))
+        steps = cell.world.steps
+        rmi.wait(rmi.move([Pose(400.0, 0.0, 200.0, 180.0, 0.0, 0.0)], 100, CFG))
+        # 100 mm at a 100 mm/s peak (min-jerk: 1.875 s), 240 steps per simulated second
+        assert (cell.world.steps - steps) * cell.world.dt == pytest.approx(1.875, abs=0.01)
+
+
+def test_the_tool_frame_offsets_the_hand(twin_rig):
+    cell = twin_rig.cell
+    with session(twin_rig) as rmi:
+        rmi.set_frames(1, 2)  # UTool 2: the calibration ball, 100 mm from the jaws
+        rmi.wait(rmi.move([Pose(400.0, 0.0, 100.0, 180.0, 0.0, 0.0)], 500, Configuration(utool=2, uframe=1)))
+        assert cell.tool_point == pytest.approx([0.0, 0.0, 0.1])
+        assert cell.tcp == pytest.approx([0.0, -0.1, 0.1])
+
+
+def test_a_tilted_target_is_refused_with_an_invalid_position(twin_rig):
+    with session(twin_rig) as rmi, pytest.raises(RMIErrorReply, match="RMIT-023"):
+        rmi.wait(rmi.move([Pose(400.0, 0.0, 200.0, 150.0, 0.0, 0.0)], 500, CFG))
+
+
+@pytest.mark.parametrize("on_object, shut", [(False, True), (True, False)])
+def test_the_jaw_closed_input_reads_the_simulated_jaws(twin_rig, on_object, shut):
+    cell = twin_rig.cell
+    cell.reset_scene(0)
+    x, y, _ = cell.object_position() if on_object else (0.2, 0.2, 0.0)
+    with session(twin_rig) as rmi:
+        xy = (x * 1000 + 400, y * 1000)
+        rmi.wait(rmi.move([Pose(*xy, 200.0), Pose(*xy, 15.0)], 500, CFG))
+        rmi.write_dout(1, True)
+        rmi.write_dout(2, False)
+        rmi.wait(rmi.wait_time(0.4))
+        assert rmi.read_din(1) is shut
+        assert (cell.scene.gripper.opening() < 0.003) is shut
+
+
+def test_a_scene_is_the_sim_backends_scene_for_the_same_seed(twin_rig):
+    info = twin_rig.cell.reset_scene(7)
+    with SimBackend("random_urdfs:900-909") as sim:
+        _, sim_info = sim.reset(7)
+        sim_position = sim.world.pose(sim.scene.obj.body)[0]
+    assert info["object"] == sim_info["object"] == "random_urdfs/907"
+    assert twin_rig.cell.object_position() == pytest.approx(sim_position, abs=1e-9)
+
+
+def test_an_undefined_frame_is_named():
+    cell = TwinCell.__new__(TwinCell)
+    cell.cfg = TwinConfig()
+    with pytest.raises(ValueError, match="UTool 7 is not defined"):
+        cell.hand_target({k: 0.0 for k in "XYZWPR"} | {"W": 180.0}, 1, 7)
