@@ -3,6 +3,10 @@
 Measures, on loopback against the RMI emulator (motions take no time there, so these are
 the software's own costs, not the arm's): the command round trip, instruction
 throughput under the 8-deep queue, whole FanucBackend trials, and a homography fit.
+With the digital twin (``--twin-trials``, 0 to skip): a twin trial (stage, capture over
+the console, RMI motions stepping the simulated cell) against a sim-backend trial on the
+same seeds and the same heuristic grasps, and the twin calibration's error in mm against
+the twin camera's true projection.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from simgrasp.config import override
 from simgrasp.geometry import GraspRect
 from simgrasp.geometry.homography import apply_homography, fit_homography
 from simgrasp.robots.backend import FanucBackend
@@ -21,12 +26,14 @@ from simgrasp.robots.rmi import RMIClient
 from simgrasp.robots.rmi_emulator import RMIEmulator
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "assets" / "robot" / "example_robot.toml"
+TWIN = EXAMPLE.with_name("twin.toml")
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--trials", type=int, default=50, help="backend trials to time")
     ap.add_argument("--commands", type=int, default=500, help="FRC_GetStatus round trips to time")
+    ap.add_argument("--twin-trials", type=int, default=20, help="twin and sim trials to time (0: skip the twin)")
     args = ap.parse_args(argv)
 
     with RMIEmulator(port=0) as emu:
@@ -68,6 +75,78 @@ def main(argv: list[str] | None = None) -> None:
     for _ in range(200):
         fit_homography(px, xy)
     print(f"homography fit, 20 pairs: {1e3 * (time.perf_counter() - t) / 200:.3f} ms")
+    if args.twin_trials > 0:
+        bench_twin(args.twin_trials)
+
+
+def timed_trials(backend, seeds: range, policy) -> tuple[float, int]:
+    """Mean seconds of reset + execute (the policy's time left out: it is the same on both
+    backends) and the successes, over ``seeds``."""
+    from simgrasp.policies import policy_rng
+
+    spent, ok = 0.0, 0
+    for seed in seeds:
+        t = time.perf_counter()
+        obs, _ = backend.reset(seed)
+        spent += time.perf_counter() - t
+        grasp = obs.camera.image_to_world(policy.act(obs, policy_rng(seed)).grasp, obs.depth)
+        t = time.perf_counter()
+        ok += backend.execute(grasp).success
+        spent += time.perf_counter() - t
+    return spent / len(seeds), ok
+
+
+def bench_twin(trials: int) -> None:
+    """Twin trial against sim trial, and the twin calibration against the truth."""
+    from simgrasp.calibrate import calibrated
+    from simgrasp.policies import build_policy, resolve_policy
+    from simgrasp.robots.collect import collect_pairs, grid_points
+    from simgrasp.robots.config import load_robot_config
+    from simgrasp.robots.twin_camera import TwinCameraConfig
+    from simgrasp.robots.twin_serve import TwinRig
+    from simgrasp.sim.backend import SimBackend
+
+    policy, seeds = build_policy(resolve_policy("heuristic")), range(trials)
+    with SimBackend("random_urdfs:900-999") as sim:
+        sim_s, sim_ok = timed_trials(sim, seeds, policy)
+    with TwinRig() as rig:
+        cfg = override(load_robot_config(TWIN), rig.robot_overrides(), "twin rig")
+        with FanucBackend(cfg, print_fn=lambda s: None) as backend:
+            twin_s, twin_ok = timed_trials(backend, seeds, policy)
+        print(f"twin trials: {1e3 * twin_s:.1f} ms each (stage + capture + RMI + physics; {twin_ok}/{trials} succeeded), "
+              f"sim trials: {1e3 * sim_s:.1f} ms each ({sim_ok}/{trials}); twin/sim wall time {twin_s / sim_s:.2f}x")
+    for k1 in (0.0, -0.3):  # a perfect lens, then a barrel-distorted one the homography cannot follow
+        with TwinRig(camera=TwinCameraConfig(k1=k1)) as rig:
+            cfg = override(load_robot_config(TWIN), rig.robot_overrides(), "twin rig")
+            rig.cell.reset_scene(0)
+            c = cfg.calibration
+            px, xy = collect_pairs(cfg, rig.camera, grid_points(c.grid_x_mm, c.grid_y_mm, c.grid_n), say=lambda s: None)
+            fitted, err = calibrated(cfg, px, xy, rig.camera.cfg.width, rig.camera.cfg.height)
+            truth = held_out_error_mm(rig, cfg, np.asarray(fitted.calibration.homography).reshape(3, 3), 100)
+        print(f"twin calibration, lens k1 {k1:+.1f} ({len(px)} marker pairs): fit residual {err.mean():.2f} mm mean; "
+              f"at {len(truth)} held-out points on the grasp plane {truth.mean():.2f} mm mean, {truth.max():.2f} mm max")
+
+
+def held_out_error_mm(rig, cfg, H: np.ndarray, n: int) -> np.ndarray:
+    """Distances (mm) between where the calibration ``H`` maps the seen ball and where the
+    twin put it, at those of ``n`` random points of the calibration box on the grasp plane
+    where the whole ball is in view (the scene's object hides some)."""
+    from simgrasp.robots.collect import find_marker
+
+    c = cfg.calibration
+    user = np.random.default_rng(1).uniform((c.grid_x_mm[0], c.grid_y_mm[0]), (c.grid_x_mm[1], c.grid_y_mm[1]), (n, 2))
+    T_world_user = rig.cell.frame(rig.cell.cfg.uframes, cfg.arm.uframe, "UFrame")
+    errors, sizes = [], []
+    rig.cell.reset_scene(0)
+    rig.cell.scene.gripper.park()  # nothing between the camera and the ball
+    for x, y in user:
+        rig.cell.show_marker((T_world_user @ [x / 1000.0, y / 1000.0, cfg.motion.grasp_z_mm / 1000.0, 1.0])[:3])
+        seen = find_marker(rig.camera.read())
+        if seen is not None:
+            errors.append(float(np.linalg.norm(apply_homography(H, np.array([seen[:2]]))[0] - (x, y))))
+            sizes.append(seen[2])
+    # As in collection: a ball partly behind the object is not a calibration error.
+    return np.asarray(errors)[np.asarray(sizes) >= 0.75 * np.median(sizes)]
 
 
 if __name__ == "__main__":

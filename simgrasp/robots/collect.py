@@ -21,19 +21,22 @@ from simgrasp.robots.rmi_protocol import Pose
 
 @dataclass(frozen=True)
 class MarkerColour:
-    """RGB thresholds of the marker: red and blue above ``high``, green below ``low``
-    (magenta by default, a colour tables and objects seldom have)."""
+    """Magenta, a colour tables and objects seldom have: red and blue both above ``floor``
+    and ``ratio`` times green. A ratio, not a brightness, so the marker's shaded side counts
+    too (a threshold on brightness keeps only the lit side and biases the centroid)."""
 
-    high: int = 170
-    low: int = 90
+    floor: int = 40
+    ratio: float = 2.5
+    balance: float = 0.6  # min(red, blue) at least this fraction of max(red, blue)
     min_pixels: int = 6
 
 
 def find_marker(rgb: np.ndarray, colour: MarkerColour = MarkerColour()) -> tuple[float, float, int] | None:
     """Pixel ``(u, v)`` of the marker's centroid in an RGB uint8 image and its pixel count,
     or None when fewer than ``colour.min_pixels`` pixels match."""
-    r, g, b = (rgb[:, :, i].astype(np.int16) for i in range(3))
-    mask = (r > colour.high) & (b > colour.high) & (g < colour.low)
+    r, g, b = (rgb[:, :, i].astype(np.float64) for i in range(3))
+    lo, hi = np.minimum(r, b), np.maximum(r, b)
+    mask = (lo > colour.floor) & (lo > colour.ratio * g) & (lo >= colour.balance * hi)
     vs, us = np.nonzero(mask)
     if us.size < colour.min_pixels:
         return None

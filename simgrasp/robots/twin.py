@@ -185,6 +185,13 @@ class TwinCell:
                 raise RuntimeError("the twin has no scene")
             return self.world.pose(self.scene.obj.body)[0]
 
+    def show_marker(self, point_m: np.ndarray) -> None:
+        """Put the calibration ball at ``point_m`` (world metres) without moving the arm:
+        ground truth for checking a calibration at points it was not fitted on."""
+        with self.lock:
+            self.active_tool, self.tool_point = self.cfg.marker_tool, np.asarray(point_m, dtype=np.float64)
+            self._place_marker()
+
     def close(self) -> None:
         with self.lock:
             self.world.close()
