@@ -12,7 +12,6 @@ logged in order in :attr:`log`.
 
 from __future__ import annotations
 
-import argparse
 import socket
 import threading
 import time
@@ -20,13 +19,8 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from simgrasp.robots import rmi_protocol as rp
-from simgrasp.robots.emulated_controller import (
-    ERR_ALREADY_CONNECTED,
-    ERR_INVALID_COMMAND,
-    ERR_INVALID_POSITION,
-    MOTIONS,
-    EmulatedController,
-)
+from simgrasp.robots.emulated_commands import ERR_ALREADY_CONNECTED, ERR_INTERNAL, ERR_INVALID_COMMAND, ERR_INVALID_POSITION
+from simgrasp.robots.emulated_controller import MOTIONS, EmulatedController
 from simgrasp.robots.errors import RMIProtocolError
 
 HOST = "127.0.0.1"  # never another interface: this is a test double, not a controller
@@ -282,6 +276,9 @@ class RMIEmulator:
                     except ValueError as e:  # a target the cell cannot take: refused, the program held
                         self._refuse(epoch, packet, ERR_INVALID_POSITION, str(e))
                         continue
+                    except Exception as e:  # the cell broke: an internal error, never a hung worker
+                        self._refuse(epoch, packet, ERR_INTERNAL, f"{type(e).__name__}: {e}")
+                        continue
                 else:
                     self._pause(self.motion_time_s, epoch)
             elif verb == "FRC_WaitTime":
@@ -329,80 +326,7 @@ class RMIEmulator:
         self._send(self._session, "session", {"Instruction": packet["Instruction"], "ErrorID": 0, "SequenceID": packet["SequenceID"]})
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description="Serve an emulated FANUC RMI controller on 127.0.0.1.")
-    ap.add_argument("--port", type=int, default=16001, help="connect port (the controller's is 16001)")
-    ap.add_argument("--session-port", type=int, default=SESSION_PORT, help="session port handed over (0: any free port)")
-    ap.add_argument("--motion-time", type=float, default=0.5, help="seconds each motion takes (without --twin)")
-    ap.add_argument("--object-present", action="store_true", help="closing the gripper catches an object (without --twin)")
-    twin = ap.add_argument_group("digital twin: a simulated cell behind the controller")
-    twin.add_argument("--twin", action="store_true", help="drive a PyBullet cell: motions, jaws and jaw-closed input are simulated")
-    twin.add_argument("--objects", default="random_urdfs:900-999", help="object spec of the twin (the sim backend's)")
-    twin.add_argument("--seed", type=int, default=0, help="scene shown until a client stages another by seed")
-    twin.add_argument("--console-port", type=int, default=16010, help="cell console: GET /frame.png, POST /scene?seed=N")
-    twin.add_argument("--lens-k1", type=float, default=0.0, help="radial distortion of the twin's camera (0: none)")
-    faults = ap.add_argument_group("fault injection (counted in session packets from the client)")
-    faults.add_argument("--drop-after", type=int, metavar="N", help="cut the session without a word after N packets")
-    faults.add_argument("--fault-after", type=int, metavar="N", help="push FRC_SystemFault after N packets and hold")
-    faults.add_argument("--fault-id", type=int, default=2556935, help="ErrorID of --fault-after (default RMIT-007, servo off)")
-    faults.add_argument("--sequence-error-after", type=int, metavar="N", help="refuse the N-th instruction as out of order (RMIT-029)")
-    ap.add_argument("--verbose", action="store_true", help="print every packet")
-    return ap.parse_args(argv)
-
-
-def inject(emu: RMIEmulator, args: argparse.Namespace) -> list[str]:
-    """Arm the faults the flags ask for; returns what was armed, for the banner."""
-    armed = []
-    if args.drop_after is not None:
-        emu.drop_after(args.drop_after)
-        armed.append(f"connection cut after {args.drop_after} packets")
-    if args.fault_after is not None:
-        emu.inject_fault(args.fault_id, after_packets=args.fault_after)
-        armed.append(f"system fault {args.fault_id} after {args.fault_after} packets")
-    if args.sequence_error_after is not None:
-        emu.inject_sequence_error(args.sequence_error_after)
-        armed.append(f"sequence error on instruction {args.sequence_error_after}")
-    return armed
-
-
-def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
-    rig = None
-    if args.twin:
-        from dataclasses import replace
-
-        from simgrasp.robots.twin import TwinConfig
-        from simgrasp.robots.twin_camera import TwinCameraConfig
-        from simgrasp.robots.twin_serve import TwinRig  # the simulator, only when asked for
-
-        rig = TwinRig(TwinConfig(objects=args.objects), replace(TwinCameraConfig(), k1=args.lens_k1), args.seed,
-                      args.port, args.console_port, session_port=args.session_port).start()
-        emu = rig.emulator
-    else:
-        emu = RMIEmulator(args.port, args.session_port, args.motion_time, object_present=args.object_present).start()
-    armed = inject(emu, args)
-    print(f"RMI emulator listening on {HOST}:{emu.port} (Ctrl-C to stop)", flush=True)
-    if rig is not None:
-        print(f"twin: {rig.cell.info['object']} (seed {args.seed}); camera source {rig.frame_source!r}, "
-              f"cell.stage_url {rig.console.url!r}", flush=True)
-    for a in armed:
-        print(f"fault armed: {a}", flush=True)
-    shown = 0
-    try:
-        while True:
-            time.sleep(0.2)
-            if args.verbose:
-                for e in emu.log[shown:]:
-                    print(f"{e.t_s:8.3f} {e.channel:7s} {'<-' if e.direction == 'in' else '->'} {e.packet}", flush=True)
-                shown = len(emu.log)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if rig is not None:
-            rig.stop()
-        else:
-            emu.stop()
-
-
 if __name__ == "__main__":
+    from simgrasp.robots.emulator_cli import main
+
     main()

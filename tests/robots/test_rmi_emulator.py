@@ -3,9 +3,9 @@ import socket
 import pytest
 
 from simgrasp.robots import rmi_protocol as rp
-from simgrasp.robots.errors import RMIT_BASE, RMIErrorReply, SequenceIDError
+from simgrasp.robots.errors import RMIErrorReply, SequenceIDError
 from simgrasp.robots.rmi import RMIClient
-from simgrasp.robots.rmi_emulator import SESSION_PORT, RMIEmulator, inject, parse_args
+from simgrasp.robots.rmi_emulator import SESSION_PORT, RMIEmulator
 from simgrasp.robots.rmi_protocol import Configuration, Pose
 
 CFG = Configuration(utool=1, uframe=1)
@@ -85,11 +85,3 @@ def test_an_injected_sequence_error_holds_until_reset(emulator, make_client):
         with pytest.raises(SequenceIDError):
             rmi.wait(rmi.wait_time(0.0))
         assert emulator.ctl.hold and emulator.ctl.errors[0].startswith("RMIT-029")
-
-
-def test_fault_flags_arm_the_emulator():
-    args = parse_args(["--drop-after", "5", "--fault-after", "3", "--fault-id", str(RMIT_BASE + 1), "--sequence-error-after", "4"])
-    with RMIEmulator(port=0) as emu:
-        armed = inject(emu, args)
-        assert len(armed) == 3
-        assert emu._drop_in == 5 and emu._fault == (RMIT_BASE + 1, 3) and emu.ctl.sequence_error_in == 4
