@@ -114,7 +114,8 @@ def bench_twin(trials: int) -> None:
         with FanucBackend(cfg, print_fn=lambda s: None) as backend:
             twin_s, twin_ok = timed_trials(backend, seeds, policy)
         print(f"twin trials: {1e3 * twin_s:.1f} ms each (stage + capture + RMI + physics; {twin_ok}/{trials} succeeded), "
-              f"sim trials: {1e3 * sim_s:.1f} ms each ({sim_ok}/{trials}); twin/sim wall time {twin_s / sim_s:.2f}x")
+              f"sim trials: {1e3 * sim_s:.1f} ms each ({sim_ok}/{trials}); twin/sim wall time {twin_s / sim_s:.2f}x; "
+              f"{len(rig.cell.faults)} simulation faults in the twin")
     for k1 in (0.0, -0.3):  # a perfect lens, then a barrel-distorted one the homography cannot follow
         with TwinRig(camera=TwinCameraConfig(k1=k1)) as rig:
             cfg = override(load_robot_config(TWIN), rig.robot_overrides(), "twin rig")
