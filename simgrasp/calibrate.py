@@ -156,7 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--pairs", help="CSV (u,v,x_mm,y_mm) or TOML ([[pairs]]) file of pixel / robot XY pairs")
     src.add_argument("--click", action="store_true", help="click points on --image or a --camera frame")
-    src.add_argument("--collect", action="store_true", help="move the marker tool over a grid and find it in the camera")
+    src.add_argument(
+        "--collect", action="store_true", help="move the marker tool over a grid and find it in the camera"
+    )
     ap.add_argument("--image", help="image to click on")
     ap.add_argument("--camera", help="camera source to grab one frame from (device index or URL)")
     ap.add_argument("--config", required=True, help="robot config TOML to update (created when missing)")

@@ -113,7 +113,7 @@ def bench_twin(trials: int) -> None:
         cfg = override(load_robot_config(TWIN), rig.robot_overrides(), "twin rig")
         with FanucBackend(cfg, print_fn=lambda s: None) as backend:
             twin_s, twin_ok = timed_trials(backend, seeds, policy)
-        print(f"twin trials: {1e3 * twin_s:.1f} ms each (stage + capture + RMI + physics; {twin_ok}/{trials} succeeded), "
+        print(f"twin trials: {1e3 * twin_s:.1f} ms each (stage + capture + RMI + physics; {twin_ok}/{trials} ok), "
               f"sim trials: {1e3 * sim_s:.1f} ms each ({sim_ok}/{trials}); twin/sim wall time {twin_s / sim_s:.2f}x; "
               f"{len(rig.cell.faults)} simulation faults in the twin")
     for k1 in (0.0, -0.3):  # a perfect lens, then a barrel-distorted one the homography cannot follow
@@ -125,7 +125,8 @@ def bench_twin(trials: int) -> None:
             fitted, err = calibrated(cfg, px, xy, rig.camera.cfg.width, rig.camera.cfg.height)
             truth = held_out_error_mm(rig, cfg, np.asarray(fitted.calibration.homography).reshape(3, 3), 100)
         print(f"twin calibration, lens k1 {k1:+.1f} ({len(px)} marker pairs): fit residual {err.mean():.2f} mm mean; "
-              f"at {len(truth)} held-out points on the grasp plane {truth.mean():.2f} mm mean, {truth.max():.2f} mm max")
+              f"at {len(truth)} held-out points on the grasp plane {truth.mean():.2f} mm mean, "
+              f"{truth.max():.2f} mm max")
 
 
 def held_out_error_mm(rig, cfg, H: np.ndarray, n: int) -> np.ndarray:

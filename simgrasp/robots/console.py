@@ -69,7 +69,8 @@ class ConsoleServer:
                 url = urllib.parse.urlparse(self.path)
                 seed = urllib.parse.parse_qs(url.query).get("seed", [""])[0]
                 if url.path != "/scene" or not seed.isdigit():
-                    return self._reply(400, f"expected POST /scene?seed=N (N >= 0), got {self.path}".encode(), "text/plain")
+                    why = f"expected POST /scene?seed=N (N >= 0), got {self.path}"
+                    return self._reply(400, why.encode(), "text/plain")
                 try:
                     body = json.dumps(console.stage(int(seed))).encode()
                 except Exception as e:  # the cell could not stage it: say why
@@ -102,7 +103,8 @@ def stage(url: str, seed: int, timeout_s: float = 60.0) -> dict[str, Any]:
         with urllib.request.urlopen(urllib.request.Request(target, data=b"", method="POST"), timeout=timeout_s) as r:
             reply = json.loads(r.read())
     except urllib.error.HTTPError as e:
-        raise CellStagingError(f"the cell console at {url} refused seed {seed}: {e.read().decode(errors='replace')}") from None
+        why = e.read().decode(errors="replace")
+        raise CellStagingError(f"the cell console at {url} refused seed {seed}: {why}") from None
     except (OSError, ValueError) as e:
         raise CellStagingError(f"no answer from the cell console at {url} for seed {seed}: {e}") from None
     if not isinstance(reply, dict) or "object" not in reply:

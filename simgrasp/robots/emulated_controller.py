@@ -35,6 +35,7 @@ from simgrasp.robots.emulated_commands import (
 )
 from simgrasp.robots.errors import describe_error
 
+ARM_FLAGS = {"Front": 1, "Up": 1, "Left": 0, "Flip": 0, "Turn4": 0, "Turn5": 0, "Turn6": 0}  # before any motion
 RELATIVE_MOTIONS = ("FRC_LinearRelative",)
 MOTIONS = ("FRC_LinearMotion", "FRC_JointMotion") + RELATIVE_MOTIONS
 INSTRUCTIONS = MOTIONS + ("FRC_WaitTime", "FRC_WaitDIN")
@@ -45,7 +46,9 @@ class Cell(Protocol):
     degrees and mm/s in the given user and tool frames; seconds of the cell's own clock.
     ``stop`` says when the program was aborted mid-way."""
 
-    def move(self, target: dict[str, float], uframe: int, utool: int, speed_mm_s: float, stop: Callable[[], bool]) -> None: ...
+    def move(
+        self, target: dict[str, float], uframe: int, utool: int, speed_mm_s: float, stop: Callable[[], bool]
+    ) -> None: ...
 
     def wait(self, seconds: float, stop: Callable[[], bool]) -> None: ...
 
@@ -84,7 +87,7 @@ class EmulatedController:
     epoch: int = 0  # bumped by FRC_Abort, so the worker drops replies of an aborted program
     lock: threading.Condition = field(default_factory=threading.Condition)
     cell: Cell | None = None  # a simulated cell behind the I/O and motions (None: the flag model)
-    arm: dict[str, int] = field(default_factory=lambda: {"Front": 1, "Up": 1, "Left": 0, "Flip": 0, "Turn4": 0, "Turn5": 0, "Turn6": 0})
+    arm: dict[str, int] = field(default_factory=lambda: dict(ARM_FLAGS))  # the last motion's configuration flags
     errors: deque[str] = field(default_factory=lambda: deque(maxlen=5))  # newest first, for FRC_ReadError
     sequence_error_in: int | None = None  # fault injection: the n-th next instruction is refused as out of order
     started: float = field(default_factory=time.monotonic)

@@ -19,20 +19,22 @@ from simgrasp.robots.rmi_emulator import HOST, SESSION_PORT, RMIEmulator
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description="Serve an emulated FANUC RMI controller on 127.0.0.1.")
     ap.add_argument("--port", type=int, default=16001, help="connect port (the controller's is 16001)")
-    ap.add_argument("--session-port", type=int, default=SESSION_PORT, help="session port handed over (0: any free port)")
+    ap.add_argument("--session-port", type=int, default=SESSION_PORT, help="session port handed over (0: any)")
     ap.add_argument("--motion-time", type=float, default=0.5, help="seconds each motion takes (without --twin)")
-    ap.add_argument("--object-present", action="store_true", help="closing the gripper catches an object (without --twin)")
+    ap.add_argument("--object-present", action="store_true", help="closing the jaws catches an object (no --twin)")
     twin = ap.add_argument_group("digital twin: a simulated cell behind the controller")
-    twin.add_argument("--twin", action="store_true", help="drive a PyBullet cell: motions, jaws and jaw-closed input are simulated")
+    twin.add_argument("--twin", action="store_true", help="drive a PyBullet cell: motions, jaws, jaw-closed input")
     twin.add_argument("--objects", default="random_urdfs:900-999", help="object spec of the twin (the sim backend's)")
     twin.add_argument("--seed", type=int, default=0, help="scene shown until a client stages another by seed")
-    twin.add_argument("--console-port", type=int, default=16010, help="cell console: GET /frame.png, POST /scene?seed=N")
+    twin.add_argument("--console-port", type=int, default=16010, help="console: GET /frame.png, POST /scene?seed=N")
     twin.add_argument("--lens-k1", type=float, default=0.0, help="radial distortion of the twin's camera (0: none)")
     faults = ap.add_argument_group("fault injection (counted in session packets from the client)")
     faults.add_argument("--drop-after", type=int, metavar="N", help="cut the session without a word after N packets")
     faults.add_argument("--fault-after", type=int, metavar="N", help="push FRC_SystemFault after N packets and hold")
-    faults.add_argument("--fault-id", type=int, default=2556935, help="ErrorID of --fault-after (default RMIT-007, servo off)")
-    faults.add_argument("--sequence-error-after", type=int, metavar="N", help="refuse the N-th instruction as out of order (RMIT-029)")
+    faults.add_argument("--fault-id", type=int, default=2556935, help="ErrorID of --fault-after (default RMIT-007)")
+    faults.add_argument(
+        "--sequence-error-after", type=int, metavar="N", help="refuse the N-th instruction as out of order (RMIT-029)"
+    )
     ap.add_argument("--verbose", action="store_true", help="print every packet")
     return ap.parse_args(argv)
 

@@ -19,7 +19,12 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from simgrasp.robots import rmi_protocol as rp
-from simgrasp.robots.emulated_commands import ERR_ALREADY_CONNECTED, ERR_INTERNAL, ERR_INVALID_COMMAND, ERR_INVALID_POSITION
+from simgrasp.robots.emulated_commands import (
+    ERR_ALREADY_CONNECTED,
+    ERR_INTERNAL,
+    ERR_INVALID_COMMAND,
+    ERR_INVALID_POSITION,
+)
 from simgrasp.robots.emulated_controller import MOTIONS, EmulatedController
 from simgrasp.robots.errors import RMIProtocolError
 
@@ -43,8 +48,10 @@ class RMIEmulator:
     ``time_scale``: factor on ``FRC_WaitTime`` durations; other keywords go to
     :class:`EmulatedController` (ports, ``object_present``...)."""
 
-    def __init__(self, port: int = 0, session_port: int = SESSION_PORT, motion_time_s: float = 0.0, time_scale: float = 1.0,
-                 **controller: Any) -> None:
+    def __init__(
+        self, port: int = 0, session_port: int = SESSION_PORT, motion_time_s: float = 0.0, time_scale: float = 1.0,
+        **controller: Any,
+    ) -> None:
         self.ctl = EmulatedController(**controller)
         self.motion_time_s, self.time_scale = motion_time_s, time_scale
         self._requested_session_port = session_port
@@ -272,7 +279,8 @@ class RMIEmulator:
                 if ctl.cell is not None:
                     cfg = packet.get("Configuration") or {}
                     try:
-                        ctl.cell.move(target, int(cfg.get("UFrameNumber", frames[0])), int(cfg.get("UToolNumber", frames[1])), speed, stop)
+                        uframe, utool = int(cfg.get("UFrameNumber", frames[0])), int(cfg.get("UToolNumber", frames[1]))
+                        ctl.cell.move(target, uframe, utool, speed, stop)
                     except ValueError as e:  # a target the cell cannot take: refused, the program held
                         self._refuse(epoch, packet, ERR_INVALID_POSITION, str(e))
                         continue
@@ -309,7 +317,8 @@ class RMIEmulator:
             self.ctl.hold = True
             self.ctl.running = max(0, self.ctl.running - 1)
             self.ctl.note_error(error_id, f"{packet['Instruction']} ({why})")
-        self._send(self._session, "session", {"Instruction": packet["Instruction"], "ErrorID": error_id, "SequenceID": packet["SequenceID"]})
+        reply = {"Instruction": packet["Instruction"], "ErrorID": error_id, "SequenceID": packet["SequenceID"]}
+        self._send(self._session, "session", reply)
 
     def _pause(self, seconds: float, epoch: int) -> None:
         """Let ``seconds`` pass, unless the program is aborted or the emulator stops."""

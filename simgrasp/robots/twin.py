@@ -38,15 +38,19 @@ class TwinConfig:
     """The simulated cell behind the emulator."""
 
     objects: str = "random_urdfs:900-999"  # object spec, as the sim backend's (same seeds, same scenes)
-    uframes: dict[int, tuple[float, ...]] = field(default_factory=lambda: {1: (-400.0, 0.0, 0.0, 0.0, 0.0, 0.0)})  # UFrame n in the world: X, Y, Z mm, W, P, R deg
-    utools: dict[int, tuple[float, ...]] = field(default_factory=lambda: {1: (0.0,) * 6, 2: (0.0, -100.0, 0.0, 0.0, 0.0, 0.0)})  # UTool m from the jaw centre (2: the calibration ball)
+    # UFrame n in the world (X, Y, Z mm, W, P, R degrees): 1 puts the table centre at user (400, 0, 0)
+    uframes: dict[int, tuple[float, ...]] = field(default_factory=lambda: {1: (-400.0, 0.0, 0.0, 0.0, 0.0, 0.0)})
+    # UTool m from the jaw centre: 1 the jaws, 2 the calibration ball 100 mm beside them
+    utools: dict[int, tuple[float, ...]] = field(
+        default_factory=lambda: {1: (0.0,) * 6, 2: (0.0, -100.0, 0.0, 0.0, 0.0, 0.0)}
+    )
     marker_tool: int = 2  # the UTool whose origin carries the calibration ball (seen by the camera while it is active)
     marker_radius_m: float = 0.008  # calibration ball radius
     max_accel_mps2: float = 5.0  # the controller's acceleration limit (min-jerk moves peak at the commanded speed)
     max_turn_dps: float = 360.0  # fastest wrist turn, degrees per second
     max_tilt_deg: float = 5.0  # targets tilted further from tool-down are refused (the hand only turns about z)
     jaw_closed_below_m: float = 0.003  # the jaw-closed input reads ON when the plates are closer than this
-    sim: SimConfig = field(default_factory=SimConfig)  # world, gripper and object settings, the sim backend's by default
+    sim: SimConfig = field(default_factory=SimConfig)  # world, gripper and objects: the sim backend's by default
 
 
 def wpr_matrix(x: float, y: float, z: float, w: float = 0.0, p: float = 0.0, r: float = 0.0) -> np.ndarray:
@@ -100,7 +104,8 @@ class TwinCell:
             self.closed = False
             self.marker = self._make_marker()
             self._place_marker()
-            self.info = {"seed": int(seed), "object": spec.entry.name, "skipped": [list(s) for s in self.library.skipped]}
+            skipped = [list(s) for s in self.library.skipped]
+            self.info = {"seed": int(seed), "object": spec.entry.name, "skipped": skipped}
             return dict(self.info)
 
     def _make_marker(self) -> int:
@@ -129,11 +134,13 @@ class TwinCell:
         R = T_world_hand[:3, :3]
         tilt = np.degrees(np.arccos(np.clip(R[2, 2], -1.0, 1.0)))
         if tilt > self.cfg.max_tilt_deg:
-            raise ValueError(f"the tool must point down within {self.cfg.max_tilt_deg} deg, target tilts {tilt:.1f} deg")
+            raise ValueError(f"the tool must point down within {self.cfg.max_tilt_deg} deg, target tilts {tilt:.1f}")
         return T_world_hand[:3, 3], float(np.arctan2(R[1, 0], R[0, 0])), T_world_tool[:3, 3]
 
     # -- the Cell protocol ----------------------------------------------------------------------
-    def move(self, target: dict[str, float], uframe: int, utool: int, speed_mm_s: float, stop: Callable[[], bool]) -> None:
+    def move(
+        self, target: dict[str, float], uframe: int, utool: int, speed_mm_s: float, stop: Callable[[], bool]
+    ) -> None:
         """A linear move of the tool to ``target`` (mm, degrees in UFrame ``uframe``, UTool
         ``utool``) at ``speed_mm_s`` (peak), in simulated time. The hand turns the short
         way; a simulation fault is noted in ``faults`` and the move ends there."""
@@ -142,7 +149,8 @@ class TwinCell:
             turn = (yaw - self.yaw + np.pi) % (2 * np.pi) - np.pi
             distance = float(np.linalg.norm(end - self.tcp))
             speed = max(speed_mm_s, 1e-3) / 1000.0
-            duration = max(min_jerk_duration(distance, speed, self.cfg.max_accel_mps2), abs(np.degrees(turn)) / self.cfg.max_turn_dps)
+            turn_s = abs(np.degrees(turn)) / self.cfg.max_turn_dps
+            duration = max(min_jerk_duration(distance, speed, self.cfg.max_accel_mps2), turn_s)
             self.active_tool = utool
             runner = self._runner()
             runner.yaw = self.yaw

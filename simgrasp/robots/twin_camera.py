@@ -71,7 +71,9 @@ class TwinCamera:
     def read(self) -> np.ndarray:
         """RGB uint8 (H, W, 3) of the twin's current state."""
         with self.cell.lock:
-            rgb = render(self.cell.world, self.camera, self._render_cfg).rgb
+            look = self.cell.scene.spec.appearance if self.cell.scene is not None else None
+            light = look.light.render_kwargs() if look is not None else None  # a drawn look brings its light
+            rgb = render(self.cell.world, self.camera, self._render_cfg, light).rgb
         return distort(rgb, self.camera, self.cfg.k1, self.cfg.k2)
 
     def close(self) -> None:

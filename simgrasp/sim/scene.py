@@ -91,7 +91,9 @@ def draw_scene(world: World, library: ObjectLibrary, entry: ObjectEntry, cfg: Si
     )
 
 
-def draw_seeded_scene(world: World, library: ObjectLibrary, cfg: SimConfig, seed: int, first: int | None = None) -> SceneSpec:
+def draw_seeded_scene(
+    world: World, library: ObjectLibrary, cfg: SimConfig, seed: int, first: int | None = None
+) -> SceneSpec:
     """The scene of ``seed`` (int >= 0): object ``first`` (default ``seed % len(library)``),
     its pose drawn from ``np.random.default_rng(seed)`` only. An object that cannot be
     loaded is skipped for the next one in order (recorded in ``library.skipped``), which is

@@ -85,7 +85,8 @@ class TrialRunner:
 
     def _smooth(self, start: np.ndarray, end: np.ndarray) -> None:
         c = self.cfg
-        self.follow(start, end, min_jerk_duration(float(np.linalg.norm(end - start)), c.max_speed_mps, c.max_accel_mps2), min_jerk)
+        duration = min_jerk_duration(float(np.linalg.norm(end - start)), c.max_speed_mps, c.max_accel_mps2)
+        self.follow(start, end, duration, min_jerk)
 
     def hold(self, seconds: float, until: Callable[[], bool] | None = None, min_steps: int = 0) -> None:
         """Step ``seconds`` of simulated time with the hand where it is, stopping early once

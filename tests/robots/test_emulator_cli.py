@@ -4,7 +4,9 @@ from simgrasp.robots.rmi_emulator import SESSION_PORT, RMIEmulator
 
 
 def test_fault_flags_arm_the_emulator():
-    args = parse_args(["--drop-after", "5", "--fault-after", "3", "--fault-id", str(RMIT_BASE + 1), "--sequence-error-after", "4"])
+    args = parse_args(
+        ["--drop-after", "5", "--fault-after", "3", "--fault-id", str(RMIT_BASE + 1), "--sequence-error-after", "4"]
+    )
     with RMIEmulator(port=0) as emu:
         armed = inject(emu, args)
         assert len(armed) == 3

@@ -39,7 +39,8 @@ def test_linear_relative_moves_by_an_increment(emulator, make_client):
     with make_client() as rmi:
         rmi.initialize()
         rmi.wait(rmi.move([Pose(400.0, 0.0, 200.0)], 100, CFG))
-        rmi.wait(rmi.submit(lambda s: rp.motion(s, Pose(10.0, -5.0, -50.0, 0.0, 0.0, 15.0), CFG, 100, verb="FRC_LinearRelative")))
+        step = Pose(10.0, -5.0, -50.0, 0.0, 0.0, 15.0)
+        rmi.wait(rmi.submit(lambda s: rp.motion(s, step, CFG, 100, verb="FRC_LinearRelative")))
         assert rmi.read_position() == Pose(410.0, -5.0, 150.0, 180.0, 0.0, 15.0)
 
 

@@ -99,8 +99,8 @@ def test_the_real_robot_path_never_imports_the_simulator():
     import subprocess
     import sys
 
-    code = ("import sys, simgrasp.robots.backend, simgrasp.robots.rmi, simgrasp.robots.collect, simgrasp.robots.console, "
-            "simgrasp.robots.rmi_emulator, simgrasp.calibrate; "
+    code = ("import sys, simgrasp.robots.backend, simgrasp.robots.rmi, simgrasp.robots.collect, "
+            "simgrasp.robots.console, simgrasp.robots.rmi_emulator, simgrasp.calibrate; "
             "print(sorted(m for m in sys.modules if m.startswith(('simgrasp.sim', 'pybullet', 'torch'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"

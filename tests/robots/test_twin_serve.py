@@ -54,8 +54,10 @@ def test_every_fault_on_the_twin_ends_aborted_disconnected_and_recorded(twin_rig
 @pytest.mark.slow
 def test_twin_trials_end_to_end_compare_row_by_row_with_sim(twin_rig, tmp_path):
     options = {"robot_config": str(TWIN), "overrides": twin_rig.robot_overrides()}
-    twin = run_evaluation(RunConfig(("heuristic",), "fanuc", options, None, trials=6), tmp_path / "twin", progress=False)
-    sim = run_evaluation(RunConfig(("heuristic",), "sim", {}, "random_urdfs:900-909", trials=6), tmp_path / "sim", progress=False)
+    twin_cfg = RunConfig(("heuristic",), "fanuc", options, None, trials=6)
+    sim_cfg = RunConfig(("heuristic",), "sim", {}, "random_urdfs:900-909", trials=6)
+    twin = run_evaluation(twin_cfg, tmp_path / "twin", progress=False)
+    sim = run_evaluation(sim_cfg, tmp_path / "sim", progress=False)
     assert twin.stopped is None and sim.stopped is None
     rows_t, rows_s = read_rows(tmp_path / "twin" / TRIALS_FILE), read_rows(tmp_path / "sim" / TRIALS_FILE)
     assert [(r["seed"], r["object"]) for r in rows_t] == [(r["seed"], r["object"]) for r in rows_s]
