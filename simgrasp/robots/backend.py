@@ -194,16 +194,13 @@ class FanucBackend:
     # -- the contract ---------------------------------------------------------------------------
     def reset(self, seed: int, options: dict[str, Any] | None = None) -> tuple[Observation, dict[str, Any]]:
         """Move out of view and capture a frame. The object is ``options["object"]``, else
-        the one the cell console staged for ``seed`` (``cell.stage_url``), else
+        the one the cell console stages for ``seed`` once the arm is out of view
+        (``cell.stage_url``), else
         ``objects[seed % len(objects)]`` from the config, else "unknown"."""
         seed = check_seed(seed)
         options = check_reset_options(self, options)
         objects = self.cfg.objects
         name = str(options.get("object") or (objects[seed % len(objects)] if objects else "unknown"))
-        staged: dict[str, Any] = {}
-        if self.cfg.cell.stage_url and not self.dry_run and "object" not in options:
-            staged = stage(self.cfg.cell.stage_url, seed, self.cfg.cell.stage_timeout_s)
-            name = str(staged["object"])
         self._last_object = name
         if self.confirm:
             self._input(f"place object {name!r} in the cell, then press Enter ")
@@ -212,6 +209,11 @@ class FanucBackend:
         except BaseException as e:
             self.close_session(e)
             raise
+        staged: dict[str, Any] = {}
+        if self.cfg.cell.stage_url and not self.dry_run and "object" not in options:
+            # Staged once the arm is out of the way, as a feeder or an operator would.
+            staged = stage(self.cfg.cell.stage_url, seed, self.cfg.cell.stage_timeout_s)
+            name = self._last_object = str(staged["object"])
         rgb = self._camera.read()
         cam = self.camera_model
         if rgb.shape[:2] != (cam.height, cam.width):
