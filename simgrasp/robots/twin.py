@@ -119,6 +119,8 @@ class TwinCell:
 
     # -- frames --------------------------------------------------------------------------------
     def frame(self, table: dict[int, tuple[float, ...]], n: int, what: str) -> np.ndarray:
+        """4x4 transform (metres) of frame ``n`` of ``table`` (``cfg.uframes`` or ``cfg.utools``);
+        ``what`` ("UFrame" or "UTool") names it in errors. UFrame 0 is the world."""
         if what == "UFrame" and n == 0:
             return np.eye(4)
         if n not in table:
@@ -154,11 +156,15 @@ class TwinCell:
             self.active_tool = utool
             runner = self._runner()
             runner.yaw = self.yaw
+            done = False
             try:
-                runner.follow(self.tcp, end, duration, min_jerk, stop, yaw_end=self.yaw + turn)
+                done = runner.follow(self.tcp, end, duration, min_jerk, stop, yaw_end=self.yaw + turn)
             except SimFault as e:
                 self.faults.append(f"seed {self.info.get('seed')}: {e}")
-            self.tcp, self.yaw, self.tool_point = end, self.yaw + turn, tool_point
+            if done:
+                self.tcp, self.yaw, self.tool_point = end, self.yaw + turn, tool_point
+            else:  # aborted or faulted on the way: the arm stays where it got to
+                self.tcp, self.yaw = runner.gripper.tcp(), runner.yaw
             self._place_marker()
 
     def wait(self, seconds: float, stop: Callable[[], bool]) -> None:

@@ -104,3 +104,14 @@ def test_the_real_robot_path_never_imports_the_simulator():
             "print(sorted(m for m in sys.modules if m.startswith(('simgrasp.sim', 'pybullet', 'torch'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_an_abort_mid_move_leaves_the_arm_where_it_got_to(twin_rig):
+    cell = twin_rig.cell
+    cell.reset_scene(1)
+    with session(twin_rig) as rmi:
+        rmi.wait(rmi.move([Pose(400.0, 0.0, 300.0)], 500, CFG))
+    stops = iter([False] * 60 + [True] * 1000)
+    cell.move({"X": 400.0, "Y": 0.0, "Z": 100.0, "W": 180.0, "P": 0.0, "R": 0.0}, 1, 1, 100.0, lambda: next(stops))
+    assert 0.1 < cell.tcp[2] < 0.3  # stopped part of the way down, not at the target
+    assert cell.tcp == pytest.approx(cell.scene.gripper.tcp())
