@@ -125,6 +125,7 @@ class FanucBackend:
         self._camera = self._open_camera(camera)
         self._client: RMIClient | None = None
         self._last_object: str = ""
+        self._skipped: tuple[SkippedObject, ...] = ()
         if not dry_run:
             # Reach the controller now: an unreachable cell is a bad start, not a trial's fault.
             try:
@@ -195,8 +196,8 @@ class FanucBackend:
     def reset(self, seed: int, options: dict[str, Any] | None = None) -> tuple[Observation, dict[str, Any]]:
         """Move out of view and capture a frame. The object is ``options["object"]``, else
         the one the cell console stages for ``seed`` once the arm is out of view
-        (``cell.stage_url``), else
-        ``objects[seed % len(objects)]`` from the config, else "unknown"."""
+        (``cell.stage_url``), else ``objects[seed % len(objects)]`` from the config, else
+        "unknown"."""
         seed = check_seed(seed)
         options = check_reset_options(self, options)
         objects = self.cfg.objects
@@ -221,12 +222,13 @@ class FanucBackend:
                              "recalibrate or set the camera's resolution")
         info = {"seed": int(seed), "object": name, "backend": "fanuc", "dry_run": self.dry_run}
         if staged.get("skipped"):
-            info["skipped"] = staged["skipped"]
+            self._skipped = tuple(SkippedObject(str(d["path"]), str(d["reason"])) for d in staged["skipped"])
         return Observation(rgb, None, cam), info
 
     def skipped_objects(self) -> tuple[SkippedObject, ...]:
-        """None: a real cell's objects are named, not loaded from files."""
-        return ()
+        """The object files the cell console reported skipping (``cell.stage_url``); none
+        otherwise: a real cell's objects are named, not loaded from files."""
+        return self._skipped
 
     def close_session(self, after: BaseException | None = None) -> None:
         """Abort and disconnect the controller session, keeping the camera. ``after`` a lost

@@ -29,8 +29,13 @@ from simgrasp.robots.errors import RobotError
 HOST = "127.0.0.1"
 
 
-class CellStagingError(RobotError):
-    """The cell's staging station did not put the next object in place."""
+class CellStagingError(RuntimeError):
+    """The staging station could not serve this seed's scene (the trial is an
+    infrastructure error; the run goes on)."""
+
+
+class CellConsoleError(RobotError):
+    """The cell console does not answer: no trial can run until it does."""
 
 
 def encode_png(rgb: np.ndarray) -> bytes:
@@ -97,7 +102,8 @@ class ConsoleServer:
 
 def stage(url: str, seed: int, timeout_s: float = 60.0) -> dict[str, Any]:
     """Ask the staging station at ``url`` for the scene of ``seed``; returns its JSON reply
-    (at least ``object``). Raises :class:`CellStagingError` when it cannot."""
+    (at least ``object``). Raises :class:`CellStagingError` when it refuses the seed and
+    :class:`CellConsoleError` when nothing answers."""
     target = f"{url.rstrip('/')}/scene?seed={int(seed)}"
     try:
         with urllib.request.urlopen(urllib.request.Request(target, data=b"", method="POST"), timeout=timeout_s) as r:
@@ -105,8 +111,10 @@ def stage(url: str, seed: int, timeout_s: float = 60.0) -> dict[str, Any]:
     except urllib.error.HTTPError as e:
         why = e.read().decode(errors="replace")
         raise CellStagingError(f"the cell console at {url} refused seed {seed}: {why}") from None
-    except (OSError, ValueError) as e:
-        raise CellStagingError(f"no answer from the cell console at {url} for seed {seed}: {e}") from None
+    except OSError as e:
+        raise CellConsoleError(f"no answer from the cell console at {url} for seed {seed}: {e}") from None
+    except ValueError as e:
+        raise CellStagingError(f"the cell console at {url} sent no JSON for seed {seed}: {e}") from None
     if not isinstance(reply, dict) or "object" not in reply:
         raise CellStagingError(f"expected a JSON object naming the staged object from {target}, got {reply!r}")
     return reply

@@ -4,8 +4,8 @@ The one module of the robots layer that imports the simulator (a twin is a simul
 nature); the RMI client and ``FanucBackend`` never do. :class:`TwinCell` is the
 :class:`~simgrasp.robots.emulated_controller.Cell` behind the RMI emulator: linear motions
 move the simulated hand through the commanded poses at the commanded speed, the gripper
-outputs open and close its jaws, the jaw-closed input reads them, and the scene is rebuilt
-from a seed exactly as ``SimBackend.reset(seed)`` builds it.
+outputs open and close its jaws, the jaw-closed input reads them, and each scene is the one
+``SimBackend.reset(seed)`` serves (the twin keeps a sim backend for its world and scenes).
 
 Frames. World: the simulator's (metres, z up, table top at z = 0, table centre at the
 origin). A pose the controller receives is in a user frame (UFrame ``n``: ``uframes[n]``,
@@ -24,11 +24,11 @@ from typing import Any, Callable
 
 import numpy as np
 
+from simgrasp.backends.base import INFO_OBJECT
+from simgrasp.sim.backend import SimBackend
 from simgrasp.sim.config import SimConfig
-from simgrasp.sim.library import ObjectLibrary
-from simgrasp.sim.scene import LiveScene, build_scene, draw_seeded_scene
+from simgrasp.sim.scene import LiveScene
 from simgrasp.sim.trial import SimFault, TrialRunner, min_jerk, min_jerk_duration
-from simgrasp.sim.world import World
 
 FLIP_Z = np.diag([1.0, -1.0, -1.0, 1.0])  # tool frame (z out of the palm) <-> hand frame (z up to the palm)
 
@@ -74,8 +74,8 @@ class TwinCell:
 
     def __init__(self, cfg: TwinConfig | None = None, seed: int = 0) -> None:
         self.cfg = cfg or TwinConfig()
-        self.library = ObjectLibrary(self.cfg.objects, self.cfg.sim.library)
-        self.world = World(self.cfg.sim.scene)
+        self.sim = SimBackend(self.cfg.objects, self.cfg.sim)
+        self.world = self.sim.world
         self.lock = threading.RLock()
         self.scene: LiveScene | None = None
         self.runner: TrialRunner | None = None
@@ -91,21 +91,22 @@ class TwinCell:
 
     # -- scene ---------------------------------------------------------------------------------
     def reset_scene(self, seed: int) -> dict[str, Any]:
-        """Show the scene of ``seed`` (the sim backend's for the same seed and objects); the
-        arm stays where it is, jaws open. Returns ``{"seed", "object", "skipped"}``."""
+        """Show the scene of ``seed``, the sim backend's for the same seed and objects; the
+        arm stays where it is, jaws open. Returns ``{"seed", "object", "skipped"}`` (the
+        skipped object files as ``{"path", "reason"}``). Raises as ``SimBackend.reset`` does
+        when no scene can be served."""
         with self.lock:
-            sim = self.cfg.sim
-            spec = draw_seeded_scene(self.world, self.library, sim, int(seed))
-            self.scene = build_scene(self.world, self.library, spec, sim)
+            _, info = self.sim.reset(int(seed))
+            self.scene = self.sim.scene
             hand = self.scene.gripper
             hand.teleport(self.tcp, self.yaw, hand.max_opening_m)
-            self.runner = TrialRunner(self.world, hand, self.scene.obj.body, sim.trial)
+            self.runner = TrialRunner(self.world, hand, self.scene.obj.body, self.cfg.sim.trial)
             self.runner.yaw = self.yaw
             self.closed = False
             self.marker = self._make_marker()
             self._place_marker()
-            skipped = [list(s) for s in self.library.skipped]
-            self.info = {"seed": int(seed), "object": spec.entry.name, "skipped": skipped}
+            skipped = [s.to_dict() for s in self.sim.skipped_objects()]
+            self.info = {"seed": int(seed), "object": str(info[INFO_OBJECT]), "skipped": skipped}
             return dict(self.info)
 
     def _make_marker(self) -> int:
@@ -208,4 +209,4 @@ class TwinCell:
 
     def close(self) -> None:
         with self.lock:
-            self.world.close()
+            self.sim.close()

@@ -6,7 +6,6 @@ World frame: z up, table top at z = 0, the camera above the origin (the image ce
 
 from __future__ import annotations
 
-import copy
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -18,7 +17,6 @@ from simgrasp.sim.camera import Rendered, make_camera, render
 from simgrasp.sim.config import SimConfig
 from simgrasp.sim.gripper import Gripper
 from simgrasp.sim.library import LoadedObject, ObjectLibrary, body_aabb
-from simgrasp.sim.mesh import MeshError
 from simgrasp.sim.objects import ObjectEntry
 from simgrasp.sim.world import World
 
@@ -89,29 +87,6 @@ def draw_scene(world: World, library: ObjectLibrary, entry: ObjectEntry, cfg: Si
     return SceneSpec(
         entry, obj.scale, tuple(map(float, p)), tuple(map(float, q)), float(height), look, bool(rested), int(steps),
     )
-
-
-def draw_seeded_scene(
-    world: World, library: ObjectLibrary, cfg: SimConfig, seed: int, first: int | None = None
-) -> SceneSpec:
-    """The scene of ``seed`` (int >= 0): object ``first`` (default ``seed % len(library)``),
-    its pose drawn from ``np.random.default_rng(seed)`` only. An object that cannot be
-    loaded is skipped for the next one in order (recorded in ``library.skipped``), which is
-    deterministic too. Every simulated cell shows the same scene for the same seed."""
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    n = len(library)
-    start = int(seed % n if first is None else first)
-    rng = np.random.default_rng(int(seed))
-    for k in range(n):
-        entry = library.entries[(start + k) % n]
-        try:
-            spec = draw_scene(world, library, entry, cfg, copy.deepcopy(rng))
-        except MeshError:
-            continue
-        spec.extra["seed"] = int(seed)
-        return spec
-    raise RuntimeError(f"no object of {library.spec!r} could be loaded; skipped: {library.skipped}")
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """The backend contract (simgrasp/backends/base.py), held against every backend: the
-simulator, the FANUC cell against the RMI emulator on loopback, and the tests' fake."""
+simulator, the FANUC cell against the RMI emulator on loopback and against the digital
+twin, and the tests' fake."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ class Case:
         return backend_factory(self.ref)(**{**self.options, **extra})
 
 
-@pytest.fixture(params=["sim", "fanuc", "fake"])
+@pytest.fixture(params=["sim", "fanuc", "twin", "fake"])
 def case(request, tmp_path) -> Iterator[Case]:
     if request.param == "sim":
         opts = {"objects": "random_urdfs:900-901", "library": {"cache_dir": str(tmp_path)}}
@@ -69,6 +70,18 @@ def case(request, tmp_path) -> Iterator[Case]:
                 return o
 
             yield Case("fanuc", opts, fault)
+    elif request.param == "twin":
+        from simgrasp.robots.twin import TwinConfig
+        from simgrasp.robots.twin_serve import TwinRig
+
+        with TwinRig(TwinConfig(objects="random_urdfs:900-901")) as rig:
+            opts = {"robot_config": str(EXAMPLE_CELL.with_name("twin.toml")), "overrides": rig.robot_overrides()}
+
+            def twin_fault(o: dict[str, Any]) -> dict[str, Any]:
+                rig.emulator.inject_fault(2556935, after_packets=6)
+                return o
+
+            yield Case("fanuc", opts, twin_fault)
     else:
         yield Case("fake_backend:FakeBackend", {"objects": "fake:0-4"}, lambda o: {**o, "fail_seeds": (0, 1, 2)})
 

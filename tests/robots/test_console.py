@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from simgrasp.robots.camera import SnapshotCamera, open_camera
-from simgrasp.robots.console import CellStagingError, ConsoleServer, stage
+from simgrasp.robots.console import CellConsoleError, CellStagingError, ConsoleServer, stage
 
 
 def staged(seed: int) -> dict:
@@ -34,6 +34,6 @@ def test_stage_names_the_object_and_reports_refusals(console):
         stage(server.url, 9)
 
 
-def test_a_console_that_is_not_there_is_a_staging_error():
-    with pytest.raises(CellStagingError, match="no answer"):
+def test_a_console_that_is_not_there_stops_the_run():
+    with pytest.raises(CellConsoleError, match="no answer"):
         stage("http://127.0.0.1:9", 0, timeout_s=1.0)
