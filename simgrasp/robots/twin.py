@@ -19,6 +19,7 @@ point the tool down (within ``max_tilt_deg``).
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -85,6 +86,8 @@ class TwinCell:
         self.active_tool = 1
         self.closed = False
         self.faults: list[str] = []  # simulation faults met (the object thrown or lost through the table)
+        self.physics_s = 0.0  # wall time spent stepping motions and waits (the arm's own time, simulated)
+        self.physics_steps = 0  # physics steps of motions and waits
         self.info: dict[str, Any] = {}
         self.marker = -1
         self.reset_scene(seed)
@@ -157,11 +160,13 @@ class TwinCell:
             self.active_tool = utool
             runner = self._runner()
             runner.yaw = self.yaw
-            done = False
+            done, t0, n0 = False, time.perf_counter(), self.world.steps
             try:
                 done = runner.follow(self.tcp, end, duration, min_jerk, stop, yaw_end=self.yaw + turn)
             except SimFault as e:
                 self.faults.append(f"seed {self.info.get('seed')}: {e}")
+            self.physics_s += time.perf_counter() - t0
+            self.physics_steps += self.world.steps - n0
             if done:
                 self.tcp, self.yaw, self.tool_point = end, self.yaw + turn, tool_point
             else:  # aborted or faulted on the way: the arm stays where it got to
@@ -171,10 +176,13 @@ class TwinCell:
     def wait(self, seconds: float, stop: Callable[[], bool]) -> None:
         """Let ``seconds`` of simulated time pass with the hand where it is."""
         with self.lock:
+            t0, n0 = time.perf_counter(), self.world.steps
             try:
                 self._runner().hold(seconds, until=stop)
             except SimFault as e:
                 self.faults.append(f"seed {self.info.get('seed')}: {e}")
+            self.physics_s += time.perf_counter() - t0
+            self.physics_steps += self.world.steps - n0
 
     def set_jaws(self, closed: bool) -> None:
         """Command the plates shut or fully open (they travel during the next waits and moves)."""
