@@ -104,10 +104,11 @@ def bench_twin(trials: int) -> None:
     from simgrasp.robots.config import load_robot_config
     from simgrasp.robots.twin_camera import TwinCameraConfig
     from simgrasp.robots.twin_serve import TwinRig
+    from simgrasp.sim import HELD_OUT_OBJECTS
     from simgrasp.sim.backend import SimBackend
 
     policy, seeds = build_policy(resolve_policy("heuristic")), range(trials)
-    with SimBackend("random_urdfs:900-999") as sim:
+    with SimBackend(HELD_OUT_OBJECTS) as sim:
         sim_s, sim_ok = timed_trials(sim, seeds, policy)
     with TwinRig() as rig:
         cfg = override(load_robot_config(TWIN), rig.robot_overrides(), "twin rig")

@@ -26,6 +26,7 @@ from typing import Any, Callable
 import numpy as np
 
 from simgrasp.backends.base import INFO_OBJECT
+from simgrasp.sim import HELD_OUT_OBJECTS
 from simgrasp.sim.backend import SimBackend
 from simgrasp.sim.config import SimConfig
 from simgrasp.sim.scene import LiveScene
@@ -38,7 +39,7 @@ FLIP_Z = np.diag([1.0, -1.0, -1.0, 1.0])  # tool frame (z out of the palm) <-> h
 class TwinConfig:
     """The simulated cell behind the emulator."""
 
-    objects: str = "random_urdfs:900-999"  # object spec, as the sim backend's (same seeds, same scenes)
+    objects: str = HELD_OUT_OBJECTS  # object spec, as the sim backend's (same seeds, same scenes)
     # UFrame n in the world (X, Y, Z mm, W, P, R degrees): 1 puts the table centre at user (400, 0, 0)
     uframes: dict[int, tuple[float, ...]] = field(default_factory=lambda: {1: (-400.0, 0.0, 0.0, 0.0, 0.0, 0.0)})
     # UTool m from the jaw centre: 1 the jaws, 2 the calibration ball 100 mm beside them
