@@ -24,7 +24,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--object-present", action="store_true", help="closing the jaws catches an object (no --twin)")
     twin = ap.add_argument_group("digital twin: a simulated cell behind the controller")
     twin.add_argument("--twin", action="store_true", help="drive a PyBullet cell: motions, jaws, jaw-closed input")
-    twin.add_argument("--objects", help="object spec of the twin, as --backend sim takes (default: the held-out objects)")
+    twin.add_argument("--objects", help="object spec of the twin, as --backend sim takes (default: held-out objects)")
     twin.add_argument("--seed", type=int, default=0, help="scene shown until a client stages another by seed")
     twin.add_argument("--console-port", type=int, default=16010, help="console: GET /frame.png, POST /scene?seed=N")
     twin.add_argument("--lens-k1", type=float, default=0.0, help="radial distortion of the twin's camera (0: none)")
