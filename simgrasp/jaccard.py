@@ -41,7 +41,7 @@ def sgt_accuracy(detector: Detector, dataset: GraspDataset, limit: int | None = 
                 raise ValueError(f"{sample.scene_id}: no scene record; --sgt needs a dataset made by simgrasp.dataset")
             p = detector.predict_samples([sample])[0]
             for score in SCORES:
-                best = int(p.ranked(score, top_k=1)[0])
+                best = int(p.ranked(score, top_k=1, scorer_candidates=detector.scorer_candidates)[0])
                 hits[score] += runner.trial(record, GraspRect.from_array(p.grasps[best])).success
     return {"primary": hits["primary"] / max(n, 1), "scorer": hits["scorer"] / max(n, 1), "n": n}
 
@@ -56,9 +56,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--angle", type=float, default=30.0, help="degrees")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--sgt", action="store_true", help="also re-execute the top grasps in the rebuilt scenes")
+    ap.add_argument("--depth", default=None, choices=("perfect", "stereo"), help="depth file a depth-reading network gets")
+    ap.add_argument(
+        "--scorer-candidates", type=int, default=0, help="the scorer ranks all grasps (0) or the N best by primary score"
+    )
     args = ap.parse_args(argv)
-    dataset = training_set(args.data)
-    detector = Detector.from_checkpoint(args.checkpoint, args.device)
+    dataset = training_set(args.data, args.depth)
+    detector = Detector.from_checkpoint(args.checkpoint, args.device, scorer_candidates=args.scorer_candidates)
     t0 = time.perf_counter()
     acc = jaccard_accuracy(detector, dataset, args.limit, iou_threshold=args.iou, angle_threshold_deg=args.angle)
     sgt = sgt_accuracy(detector, dataset, args.limit) if args.sgt else None
@@ -76,6 +80,8 @@ def main(argv: list[str] | None = None) -> None:
         "accuracy_scorer": acc["scorer"],
         "sgt_primary": sgt["primary"] if sgt else None,
         "sgt_scorer": sgt["scorer"] if sgt else None,
+        "depth": args.depth,
+        "scorer_candidates": args.scorer_candidates,
         "iou_threshold": args.iou,
         "angle_threshold_deg": args.angle,
         "model": cfg.to_dict(),

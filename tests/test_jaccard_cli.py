@@ -35,6 +35,7 @@ class TruthDetector:
     def __init__(self, dataset: JacquardDataset, offset_px: float = 0.0) -> None:
         self.truth = {dataset[i].rgb.tobytes(): dataset[i].grasps[:1].copy() for i in range(len(dataset))}
         self.offset_px = offset_px
+        self.scorer_candidates = 0
 
     def predict(self, images):
         out = []
@@ -63,7 +64,7 @@ def test_cli_writes_both_metrics(scenes: Path, tmp_path: Path, monkeypatch, offs
     # metric 1) or the same grasps moved off the object (every metric 0).
     detector = TruthDetector(JacquardDataset(scenes), offset_px)
     detector.config = ModelConfig()
-    monkeypatch.setattr("simgrasp.jaccard.Detector.from_checkpoint", lambda path, device: detector)
+    monkeypatch.setattr("simgrasp.jaccard.Detector.from_checkpoint", lambda path, device, scorer_candidates=0: detector)
     out = tmp_path / "result.json"
     main(["--checkpoint", str(tmp_path / "unused.pt"), "--data", str(scenes), "--sgt", "--out", str(out)])
     result = json.loads(out.read_text())
@@ -80,6 +81,12 @@ def test_cli_reads_a_checkpoint(scenes: Path, tmp_path: Path) -> None:
     main(["--checkpoint", str(ckpt), "--data", str(scenes), "--out", str(out)])
     result = json.loads(out.read_text())
     assert result["n"] == 2 and result["model"]["input_size"] == 64 and result["sgt_primary"] is None
+    assert (result["depth"], result["scorer_candidates"]) == (None, 0)
+    # A depth-reading network over the camera's depth, the scorer ranking the primary's top 5.
+    save_checkpoint(ckpt, GraspNet(ModelConfig(input="rgbd", input_size=64, scorer_channels=16, scorer_hidden=8)), 0)
+    main(["--checkpoint", str(ckpt), "--data", str(scenes), "--out", str(out), "--depth", "stereo", "--scorer-candidates", "5"])
+    result = json.loads(out.read_text())
+    assert (result["n"], result["depth"], result["scorer_candidates"], result["model"]["input"]) == (2, "stereo", 5, "rgbd")
 
 
 def test_sgt_needs_scene_records(scenes: Path, tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ def jaccard_accuracy(
         preds = detector.predict_samples(samples)
         for sample, p in zip(samples, preds):
             for score in SCORES:
-                best = int(p.ranked(score, top_k=1)[0])
+                best = int(p.ranked(score, top_k=1, scorer_candidates=detector.scorer_candidates)[0])
                 hits[score] += bool(
                     jaccard_match_batch(p.grasps[best : best + 1], sample.grasps, iou_threshold, angle_threshold_deg)[0]
                 )
