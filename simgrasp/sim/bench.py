@@ -6,14 +6,18 @@ trial with a grasp across the object's short side, found from the segmentation m
 milliseconds per stage and the heuristic's success rate.
 
     python -m simgrasp.bench sim [--objects random_urdfs:test] [--trials 50] [--repeat 1]
-                                 [--appearance fixed|randomized] [--looks 20]
+                                 [--appearance fixed|randomized] [--looks 20] [--cold-start]
 
-``--looks N`` also times the reset and the render of N scenes in every appearance mode.
+``--looks N`` also times the reset and the render of N scenes in every appearance mode;
+``--cold-start`` times a backend's start on an empty cache (generating procedural files,
+preparing every mesh), e.g. ``--objects procedural:train --cold-start --trials 1``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
 import time
 from collections import Counter
 
@@ -21,6 +25,7 @@ from simgrasp.geometry import minor_axis_grasp
 from simgrasp.sim import HELD_OUT_OBJECTS
 from simgrasp.sim.appearance import APPEARANCE_MODES
 from simgrasp.sim.backend import SimBackend
+from simgrasp.sim.config import ObjectConfig, SimConfig
 from simgrasp.sim.scene import render_scene
 
 
@@ -44,6 +49,24 @@ def appearance_costs(objects: str, scenes: int, renders: int = 5) -> dict[str, t
     return costs
 
 
+def cold_start_s(objects: str) -> tuple[float, int]:
+    """(seconds to start a SimBackend on ``objects`` with an empty cache, objects loaded)."""
+    saved = os.environ.get("SIMGRASP_CACHE")
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["SIMGRASP_CACHE"] = cache  # procedural files are generated there too
+        try:
+            t0 = time.perf_counter()
+            backend = SimBackend(objects, SimConfig(library=ObjectConfig(cache_dir=cache)))
+            elapsed, count = time.perf_counter() - t0, len(backend.objects)
+            backend.close()
+        finally:
+            if saved is None:
+                del os.environ["SIMGRASP_CACHE"]
+            else:
+                os.environ["SIMGRASP_CACHE"] = saved
+    return elapsed, count
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m simgrasp.bench sim", description=__doc__.splitlines()[0])
     ap.add_argument("--objects", default=HELD_OUT_OBJECTS, help="object spec")
@@ -51,7 +74,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeat", type=int, default=1, help="trials per scene (restored from the saved state)")
     ap.add_argument("--appearance", default="fixed", choices=APPEARANCE_MODES.names(), help="scene looks")
     ap.add_argument("--looks", type=int, default=0, help="also time reset and render of N scenes per appearance")
+    ap.add_argument("--cold-start", action="store_true", help="also time the backend's start on an empty cache")
     args = ap.parse_args(argv)
+    if args.cold_start:
+        seconds, count = cold_start_s(args.objects)
+        print(f"objects {args.objects}: cold start (empty cache) {seconds:.1f} s for {count} objects")
 
     backend = SimBackend(args.objects, appearance=args.appearance)
     reasons: Counter[str] = Counter()

@@ -74,6 +74,50 @@ def extrude(poly: np.ndarray, height: float) -> trimesh.Trimesh:
     return trimesh.creation.extrude_triangulation(p, triangulate(p), float(height))
 
 
+def _merge(a: list[int], b: list[int]) -> list[int] | None:
+    """The polygon of the counter-clockwise index cycles ``a`` and ``b`` joined along an edge
+    they share (a's i -> j is b's j -> i), or None if they share none."""
+    for k in range(len(a)):
+        i, j = a[k], a[(k + 1) % len(a)]
+        for m in range(len(b)):
+            if b[m] == j and b[(m + 1) % len(b)] == i:
+                return a[k + 1:] + a[:k + 1] + [b[(m + 2 + t) % len(b)] for t in range(len(b) - 2)]
+    return None
+
+
+def _is_convex(poly: np.ndarray) -> bool:
+    return bool((_cross(np.roll(poly, 1, 0), poly, np.roll(poly, -1, 0)) >= -1e-12 * np.ptp(poly) ** 2).all())
+
+
+def convex_pieces(poly: np.ndarray) -> list[np.ndarray]:
+    """The simple polygon ``poly`` (n, 2) cut into convex polygons (each (k, 2), counter-
+    clockwise) that tile it: its triangles, merged greedily across shared edges while the
+    union stays convex (a few pieces, not the fewest possible)."""
+    p = clean_outline(poly)
+    pieces = [list(t) for t in triangulate(p)]
+    merged = True
+    while merged:
+        merged = False
+        for x in range(len(pieces)):
+            for y in range(x + 1, len(pieces)):
+                joined = _merge(pieces[x], pieces[y])
+                if joined is not None and _is_convex(p[joined]):
+                    pieces[x] = joined
+                    del pieces[y]
+                    merged = True
+                    break
+            if merged:
+                break
+    return [p[c] for c in pieces]
+
+
+def extrude_parts(poly: np.ndarray, height: float) -> list[np.ndarray]:
+    """Corner points (2k, 3) of convex prisms whose union is :func:`extrude` (``poly``,
+    ``height``): one prism per :func:`convex_pieces` piece, z from 0 to ``height``."""
+    return [np.vstack([np.c_[c, np.zeros(len(c))], np.c_[c, np.full(len(c), float(height))]])
+            for c in convex_pieces(poly)]
+
+
 def min_width(poly: np.ndarray, directions: int = 180) -> tuple[float, float]:
     """(narrowest width, angle in radians of the direction it is measured along) of the
     outline ``poly`` (n, 2), over ``directions`` angles in [0, pi): the calliper width a

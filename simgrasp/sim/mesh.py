@@ -2,6 +2,11 @@
 trimesh, decomposed into convex parts with pybullet's V-HACD, cached on disk so only the
 first run pays for the decomposition.
 
+A mesh ``X.<ext>`` with a sibling ``X.collision.obj`` brings its own decomposition: that
+file is the collision shape as it stands, one ``o``/``g`` group per convex part (the format
+V-HACD writes; pybullet builds one convex hull per group), and V-HACD is skipped. Each part
+must be convex and closed, in the mesh's own frame and units.
+
 Units: a raw mesh's own units are kept here (ShapeNet is about 1 unit wide, YCB is in
 metres); the object library scales every object at load."""
 
@@ -19,6 +24,7 @@ from simgrasp.sim.world import quiet_stdout
 
 MESH_SUFFIXES = (".obj", ".stl", ".ply", ".off", ".glb", ".gltf")
 CACHE_VERSION = 1
+COLLISION_SUFFIX = ".collision.obj"  # sibling file holding a mesh's own convex parts
 
 
 class MeshError(ValueError):
@@ -39,9 +45,24 @@ class PreparedMesh:
     rgba: tuple[float, float, float, float]
 
 
+def collision_sibling(path: str | Path) -> Path:
+    """Where the mesh ``path``'s own convex parts live, if it has them: ``X.collision.obj``."""
+    p = Path(path)
+    return p.with_name(p.name[: -len(p.suffix)] + COLLISION_SUFFIX if p.suffix else p.name + COLLISION_SUFFIX)
+
+
+def is_collision_file(path: str | Path) -> bool:
+    """Whether ``path`` is some mesh's convex-parts sibling (so not an object of its own)."""
+    return Path(path).name.lower().endswith(COLLISION_SUFFIX)
+
+
 def _cache_key(path: Path, vhacd_resolution: int) -> str:
-    st = path.stat()
-    raw = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{vhacd_resolution}|{CACHE_VERSION}"
+    stats = [path.stat()]
+    sibling = collision_sibling(path)
+    if sibling.is_file():  # a new or edited decomposition must not reuse the old entry
+        stats.append(sibling.stat())
+    stamp = "|".join(f"{st.st_size}|{st.st_mtime_ns}" for st in stats)
+    raw = f"{path.resolve()}|{stamp}|{vhacd_resolution}|{CACHE_VERSION}"
     return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
 
@@ -81,9 +102,25 @@ def _rgba(mesh) -> tuple[tuple[float, float, float, float], bool]:
     return (0.7, 0.7, 0.7, 1.0), False
 
 
+def _vhacd(mesh, hull, client, out: Path, vhacd_resolution: int) -> Path:
+    """V-HACD's decomposition of ``mesh`` written into ``out``, or its convex hull if that fails."""
+    plain = out / "plain.obj"
+    mesh.export(str(plain), include_normals=False, include_color=False, include_texture=False)
+    collision = out / "collision.obj"
+    with quiet_stdout():
+        try:
+            client.vhacd(str(plain), str(collision), str(out / "vhacd.log"), resolution=vhacd_resolution)
+        except Exception:
+            pass
+    if not collision.is_file() or collision.stat().st_size == 0:
+        hull.export(str(collision))  # V-HACD failed: fall back to one convex hull
+    return collision
+
+
 def prepare_mesh(path: str | Path, client, cache_dir: str, vhacd_resolution: int = 50000) -> PreparedMesh:
     """Check ``path`` and build (or reuse from ``cache_dir/meshes``) its visual OBJ and its
-    convex decomposition. ``client`` is the BulletClient whose ``vhacd`` runs. Raises
+    convex decomposition: its :func:`collision_sibling` if that exists, else V-HACD's.
+    ``client`` is the BulletClient whose ``vhacd`` runs. Raises
     :class:`MeshError` for a mesh that cannot be used."""
     src = Path(path)
     if not src.is_file():
@@ -104,16 +141,9 @@ def prepare_mesh(path: str | Path, client, cache_dir: str, vhacd_resolution: int
     else:
         visual = out / "visual.obj"
         mesh.export(str(visual), include_texture=textured)
-    plain = out / "plain.obj"
-    mesh.export(str(plain), include_normals=False, include_color=False, include_texture=False)
-    collision = out / "collision.obj"
-    with quiet_stdout():
-        try:
-            client.vhacd(str(plain), str(collision), str(out / "vhacd.log"), resolution=vhacd_resolution)
-        except Exception:
-            pass
-    if not collision.is_file() or collision.stat().st_size == 0:
-        hull.export(str(collision))  # V-HACD failed: fall back to one convex hull
+    collision = collision_sibling(src)
+    if not collision.is_file():
+        collision = _vhacd(mesh, hull, client, out, vhacd_resolution)
     prepared = PreparedMesh(
         visual_path=str(visual),
         collision_path=str(collision),

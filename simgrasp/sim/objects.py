@@ -26,7 +26,7 @@ from typing import Any, Callable
 import pybullet_data
 
 from simgrasp.registry import Registry
-from simgrasp.sim.mesh import MESH_SUFFIXES
+from simgrasp.sim.mesh import MESH_SUFFIXES, is_collision_file
 
 DATA = Path(pybullet_data.getDataPath())
 SPLITS = {"train": (0, 799), "validation": (800, 899), "val": (800, 899), "test": (900, 999)}
@@ -128,7 +128,8 @@ def urdf_meshes(path: Path) -> list[Path]:
 
 def scan_directory(root: Path) -> list[ObjectEntry]:
     """URDFs and raw meshes under ``root``, sorted by path. Meshes a URDF of ``root`` names
-    are its parts and are not listed on their own; every other mesh is an object."""
+    are its parts and are not listed on their own, nor are meshes' convex-parts siblings
+    (``X.collision.obj``); every other mesh is an object."""
     files = sorted(p for p in root.rglob("*") if p.is_file())
     urdfs = [p for p in files if p.suffix.lower() == ".urdf"]
     parts: set[Path] = set()
@@ -137,7 +138,8 @@ def scan_directory(root: Path) -> list[ObjectEntry]:
             parts.update(urdf_meshes(u))
         except ValueError:
             pass  # a broken URDF claims no mesh; the library reports it when loading
-    meshes = [p for p in files if p.suffix.lower() in MESH_SUFFIXES and p.resolve() not in parts]
+    meshes = [p for p in files
+              if p.suffix.lower() in MESH_SUFFIXES and p.resolve() not in parts and not is_collision_file(p)]
     out = []
     for p in sorted(urdfs + meshes):
         rel = p.relative_to(root)

@@ -8,9 +8,9 @@ import numpy as np
 import trimesh
 from trimesh import creation
 
-from simgrasp.sim.extrude import extrude
+from simgrasp.sim.extrude import extrude, extrude_parts
 from simgrasp.sim.shapes import (
-    BUILDERS, LONG_M, Shape, centred, cup_mesh, fit_min_width, log_uniform, slab, uniform, wide,
+    BUILDERS, LONG_M, Shape, centred, cup_mesh, cup_parts, fit_min_width, log_uniform, slab, uniform, wide,
 )
 
 
@@ -141,7 +141,7 @@ def hammer(r: np.random.Generator) -> Shape:
     handle.apply_transform(trimesh.transformations.rotation_matrix(np.pi / 2, [0, 1, 0]))
     head = creation.box((side, head_len, side))
     head.apply_translation([handle_len / 2 + side / 2 - 0.003, 0, 0])  # head overlaps the handle end
-    return centred(trimesh.util.concatenate([handle, head]), d)
+    return centred(trimesh.util.concatenate([handle, head]), d, [handle.vertices, head.vertices])
 
 
 @BUILDERS.register("spatula")
@@ -155,7 +155,7 @@ def spatula(r: np.random.Generator) -> Shape:
     handle.apply_translation([-handle_len / 2 + 0.01, 0, ht / 2])
     blade = creation.box((blade_len, blade_w, blade_t))
     blade.apply_translation([blade_len / 2, 0, blade_t / 2])
-    return centred(trimesh.util.concatenate([handle, blade]), hw)
+    return centred(trimesh.util.concatenate([handle, blade]), hw, [handle.vertices, blade.vertices])
 
 
 @BUILDERS.register("mug")
@@ -169,6 +169,8 @@ def mug(r: np.random.Generator) -> Shape:
     c = [[0, 0], [reach, 0], [reach, span], [0, span],
          [0, span - bar], [reach - bar, span - bar], [reach - bar, bar], [0, bar]]
     handle = extrude(np.array(c), thick)  # in x-y, rising along z: turned upright below
-    handle.apply_transform(trimesh.transformations.rotation_matrix(np.pi / 2, [1, 0, 0]))
-    handle.apply_translation([d / 2 - wall, thick / 2, (h - span) / 2])  # the open side sinks into the wall
-    return centred(trimesh.util.concatenate([body, handle]), d)
+    upright = trimesh.transformations.rotation_matrix(np.pi / 2, [1, 0, 0])
+    upright[:3, 3] = [d / 2 - wall, thick / 2, (h - span) / 2]  # the open side sinks into the wall
+    handle.apply_transform(upright)
+    handle_parts = [trimesh.transform_points(p, upright) for p in extrude_parts(np.array(c), thick)]
+    return centred(trimesh.util.concatenate([body, handle]), d, cup_parts(body, d, wall) + handle_parts)

@@ -5,8 +5,9 @@ Object ``(kind, index)`` is drawn from ``np.random.default_rng([crc32(kind), ind
 the kind's builder (:mod:`simgrasp.sim.shapes`, :mod:`simgrasp.sim.outlines`), so it is the
 same on every machine; ``PER_KIND`` indices per kind. Its OBJ file is written once, when a
 spec first names it, to ``<cache>/procedural/v<VERSION>/<kind>/<index>.obj`` (``<cache>``:
-``$SIMGRASP_CACHE`` or ``~/.cache/simgrasp``), and loaded through the normal mesh path
-(V-HACD collision, cached) at scale 1: procedural objects keep their generated size.
+``$SIMGRASP_CACHE`` or ``~/.cache/simgrasp``) with its exact convex parts beside it
+(``<index>.collision.obj``, see :mod:`simgrasp.sim.mesh`: no V-HACD), and loaded through
+the normal mesh path at scale 1: procedural objects keep their generated size.
 
 Split, by family, so that whole kinds are held out:
 
@@ -36,11 +37,13 @@ import numpy as np
 
 from simgrasp.sim import outlines as _outlines  # noqa: F401  (registers its kinds)
 from simgrasp.sim.config import default_cache_dir
+from simgrasp.sim.convex import parts_obj
+from simgrasp.sim.mesh import collision_sibling
 from simgrasp.sim.objects import ObjectEntry
 from simgrasp.sim.shapes import BUILDERS, Shape
 
 PER_KIND = 80  # indices 0..79 of every kind
-VERSION = 1  # bump when a builder changes what it draws: the files move to a new folder
+VERSION = 2  # bump when a builder changes what it draws or writes: the files move to a new folder
 VALIDATION_DIGIT = 9  # training kinds' indices ending in this digit form the validation split
 SPLITS = ("train", "validation", "test")
 SPLIT_ALIASES = {"val": "validation"}
@@ -105,20 +108,28 @@ def object_path(kind: str, index: int, cache_dir: str | None = None) -> Path:
     return Path(cache_dir or default_cache_dir()) / "procedural" / f"v{VERSION}" / kind / f"{index:03d}.obj"
 
 
-def ensure_file(kind: str, index: int, cache_dir: str | None = None) -> Path:
-    """The OBJ file of ``(kind, index)``, generated first if missing. The write is atomic
-    (a temporary file renamed), so workers generating the same object at once are safe."""
-    path = object_path(kind, index, cache_dir)
-    if path.is_file():
-        return path
-    import trimesh
-
-    text = trimesh.exchange.obj.export_obj(generate(kind, index).mesh, include_normals=False, include_color=False,
-                                           include_texture=False, digits=7)
+def _write_atomic(path: Path, text: str) -> None:
+    """``text`` into ``path`` through a renamed temporary file, so a reader never sees half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text)
     tmp.replace(path)
+
+
+def ensure_file(kind: str, index: int, cache_dir: str | None = None) -> Path:
+    """The OBJ file of ``(kind, index)``, generated first if missing, with its convex parts
+    in the sibling :func:`~simgrasp.sim.mesh.collision_sibling`. Both writes are atomic and
+    the parts come first, so workers generating the same object at once are safe and a
+    present mesh always has its parts."""
+    path = object_path(kind, index, cache_dir)
+    if path.is_file() and collision_sibling(path).is_file():
+        return path
+    import trimesh
+
+    shape = generate(kind, index)
+    _write_atomic(collision_sibling(path), parts_obj(shape.convex_parts()))
+    _write_atomic(path, trimesh.exchange.obj.export_obj(shape.mesh, include_normals=False, include_color=False,
+                                                        include_texture=False, digits=7))
     return path
 
 

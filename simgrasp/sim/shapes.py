@@ -6,7 +6,10 @@ meant to be held (``grip_m``: a box's middle side, a can's diameter, a ring's ri
 handle) is drawn over the 10 cm hand's range, 1-9 cm for kinds whose whole body can be
 that wide, narrower for handles and rims; long sides reach ``LONG_M`` where the shape has
 a narrower part to hold. Each mesh is watertight except the three assembled from
-overlapping closed parts (``mug``, ``hammer``, ``spatula``), listed in ``ASSEMBLED``."""
+overlapping closed parts (``mug``, ``hammer``, ``spatula``), listed in ``ASSEMBLED``.
+
+Each builder also returns the object's exact convex decomposition (:mod:`simgrasp.sim.convex`),
+so loading it needs no V-HACD."""
 
 from __future__ import annotations
 
@@ -18,20 +21,29 @@ import trimesh
 from trimesh import creation
 
 from simgrasp.registry import Registry
-from simgrasp.sim.extrude import extrude, min_width
+from simgrasp.sim.convex import angular_sectors, radial_cones
+from simgrasp.sim.extrude import extrude, extrude_parts, min_width
 
 GRIP_M = (0.01, 0.09)  # the range of grasp widths drawn over (the hand opens 0.10 m)
 LONG_M = 0.15  # longest side: dropped up to 5 cm off centre, it stays within the ~0.26 m view
+CUP_SECTIONS, CUP_WALL_PARTS = 40, 20  # a cup's facets around, and its wall's convex parts (2 facets each)
 ASSEMBLED = ("mug", "hammer", "spatula")  # meshes that are unions of closed parts, not one closed surface
 
 
 @dataclass(frozen=True)
 class Shape:
     """A generated object: ``mesh`` in metres, centred on its bounding box, and ``grip_m``,
-    the width (m) across the part a grasp is meant to hold."""
+    the width (m) across the part a grasp is meant to hold; ``parts``, its convex
+    decomposition as point sets (n, 3) in the mesh's frame whose hulls' union is the mesh
+    (empty: the mesh is convex, its hull is the one part)."""
 
     mesh: trimesh.Trimesh
     grip_m: float
+    parts: tuple[np.ndarray, ...] = ()
+
+    def convex_parts(self) -> list[np.ndarray]:
+        """The decomposition, the whole mesh's vertices as the one part of a convex shape."""
+        return list(self.parts) or [self.mesh.vertices]
 
 
 Builder = Callable[[np.random.Generator], Shape]
@@ -54,16 +66,20 @@ def log_uniform(r: np.random.Generator, lo: float, hi: float) -> float:
     return float(np.exp(r.uniform(np.log(lo), np.log(hi))))
 
 
-def centred(mesh: trimesh.Trimesh, grip_m: float) -> Shape:
+def centred(mesh: trimesh.Trimesh, grip_m: float, parts: list[np.ndarray] = ()) -> Shape:
+    """The shape of ``mesh`` and its convex ``parts`` (same frame), moved together so the
+    mesh's bounding box is centred on the origin."""
     mesh = mesh.copy()
-    mesh.apply_translation(-mesh.bounds.mean(axis=0))
-    return Shape(mesh, float(grip_m))
+    shift = -mesh.bounds.mean(axis=0)
+    mesh.apply_translation(shift)
+    return Shape(mesh, float(grip_m), tuple(np.asarray(p, float) + shift for p in parts))
 
 
 def slab(outline: np.ndarray, r: np.random.Generator, grip_m: float, lo: float = 0.008, hi: float = 0.04) -> Shape:
     """``outline`` (m) extruded to a thickness drawn in [lo, hi], at most the grip width
     again so that flat shapes rest flat."""
-    return centred(extrude(outline, uniform(r, lo, max(lo, min(hi, 1.5 * grip_m)))), grip_m)
+    thickness = uniform(r, lo, max(lo, min(hi, 1.5 * grip_m)))
+    return centred(extrude(outline, thickness), grip_m, extrude_parts(outline, thickness))
 
 
 def fit_min_width(outline: np.ndarray, width_m: float) -> np.ndarray:
@@ -104,14 +120,16 @@ def capsule(r: np.random.Generator) -> Shape:
     return centred(creation.capsule(height=length - d, radius=d / 2, count=[16, 16]), d)
 
 
-def _ellipsoid(r: np.random.Generator, unit: trimesh.Trimesh) -> Shape:
-    """``unit`` (about 1 wide) stretched so its sorted sides are w, up to 2 w and w x 0.35-1."""
+def _ellipsoid(r: np.random.Generator, unit: trimesh.Trimesh, star: bool = False) -> Shape:
+    """``unit`` (about 1 wide) stretched so its sorted sides are w, up to 2 w and w x 0.35-1.
+    ``star``: ``unit`` is star-shaped from the origin but not convex, so it is decomposed
+    into :func:`radial_cones` (a stretch keeps it star-shaped)."""
     w = wide(r, 0.015)
     ext = unit.extents
     target = np.array([min(LONG_M, w * uniform(r, 1.0, 2.0)), w, w * uniform(r, 0.35, 1.0)])
     mesh = unit.copy()
     mesh.apply_scale(target / ext)
-    return centred(mesh, w)
+    return centred(mesh, w, radial_cones(mesh, np.zeros(3)) if star else ())
 
 
 @BUILDERS.register("ellipsoid")
@@ -132,14 +150,22 @@ def blob(r: np.random.Generator) -> Shape:
         amplitude, frequency, phase = uniform(r, 0.04, 0.12), uniform(r, 1.5, 4.5), uniform(r, 0, 2 * np.pi)
         radius += amplitude * np.cos(frequency * dirs @ (axis / np.linalg.norm(axis)) + phase)
     lumpy = trimesh.Trimesh(dirs * radius[:, None], sphere.faces, process=False)
-    return _ellipsoid(r, lumpy)
+    return _ellipsoid(r, lumpy, star=True)
 
 
 @BUILDERS.register("cup")
 def cup(r: np.random.Generator) -> Shape:
     """An open cup: a revolved wall and base, hollow inside; the outer diameter is the grip."""
-    mesh, d, _ = cup_mesh(r)
-    return centred(mesh, d)
+    mesh, d, wall = cup_mesh(r)
+    return centred(mesh, d, cup_parts(mesh, d, wall))
+
+
+def cup_parts(mesh: trimesh.Trimesh, d: float, wall: float) -> list[np.ndarray]:
+    """A :func:`cup_mesh` cup's convex parts: its base (the vertices below the inner floor)
+    and its wall in ``CUP_WALL_PARTS`` sectors."""
+    floor = float(mesh.vertices[np.hypot(mesh.vertices[:, 0], mesh.vertices[:, 1]) < 1e-9, 2].max())  # the inner one
+    wall_parts = angular_sectors(mesh, CUP_SECTIONS // CUP_WALL_PARTS, min_radius=d / 2 - wall - 1e-9)
+    return [mesh.vertices[mesh.vertices[:, 2] <= floor + 1e-9]] + wall_parts
 
 
 def cup_mesh(r: np.random.Generator) -> tuple[trimesh.Trimesh, float, float]:
@@ -148,7 +174,7 @@ def cup_mesh(r: np.random.Generator) -> tuple[trimesh.Trimesh, float, float]:
     h, wall, base = uniform(r, 0.03, 0.12), uniform(r, 0.003, 0.006), uniform(r, 0.004, 0.01)
     ro = d / 2
     profile = np.array([[0, 0], [ro, 0], [ro, h], [ro - wall, h], [ro - wall, base], [0, base]])
-    return creation.revolve(profile, sections=40), d, wall
+    return creation.revolve(profile, sections=CUP_SECTIONS), d, wall
 
 
 @BUILDERS.register("plate")
@@ -172,8 +198,9 @@ def _rim(r: np.random.Generator) -> tuple[float, float]:
 def ring(r: np.random.Generator) -> Shape:
     """Flat rings, washers and nuts (6 or 8 sides or round): the rim is the grip."""
     rim, outer = _rim(r)
-    mesh = creation.annulus(outer / 2 - rim, outer / 2, uniform(r, 0.008, 0.04), sections=int(r.choice([6, 8, 40])))
-    return centred(mesh, rim)
+    sections = int(r.choice([6, 8, 40]))
+    mesh = creation.annulus(outer / 2 - rim, outer / 2, uniform(r, 0.008, 0.04), sections=sections)
+    return centred(mesh, rim, angular_sectors(mesh, max(1, sections // 20)))
 
 
 @BUILDERS.register("torus")
@@ -181,4 +208,4 @@ def torus(r: np.random.Generator) -> Shape:
     """Tori: the tube diameter is the grip."""
     tube, outer = _rim(r)
     mesh = creation.torus((outer - tube) / 2, tube / 2, major_sections=48, minor_sections=16)
-    return centred(mesh, tube)
+    return centred(mesh, tube, angular_sectors(mesh, 2))

@@ -4,12 +4,14 @@ resolution, the cache files, and a few objects settling in view in a SimBackend.
 from __future__ import annotations
 
 import numpy as np
+import pybullet
 import pytest
 import trimesh
 
 from simgrasp.sim.backend import SimBackend
 from simgrasp.sim.config import ObjectConfig, SimConfig
 from simgrasp.sim.library import body_aabb, object_scale
+from simgrasp.sim.mesh import collision_sibling
 from simgrasp.sim.objects import resolve_objects
 from simgrasp.sim.procedural import KINDS, PER_KIND, ensure_file, generate, object_path, procedural_entries, split_of
 from simgrasp.sim.shapes import ASSEMBLED, BUILDERS, GRIP_M, LONG_M
@@ -95,6 +97,7 @@ def test_cache_file_is_written_once_and_reloads_to_the_same_mesh(tmp_path):
     stamp = path.stat().st_mtime_ns
     assert ensure_file("star", 3, str(tmp_path)) == path and path.stat().st_mtime_ns == stamp
     assert not list(path.parent.glob("*.tmp"))
+    assert collision_sibling(path).read_text().count("o part") == len(generate("star", 3).convex_parts())
     loaded = trimesh.load(str(path), force="mesh")
     np.testing.assert_allclose(np.sort(loaded.extents), np.sort(generate("star", 3).mesh.extents), atol=1e-6)
 
@@ -120,6 +123,24 @@ def test_objects_keep_their_size_and_settle_in_view(cache_dir, monkeypatch):
             assert np.all((grown > -0.002) & (grown < 0.012)), f"{entry.name}: world box minus mesh box {grown}"
             # On the table, its centre within the camera's 0.27 m square view.
             assert scene.spec.position[2] > 0 and np.abs(scene.spec.position[:2]).max() < 0.13, entry.name
+            assert (obs.depth < obs.depth.max() - 0.002).sum() > 200, f"{entry.name} not seen by the camera"
+    finally:
+        backend.close()
+
+
+def test_every_kind_loads_from_its_own_parts_and_settles_in_view(cache_dir, monkeypatch):
+    def no_vhacd(*args, **kwargs):
+        raise AssertionError("procedural objects bring their convex parts: V-HACD must not run")
+
+    monkeypatch.setattr(pybullet, "vhacd", no_vhacd)  # BulletClient looks its methods up on the module
+    monkeypatch.setenv("SIMGRASP_CACHE", cache_dir)
+    spec = ",".join(f"procedural:{kind}:0" for kind in KINDS)
+    backend = SimBackend(spec, SimConfig(library=ObjectConfig(cache_dir=cache_dir)))
+    try:
+        for seed, entry in enumerate(backend.objects):
+            obs, _ = backend.reset(seed)
+            assert backend.scene.spec.settled, entry.name
+            assert backend.scene.spec.position[2] > 0 and np.abs(backend.scene.spec.position[:2]).max() < 0.13
             assert (obs.depth < obs.depth.max() - 0.002).sum() > 200, f"{entry.name} not seen by the camera"
     finally:
         backend.close()
