@@ -66,7 +66,11 @@ class Observation:
 @dataclass
 class Outcome:
     """The result of one executed grasp. ``success`` is the lift-move-place criterion:
-    lifted, carried away and put back down without being dropped."""
+    lifted, carried away and put back down without being dropped. In a scene of several
+    objects it applies to the object the hand closed on, named by ``taken`` ("" when the
+    hand closed on nothing); ``displacement_m`` is that object's horizontal displacement
+    (with none taken, the largest of any object) and ``pushed_m`` the largest horizontal
+    displacement of the others (metres, trial start to end)."""
 
     success: bool
     reason: str
@@ -75,6 +79,8 @@ class Outcome:
     carried: bool = False
     placed: bool = False
     displacement_m: float = 0.0
+    taken: str = ""
+    pushed_m: float = 0.0
     steps: int = 0
     timings_s: dict[str, float] = field(default_factory=dict)
     detail: str = ""

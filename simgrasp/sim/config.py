@@ -58,7 +58,12 @@ class SceneConfig:
     rest_angular_radps: float = 0.05  # ... and turning slower than this ...
     rest_checks: int = 3  # ... for this many consecutive checks, 10 steps apart
     settle_max_steps: int = 1500  # settling cap
-    max_drops: int = 5  # drops (seeded from the scene's seed) until the object rests in view
+    max_drops: int = 5  # drops (seeded from the scene's seed) until the objects rest in view
+    kind: str = "single"  # single, pile:N or packed:N (simgrasp.sim.clutter)
+    pile_box_half_m: float = 0.08  # pile: half side of the square box the objects are dropped into
+    packed_half_m: float = 0.1  # packed: half side of the square the objects stand in
+    packed_gap_m: float = 0.005  # packed: least gap between two objects' footprints
+    packed_tries: int = 60  # packed: positions drawn per object before it is left out
     table_rgba: tuple[float, float, float, float] = (0.75, 0.72, 0.68, 1.0)  # the table's colour in fixed appearance
 
 
