@@ -62,6 +62,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--out", help="run folder; default runs/<time>-<policies>")
     ap.add_argument("--resume", action="store_true", help="finish the run in --out, skipping trials already saved")
     ap.add_argument("--record", action="store_true", help="save each trial's image with its grasp drawn")
+    ap.add_argument(
+        "--scene", help="scene kind of the sim backend: single, pile:N or packed:N (the backend option scene)"
+    )
     ap.add_argument("--robot-config", help="robot cell config (TOML), passed to the backend as robot_config")
     ap.add_argument("--dry-run", action="store_true", help="passed to the backend: plan and check, move nothing")
     ap.add_argument("--confirm", action="store_true", help="passed to the backend: ask before each motion")
@@ -99,6 +102,8 @@ def backend_options(args: argparse.Namespace, base: dict[str, Any]) -> dict[str,
         if not sep or not key.strip():
             raise UsageError(f"expected --backend-option KEY=VALUE, got {item!r}")
         opts[key.strip()] = _option_value(value.strip())
+    if args.scene:
+        opts["scene"] = args.scene
     if args.robot_config:
         opts["robot_config"] = str(Path(args.robot_config).expanduser().resolve())
     if args.dry_run:

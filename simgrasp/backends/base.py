@@ -141,6 +141,36 @@ class Backend(Protocol):
         ...
 
 
+@runtime_checkable
+class PrivilegedAccess(Protocol):
+    """The one door through which a privileged policy (the ``oracle``, a benchmark's
+    ceiling) reads a simulator: a backend that has one offers it as ``privileged()``.
+    Every other policy sees only the Observation."""
+
+    max_opening_m: float  # the gripper's full opening (m)
+    jaw_m: float  # the gripper's plate size across the opening (m)
+
+    def try_grasp(self, grasp: WorldGrasp) -> Outcome:
+        """Run the full trial of ``grasp`` on a copy of the current scene (the scene shown
+        is unchanged afterwards)."""
+        ...
+
+    def segmentation_mask(self) -> np.ndarray:
+        """int (H, W) object labels of the current scene: 0 for the table, i + 1 for object i."""
+        ...
+
+
+def privileged_access(backend: Any, who: str) -> PrivilegedAccess:
+    """``backend.privileged()``, or ValueError naming ``who`` when the backend has no such door."""
+    door = getattr(backend, "privileged", None)
+    if door is None:
+        raise ValueError(
+            f"{who} is privileged (it reads the simulator) and backend {type(backend).__name__} offers no "
+            "privileged access; use the sim backend"
+        )
+    return door()
+
+
 def check_seed(seed: Any) -> int:
     """``seed`` as an int, or ValueError unless it is a non-negative integer (bools refused)."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:

@@ -80,6 +80,7 @@ def policy_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     for r in valid:
         per_object[str(r.get("object"))].append(r)
     return {
+        "privileged": any(bool(r.get("privileged")) for r in rows),  # it read the simulator (the oracle)
         "trials": len(rows),
         "valid_trials": len(valid),
         "infrastructure_errors": sum(infra.values()),

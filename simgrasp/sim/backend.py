@@ -200,6 +200,11 @@ class SimBackend:
             self.world = None
         self.scene = None
 
+    def privileged(self) -> "SimPrivilegedAccess":
+        """The door of privileged policies (the oracle) into this simulator; see
+        :class:`~simgrasp.backends.base.PrivilegedAccess`. No other policy gets it."""
+        return SimPrivilegedAccess(self)
+
     # -- extras for the dataset generator (not part of the contract) ------------------------
     def segmentation_mask(self) -> np.ndarray:
         """bool (H, W): pixels showing an object (any, in a scene of several) in the current scene."""
@@ -257,3 +262,19 @@ class SimBackend:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class SimPrivilegedAccess:
+    """:class:`~simgrasp.backends.base.PrivilegedAccess` over a SimBackend: grasps are
+    tried from the saved scene state, which every execute restores first."""
+
+    def __init__(self, backend: SimBackend) -> None:
+        self._backend = backend
+        self.max_opening_m = backend.config.gripper.max_opening_m
+        self.jaw_m = backend.config.gripper.jaw_m
+
+    def try_grasp(self, grasp: WorldGrasp) -> Outcome:
+        return self._backend.execute(grasp)
+
+    def segmentation_mask(self) -> np.ndarray:
+        return self._backend.object_labels()
