@@ -114,6 +114,8 @@ class Worker:
                 h, w = obs.rgb.shape[:2]
                 decision = validate_decision(decision, w, h)
                 row["image_grasp"] = _grasp_dict(decision.grasp)
+                if getattr(self.policies[job.policy], "privileged", False):
+                    row["policy_info"] = dict(decision.info)  # the oracle says whether any grasp worked
                 row["candidates"] = [[*_grasp_dict(g).values(), s] for g, s in decision.candidates]
                 world = obs.camera.image_to_world(decision.grasp, obs.depth)
                 row["world_grasp"] = world.to_dict()

@@ -29,13 +29,14 @@ class CameraConfig:
 
 @dataclass(frozen=True)
 class ObjectConfig:
-    """How objects are sized, weighed and converted. Every object, URDF or raw mesh, is
-    scaled at load by one rule: its longest side into ``longest_side_m`` and then, if its
+    """How objects are sized, weighed and converted. With ``size = "fit"`` every object,
+    URDF or raw mesh, is scaled at load by one rule: its longest side into ``longest_side_m`` and then, if its
     middle side (the shorter horizontal side when it rests on its largest face) is still
     wider than ``middle_side_max_m``, down until it fits a 10 cm opening with margin.
     Entries with a ``fixed_scale`` (the procedural objects, generated at the gripper's
     sizes) are loaded at that scale instead."""
 
+    size: str = "fit"  # fit (below), real (the file's units) or a longest-side range like 8-25cm (simgrasp.sim.sizing)
     longest_side_m: tuple[float, float] = (0.05, 0.15)  # allowed range of the longest side
     middle_side_max_m: float = 0.07  # the side a grasp usually spans must fit the opening
     density_kg_m3: float = 400.0  # raw meshes: mass = density x convex hull volume ...
