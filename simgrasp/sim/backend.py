@@ -98,6 +98,7 @@ class SimBackend:
         self.scene: LiveScene | None = None
         self._frame: Rendered | None = None
         self._seed: int | None = None
+        self._last: Outcome | None = None  # the outcome of the last execute, for keep_going
 
     def skipped_objects(self) -> tuple[SkippedObject, ...]:
         """Every object file that could not be used so far, with the reason."""
@@ -190,8 +191,11 @@ class SimBackend:
             raise RuntimeError("call reset() before execute()")
         world = self._world()
         restore_scene(world, self.scene)
+        if not self.scene.objects:
+            raise RuntimeError("the scene is empty: every object was cleared")
         runner = TrialRunner(world, self.scene.gripper, self.scene.bodies, self.config.trial, self.scene.names)
-        return runner.run(grasp, lift_only=lift_only)
+        self._last = runner.run(grasp, lift_only=lift_only)
+        return self._last
 
     def close(self) -> None:
         """Disconnect the simulator; safe to call twice."""
@@ -199,6 +203,46 @@ class SimBackend:
             self.world.close()
             self.world = None
         self.scene = None
+
+    def keep_going(self) -> tuple[Observation, dict[str, Any]]:
+        """Continue a clearing episode from where the last :meth:`execute` left the world:
+        the object a successful grasp took is put away (removed), as is any object no longer
+        wholly in view (pushed or dropped off); the hand is parked, the rest settles, and that
+        state is saved (every later execute starts from it) and rendered. ``info["objects"]``
+        lists the objects left, ``info["removed"]`` those taken out of view."""
+        if self.scene is None or self._last is None:
+            raise RuntimeError("call reset() and execute() before keep_going()")
+        world, scene = self._world(), self.scene
+        taken = self._last.taken if self._last.success else ""
+        scene.gripper.park()
+        for obj in [o for o in scene.objects if o.entry.name == taken][:1]:
+            self._remove(obj)
+        if scene.bodies:
+            world.settle(scene.bodies)
+        self._frame = render_scene(world, scene, self.config)
+        removed = []
+        seg = self._frame.segmentation
+        edge = np.concatenate([seg[0], seg[-1], seg[:, 0], seg[:, -1]])
+        for obj in list(scene.objects):
+            if not (seg == obj.body).any() or (edge == obj.body).any() or world.pose(obj.body)[0][2] < -0.02:
+                removed.append(obj.entry.name)
+                self._remove(obj)
+        if removed:
+            self._frame = render_scene(world, scene, self.config)
+        scene.state_id = world.save()
+        self._last = None
+        info = {"object": scene.spec.entry.name, "objects": list(scene.names), "removed": removed, "taken": taken}
+        return self.observation(), info
+
+    def _remove(self, obj: Any) -> None:
+        """Take ``obj`` (and its skin) out of the current scene."""
+        assert self.scene is not None
+        c = self._world().client
+        for skin in [k for k, v in self.scene.skins.items() if v == obj.body]:
+            c.removeBody(skin)
+            del self.scene.skins[skin]
+        c.removeBody(obj.body)
+        self.scene.objects.remove(obj)
 
     def privileged(self) -> "SimPrivilegedAccess":
         """The door of privileged policies (the oracle) into this simulator; see
