@@ -6,7 +6,7 @@ object a successful grasp took is put away, objects pushed out of view are remov
 the next observation shows what is left. Reward 1.0 per successful grasp. The episode
 terminates when the table is clear and is truncated after ``max_failures`` failed grasps
 in a row or ``attempts_per_object`` x the objects at the start (the rules below, which
-``python -m simgrasp.evaluate --protocol clear`` follows too).
+the episodes of simgrasp.evaluation.clearing follow too).
 The backend must offer ``keep_going()``."""
 
 from __future__ import annotations
