@@ -63,6 +63,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--resume", action="store_true", help="finish the run in --out, skipping trials already saved")
     ap.add_argument("--record", action="store_true", help="save each trial's image with its grasp drawn")
     ap.add_argument(
+        "--protocol", choices=("trial", "clear"), default="trial",
+        help="trial: one grasp per scene (default); clear: grasps on one scene until it is clear (--trials episodes)",
+    )
+    ap.add_argument(
         "--scene", help="scene kind of the sim backend: single, pile:N or packed:N (the backend option scene)"
     )
     ap.add_argument("--robot-config", help="robot cell config (TOML), passed to the backend as robot_config")
@@ -216,7 +220,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.check and not args.suite:
             raise UsageError("--check needs --suite FILE (the bounds to check)")
         cfg, out, suite = build_config(args, notify)
-        outcome = run_evaluation(cfg, out, resume=args.resume, progress=not args.no_progress, notify=notify)
+        if args.protocol == "clear":
+            from simgrasp.evaluation.clearing_runner import clearing_text, run_clearing
+
+            outcome = run_clearing(cfg, out, resume=args.resume, notify=notify)
+            table = clearing_text(outcome.results)
+        else:
+            outcome = run_evaluation(cfg, out, resume=args.resume, progress=not args.no_progress, notify=notify)
+            table = results_table(outcome.results)
     except (UsageError, EvaluationError, SuiteError, CompareError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -230,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         hint = f"; finish it with: python -m simgrasp.evaluate --resume --out {where}" if where else ""
         print(f"\ninterrupted: every finished trial is saved{hint}", file=sys.stderr)
         return 130
-    print(results_table(outcome.results))
+    print(table)
     print(f"\nrun folder: {outcome.out_dir}  (trials.jsonl, results.json, report.html)")
     status = 0
     if outcome.stopped:

@@ -12,10 +12,13 @@ the rates with Wilson 95 % intervals on the pooled counts.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
+
+from simgrasp.backends.base import POLICY_ERROR, Outcome
 
 from simgrasp.env.clearing import ClearingConfig, EpisodeState
 from simgrasp.evaluation.results import rate
+from simgrasp.policies import validate_decision
 
 
 def clearing_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -41,16 +44,39 @@ def clearing_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 def run_episode(backend: Any, policy: Any, seed: int, cfg: ClearingConfig, rng_for: Any) -> Iterator[dict[str, Any]]:
     """Run one clearing episode of ``policy`` on the scene of ``seed``; yields one row per
-    grasp. ``rng_for(seed, attempt)`` gives the policy's generator for each grasp."""
+    grasp. ``rng_for(seed, attempt)`` gives the policy's generator for each grasp. A policy
+    that raises or returns an invalid grasp has that grasp recorded as ``policy_error``
+    (a failure; nothing moves) and the episode goes on."""
     obs, info = backend.reset(seed)
     state = EpisodeState(len(info.get("objects", [info.get("object")])))
     state.objects_left = state.n_objects
+    h, w = obs.rgb.shape[:2]
     while not state.why_done(cfg):
-        decision = policy.act(obs, rng_for(seed, state.attempts))
-        outcome = backend.execute(obs.camera.image_to_world(decision.grasp, obs.depth))
-        obs, info = backend.keep_going()
-        state.record(outcome.success, len(info["objects"]))
+        removed: list[str] = []
+        try:
+            decision = validate_decision(policy.act(obs, rng_for(seed, state.attempts)), w, h)
+            grasp = obs.camera.image_to_world(decision.grasp, obs.depth)
+        except Exception as e:  # the policy's fault: a failed grasp, the scene unchanged
+            outcome = Outcome(False, POLICY_ERROR, detail=f"{type(e).__name__}: {e}")
+            left = state.objects_left
+        else:
+            outcome = backend.execute(grasp)
+            obs, info = backend.keep_going()
+            left, removed = len(info["objects"]), info.get("removed", [])
+        state.record(outcome.success, left)
         row = {"episode": seed, "attempt": state.attempts - 1, "objects_at_start": state.n_objects,
-               "objects_left": state.objects_left, "removed": info.get("removed", []), **outcome.to_dict()}
+               "objects_left": left, "removed": removed, **outcome.to_dict()}
         row["episode_done"] = state.why_done(cfg)
         yield row
+
+
+def last_episode_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of the last run of each (policy, episode): an episode run again on resume
+    starts anew at attempt 0, and its earlier rows no longer count."""
+    keep: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for r in rows:
+        key = (str(r["policy"]), int(r["episode"]))
+        if int(r["attempt"]) == 0:
+            keep[key] = []
+        keep.setdefault(key, []).append(r)
+    return [r for rs in keep.values() for r in rs]
