@@ -10,7 +10,7 @@ import sys
 
 BENCHMARKS = {
     "sim": "simgrasp.sim.bench",
-    "clutter": "simgrasp.sim.clutter_bench",
+    "clutter": "simgrasp.evaluation.clutter_bench",
     "model": "simgrasp.model.bench",
     "dataset": "simgrasp.data.bench",
     "evaluate": "simgrasp.evaluation.bench",
