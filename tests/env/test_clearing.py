@@ -75,3 +75,11 @@ def test_an_episode_clears_objects_and_two_envs_agree():
     assert sum(rewards) >= 1 and left[-1] <= 3 - sum(rewards)
     with pytest.raises(RuntimeError, match="the episode is over"):
         a.unwrapped.step(np.zeros(5))
+
+
+def test_the_env_package_imports_first_in_a_fresh_process():
+    import subprocess
+    import sys
+
+    code = "import simgrasp.env.clearing, gymnasium; assert 'simgrasp/Clearing-v0' in gymnasium.registry"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
