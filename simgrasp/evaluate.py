@@ -63,8 +63,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--resume", action="store_true", help="finish the run in --out, skipping trials already saved")
     ap.add_argument("--record", action="store_true", help="save each trial's image with its grasp drawn")
     ap.add_argument(
-        "--protocol", choices=("trial", "clear"), default="trial",
-        help="trial: one grasp per scene (default); clear: grasps on one scene until it is clear (--trials episodes)",
+        "--protocol", choices=("trial", "clear"), default=None,
+        help="trial: one grasp per scene (default, or the suite's); clear: grasps on one scene until it is clear "
+        "(--trials episodes)",
     )
     ap.add_argument(
         "--scene", help="scene kind of the sim backend: single, pile:N or packed:N (the backend option scene)"
@@ -220,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.check and not args.suite:
             raise UsageError("--check needs --suite FILE (the bounds to check)")
         cfg, out, suite = build_config(args, notify)
-        if args.protocol == "clear":
+        protocol = args.protocol or (suite.protocol if suite is not None else "trial")
+        if protocol == "clear":
             from simgrasp.evaluation.clearing_runner import clearing_text, run_clearing
 
             outcome = run_clearing(cfg, out, resume=args.resume, notify=notify)
