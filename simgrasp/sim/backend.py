@@ -166,6 +166,7 @@ class SimBackend:
     def _show(self, spec: SceneSpec) -> tuple[Observation, dict[str, Any]]:
         world = self._world()
         self.scene = build_scene(world, self.library, spec, self.config)
+        self._last = None  # a new scene: nothing executed in it yet
         self._frame = render_scene(world, self.scene, self.config)
         info = {
             "object": spec.entry.name,

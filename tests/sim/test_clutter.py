@@ -101,3 +101,25 @@ def test_record_rebuilds_a_pile(pile):
     assert len(record["scene"]["others"]) == 2 and record["scene"]["kind"] == "pile:3"
     with SimBackend.from_record(record) as rebuilt:
         assert np.array_equal(rebuilt.observation().depth, obs.depth)
+
+
+def test_keep_going_puts_away_what_was_taken_and_saves_the_new_state(pile):
+    from simgrasp.policies import make_policy, policy_rng
+
+    oracle = make_policy("oracle")
+    oracle.bind(pile.privileged())
+    obs, info = pile.reset(3)
+    d = oracle.act(obs, policy_rng(3))
+    out = pile.execute(obs.camera.image_to_world(d.grasp, obs.depth))
+    assert out.success
+    obs2, after = pile.keep_going()
+    assert after["taken"] == out.taken and out.taken not in after["objects"]
+    assert len(after["objects"]) + len(after["removed"]) == 2
+    assert pile.object_labels().max() == len(after["objects"])
+    # Every later grasp starts from the new state: trying twice gives the same outcome.
+    g = obs2.camera.image_to_world(oracle.act(obs2, policy_rng(4)).grasp, obs2.depth)
+    first, second = pile.execute(g), pile.execute(g)
+    assert first.reason == second.reason and first.taken == second.taken
+    with pytest.raises(RuntimeError, match="keep_going"):
+        pile.reset(3)
+        pile.keep_going()
