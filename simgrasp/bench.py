@@ -1,4 +1,4 @@
-"""Benchmarks that print figures: ``python -m simgrasp.bench {sim,model,dataset,evaluate,robots,ray,all}``.
+"""Benchmarks that print figures: ``python -m simgrasp.bench {sim,clutter,model,dataset,evaluate,robots,ray,all}``.
 
 Each area keeps its benchmark next to its code as ``main(argv) -> None``; this module
 only dispatches, importing an area only when it is asked for."""
@@ -10,6 +10,7 @@ import sys
 
 BENCHMARKS = {
     "sim": "simgrasp.sim.bench",
+    "clutter": "simgrasp.evaluation.clutter_bench",
     "model": "simgrasp.model.bench",
     "dataset": "simgrasp.data.bench",
     "evaluate": "simgrasp.evaluation.bench",

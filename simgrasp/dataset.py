@@ -3,7 +3,7 @@
     python -m simgrasp.dataset inspect DIR [--format jacquard|cornell] [--montage PNG]
     python -m simgrasp.dataset generate --objects SPEC --scenes-per-object N --out DIR
                                         [--workers W] [--seed S] [--resume] [--noisy-depth]
-                                        [--appearance fixed|randomized]
+                                        [--appearance fixed|randomized] [--scene pile:N]
                                         [--executor local|ray] [--address auto]
     python -m simgrasp.dataset sgt --data DIR --predictions FILE [--out JSONL]
 
@@ -60,6 +60,8 @@ def _generate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="dataset seed; per-scene seeds derive from it")
     p.add_argument("--resume", action="store_true", help="keep finished scenes in OUT and do the rest")
     p.add_argument("--noisy-depth", action="store_true", help="also write a noisy 'stereo' depth image")
+    p.add_argument("--scene", default=None,
+                   help="scene kind: single (default), pile:N or packed:N (several objects, grasps on any of them)")
     p.add_argument("--appearance", choices=("fixed", "randomized"), default=None,
                    help="scene looks (default randomized: colours, textures, light, camera height, depth noise)")
     p.add_argument("--config", type=Path, default=None, help="TOML overriding GenerateConfig fields")

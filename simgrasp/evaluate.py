@@ -62,6 +62,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--out", help="run folder; default runs/<time>-<policies>")
     ap.add_argument("--resume", action="store_true", help="finish the run in --out, skipping trials already saved")
     ap.add_argument("--record", action="store_true", help="save each trial's image with its grasp drawn")
+    ap.add_argument(
+        "--protocol", choices=("trial", "clear"), default=None,
+        help="trial: one grasp per scene (default, or the suite's); clear: grasps on one scene until it is clear "
+        "(--trials episodes)",
+    )
+    ap.add_argument(
+        "--scene", help="scene kind of the sim backend: single, pile:N or packed:N (the backend option scene)"
+    )
     ap.add_argument("--robot-config", help="robot cell config (TOML), passed to the backend as robot_config")
     ap.add_argument("--dry-run", action="store_true", help="passed to the backend: plan and check, move nothing")
     ap.add_argument("--confirm", action="store_true", help="passed to the backend: ask before each motion")
@@ -99,6 +107,8 @@ def backend_options(args: argparse.Namespace, base: dict[str, Any]) -> dict[str,
         if not sep or not key.strip():
             raise UsageError(f"expected --backend-option KEY=VALUE, got {item!r}")
         opts[key.strip()] = _option_value(value.strip())
+    if args.scene:
+        opts["scene"] = args.scene
     if args.robot_config:
         opts["robot_config"] = str(Path(args.robot_config).expanduser().resolve())
     if args.dry_run:
@@ -211,7 +221,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.check and not args.suite:
             raise UsageError("--check needs --suite FILE (the bounds to check)")
         cfg, out, suite = build_config(args, notify)
-        outcome = run_evaluation(cfg, out, resume=args.resume, progress=not args.no_progress, notify=notify)
+        protocol = args.protocol or (suite.protocol if suite is not None else "trial")
+        if protocol == "clear":
+            from simgrasp.evaluation.clearing_runner import clearing_text, run_clearing
+
+            outcome = run_clearing(cfg, out, resume=args.resume, notify=notify)
+            table = clearing_text(outcome.results)
+        else:
+            outcome = run_evaluation(cfg, out, resume=args.resume, progress=not args.no_progress, notify=notify)
+            table = results_table(outcome.results)
     except (UsageError, EvaluationError, SuiteError, CompareError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -225,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         hint = f"; finish it with: python -m simgrasp.evaluate --resume --out {where}" if where else ""
         print(f"\ninterrupted: every finished trial is saved{hint}", file=sys.stderr)
         return 130
-    print(results_table(outcome.results))
+    print(table)
     print(f"\nrun folder: {outcome.out_dir}  (trials.jsonl, results.json, report.html)")
     status = 0
     if outcome.stopped:

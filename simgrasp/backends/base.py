@@ -66,7 +66,11 @@ class Observation:
 @dataclass
 class Outcome:
     """The result of one executed grasp. ``success`` is the lift-move-place criterion:
-    lifted, carried away and put back down without being dropped."""
+    lifted, carried away and put back down without being dropped. In a scene of several
+    objects it applies to the object the hand closed on, named by ``taken`` ("" when the
+    hand closed on nothing); ``displacement_m`` is that object's horizontal displacement
+    (with none taken, the largest of any object) and ``pushed_m`` the largest horizontal
+    displacement of the others (metres, trial start to end)."""
 
     success: bool
     reason: str
@@ -75,6 +79,8 @@ class Outcome:
     carried: bool = False
     placed: bool = False
     displacement_m: float = 0.0
+    taken: str = ""
+    pushed_m: float = 0.0
     steps: int = 0
     timings_s: dict[str, float] = field(default_factory=dict)
     detail: str = ""
@@ -133,6 +139,36 @@ class Backend(Protocol):
     def close(self) -> None:
         """Release the simulator or the robot connection. Safe to call twice."""
         ...
+
+
+@runtime_checkable
+class PrivilegedAccess(Protocol):
+    """The one door through which a privileged policy (the ``oracle``, a benchmark's
+    ceiling) reads a simulator: a backend that has one offers it as ``privileged()``.
+    Every other policy sees only the Observation."""
+
+    max_opening_m: float  # the gripper's full opening (m)
+    jaw_m: float  # the gripper's plate size across the opening (m)
+
+    def try_grasp(self, grasp: WorldGrasp) -> Outcome:
+        """Run the full trial of ``grasp`` on a copy of the current scene (the scene shown
+        is unchanged afterwards)."""
+        ...
+
+    def segmentation_mask(self) -> np.ndarray:
+        """int (H, W) object labels of the current scene: 0 for the table, i + 1 for object i."""
+        ...
+
+
+def privileged_access(backend: Any, who: str) -> PrivilegedAccess:
+    """``backend.privileged()``, or ValueError naming ``who`` when the backend has no such door."""
+    door = getattr(backend, "privileged", None)
+    if door is None:
+        raise ValueError(
+            f"{who} is privileged (it reads the simulator) and backend {type(backend).__name__} offers no "
+            "privileged access; use the sim backend"
+        )
+    return door()
 
 
 def check_seed(seed: Any) -> int:

@@ -146,6 +146,8 @@ def run_cli(args: Any) -> int:
         cfg = override(cfg, {"noisy_depth": True})
     if args.appearance:
         cfg = override(cfg, {"sim": {"appearance": {"mode": args.appearance}}})
+    if args.scene:
+        cfg = override(cfg, {"sim": {"scene": {"kind": args.scene}}})
     summary = generate_dataset(
         args.objects, args.out, args.scenes_per_object, args.workers, args.seed, args.resume, cfg, args.limit_objects,
         executor=args.executor, address=args.address, connect_timeout_s=args.connect_timeout,

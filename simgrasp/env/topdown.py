@@ -100,20 +100,25 @@ class TopDownGraspEnv(gym.Env):
             raise ValueError(f"action must lie in the action space, low {low.tolist()} high {high.tolist()}, got {raw.tolist()}")
         return grasp
 
-    def step(self, action: Any):
+    def execute_action(self, action: Any, over: str) -> tuple[Outcome, dict[str, Any]]:
+        """Check ``action``, execute it in the current scene and return the outcome with the
+        step's info (outcome, world grasp, camera); ``over`` says why no step is allowed."""
         if self._obs is None or self._done:
-            raise RuntimeError("call reset() before step(): each episode is one grasp")
+            raise RuntimeError(f"call reset() before step(): {over}")
         rect = self.check_action(action)
         camera = self._obs.camera
         grasp = camera.image_to_world(rect, self._obs.depth)
         outcome = self.backend.execute(grasp)
-        self._done = True
         self.last_outcome = outcome
         record = outcome.to_dict()
         # Wall-clock timings differ run to run; info stays a function of seed and action
         # (the full outcome, timings included, is ``last_outcome``).
         record.pop("timings_s", None)
-        info = {"outcome": record, "world_grasp": grasp.to_dict(), "camera": camera.to_dict()}
+        return outcome, {"outcome": record, "world_grasp": grasp.to_dict(), "camera": camera.to_dict()}
+
+    def step(self, action: Any):
+        outcome, info = self.execute_action(action, "each episode is one grasp")
+        self._done = True
         return self._to_space(self._obs), 1.0 if outcome.success else 0.0, True, False, info
 
     def render(self) -> np.ndarray | None:

@@ -70,17 +70,20 @@ def page(title: str, body: str) -> str:
 
 
 def per_object_table(results: dict[str, Any]) -> str:
-    """Objects as rows, policies as columns: ``successes/trials`` per cell."""
+    """Objects as rows, policies as columns: ``successes/trials`` per cell; an object on
+    which a privileged policy found no working grasp is marked ungraspable."""
     names = list(results["policies"])
     objects = sorted({o for s in results["policies"].values() for o in s["per_object"]})
+    ungraspable = {o for s in results["policies"].values() for o in s.get("ungraspable_objects", ())}
     rows = []
     for o in objects:
         cells = []
         for n in names:
             r = results["policies"][n]["per_object"].get(o)
             cells.append("-" if r is None else f"{r['successes']}/{r['n']}")
-        rows.append([o, *cells])
-    return html_table(["object", *names], rows)
+        rows.append([f"{o} (ungraspable)" if o in ungraspable else o, *cells])
+    labels = [f"{n} (privileged)" if results["policies"][n].get("privileged") else n for n in names]
+    return html_table(["object", *labels], rows)
 
 
 def gallery(rows: Sequence[dict[str, Any]], run_dir: Path, limit: int = GALLERY_LIMIT) -> str:

@@ -80,6 +80,7 @@ def policy_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     for r in valid:
         per_object[str(r.get("object"))].append(r)
     return {
+        "privileged": any(bool(r.get("privileged")) for r in rows),  # it read the simulator (the oracle)
         "trials": len(rows),
         "valid_trials": len(valid),
         "infrastructure_errors": sum(infra.values()),
@@ -91,6 +92,10 @@ def policy_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "per_object": {
             o: rate(sum(bool(r.get("success")) for r in rs), len(rs)) for o, rs in sorted(per_object.items())
         },
+        # Objects on which a privileged policy (the oracle) found no grasp that worked in any trial.
+        "ungraspable_objects": sorted(
+            o for o, rs in per_object.items() if rs and all((r.get("policy_info") or {}).get("found") is False for r in rs)
+        ),
         "throughput": throughput(rows),
     }
 

@@ -9,6 +9,7 @@
     trials = 20
     seed = 0
     [backend_options]            # keyword arguments of the backend
+    protocol = "trial"           # or "clear": episodes until the scene is clear (trials = episodes)
     [[bounds]]                   # a policy's success rate must reach a minimum
     policy = "heuristic"
     min_success_rate = 0.6
@@ -41,7 +42,9 @@ _SUITE_KEYS = {
     "workers",
     "backend_options",
     "bounds",
+    "protocol",
 }
+PROTOCOLS = ("trial", "clear")
 _BOUND_KEYS = {"policy", "min_success_rate", "better", "worse", "min_difference"}
 
 
@@ -81,6 +84,7 @@ class Suite:
     bounds: tuple[Bound, ...] = ()
     description: str = ""
     path: str = ""
+    protocol: str = "trial"  # trial (one grasp per scene) or clear (grasps until the scene is clear)
 
 
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "a table"}
@@ -144,7 +148,14 @@ def load_suite(path: str | Path) -> Suite:
         bounds=bounds,
         description=_get(d, "description", str, "", str(p)),
         path=str(p),
+        protocol=_protocol(_get(d, "protocol", str, "trial", str(p)), str(p)),
     )
+
+
+def _protocol(value: str, where: str) -> str:
+    if value not in PROTOCOLS:
+        raise SuiteError(f"{where}: 'protocol' must be one of {', '.join(PROTOCOLS)}, got {value!r}")
+    return value
 
 
 @dataclass(frozen=True)

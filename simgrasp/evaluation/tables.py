@@ -52,7 +52,7 @@ def policy_rows(results: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
         tput = s["throughput"].get("trials_per_s")
         rows.append(
             [
-                name,
+                f"{name} (privileged)" if s.get("privileged") else name,
                 s["trials"],
                 f"{s['successes']}/{s['valid_trials']}",
                 pct(s["success"]["rate"]),

@@ -18,9 +18,9 @@ from typing import Any, Callable
 import numpy as np
 
 from simgrasp.backends import BACKENDS, Backend
-from simgrasp.backends.base import INFO_OBJECT, POLICY_ERROR, BackendError
+from simgrasp.backends.base import INFO_OBJECT, POLICY_ERROR, BackendError, privileged_access
 from simgrasp.evaluation.drawing import save_trial_image
-from simgrasp.policies import Policy, PolicySpec, build_policy, policy_rng, validate_decision
+from simgrasp.policies import Policy, PolicyError, PolicySpec, build_policy, policy_rng, validate_decision
 from simgrasp.executors.base import WorkUnit
 
 
@@ -65,7 +65,22 @@ class Worker:
     def _make_backend(self) -> Backend:
         backend = backend_factory(self.setup.backend)(**self.setup.backend_options)
         self._reason = backend.infrastructure_reason
+        try:
+            self._bind_privileged(backend)
+        except BaseException:
+            backend.close()
+            raise
         return backend
+
+    def _bind_privileged(self, backend: Backend) -> None:
+        """Give each policy that declares ``privileged = True`` (the oracle) the backend's
+        privileged door; PolicyError when the backend has none. No other policy gets it."""
+        for label, policy in self.policies.items():
+            if getattr(policy, "privileged", False):
+                try:
+                    policy.bind(privileged_access(backend, f"policy {label!r}"))  # type: ignore[attr-defined]
+                except ValueError as e:
+                    raise PolicyError(str(e)) from None
 
     def close(self) -> None:
         if self.backend is not None:
@@ -79,6 +94,8 @@ class Worker:
     def run(self, job: TrialJob) -> dict[str, Any]:
         """Run one trial and return its row (see :func:`empty_row` for the fields)."""
         row = empty_row(job, self.setup.backend)
+        if getattr(self.policies[job.policy], "privileged", False):
+            row["privileged"] = True  # results and reports mark the policy: it read the simulator
         t0 = time.perf_counter()
         row["started_at"] = time.time()
         timings = row["timings_s"]
@@ -97,6 +114,8 @@ class Worker:
                 h, w = obs.rgb.shape[:2]
                 decision = validate_decision(decision, w, h)
                 row["image_grasp"] = _grasp_dict(decision.grasp)
+                if getattr(self.policies[job.policy], "privileged", False):
+                    row["policy_info"] = dict(decision.info)  # the oracle says whether any grasp worked
                 row["candidates"] = [[*_grasp_dict(g).values(), s] for g, s in decision.candidates]
                 world = obs.camera.image_to_world(decision.grasp, obs.depth)
                 row["world_grasp"] = world.to_dict()

@@ -2,7 +2,7 @@
 built-in ones (``scorer``, ``primary``, ``heuristic``, ``random``); the network's model
 code loads only when a network policy is built."""
 
-from simgrasp.policies import heuristic, network, random_grasp  # noqa: F401  (registration)
+from simgrasp.policies import heuristic, network, oracle, random_grasp  # noqa: F401  (registration)
 from simgrasp.policies.base import (
     POLICIES,
     Decision,

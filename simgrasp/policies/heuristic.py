@@ -1,8 +1,11 @@
 """A classical baseline with no learning: grasp the object across its minor axis.
 
-Stages, each a plain function: segment the object from the table, take the largest blob's
-centroid and principal axes, and open across the minor axis by the blob's width plus a
-margin (:func:`simgrasp.geometry.minor_axis_grasp`). Everything is in image pixels; the camera model maps the grasp to metres.
+Stages, each a plain function: segment what stands above the table, split it into
+connected objects, take the highest one (the top of a pile, free to take), its centroid
+and principal axes, and open across the minor axis by its width plus a margin
+(:func:`simgrasp.geometry.minor_axis_grasp`). With one
+object in view this is the minor-axis grasp of that object. Everything is in image
+pixels; the camera model maps the grasp to metres.
 """
 
 from __future__ import annotations
@@ -26,7 +29,13 @@ def _border(a: np.ndarray, px: int) -> np.ndarray:
 
 
 def segment_by_depth(depth: np.ndarray, min_height_m: float = 0.004, border_px: int = 4) -> np.ndarray:
-    """Pixels standing at least ``min_height_m`` metres above the table plane (bool mask).
+    """Pixels standing at least ``min_height_m`` metres above the table plane (bool mask)."""
+    return height_above_table(depth, border_px) > min_height_m
+
+
+def height_above_table(depth: np.ndarray, border_px: int = 4) -> np.ndarray:
+    """Per pixel, how far (m, along the optical axis) it stands in front of the table plane;
+    -inf where the depth is missing.
 
     The table is fitted on the image border, which a centred object leaves free. For a
     plane, 1/depth is affine in the pixel coordinates whatever the camera's tilt, so a
@@ -46,7 +55,7 @@ def segment_by_depth(depth: np.ndarray, min_height_m: float = 0.004, border_px: 
     keep = resid <= np.quantile(resid, 0.9)
     coef = np.linalg.lstsq(A[keep], inv[keep], rcond=None)[0]
     table = 1.0 / np.maximum(coef[0] * u + coef[1] * v + coef[2], 1e-9)
-    return ok & (table - d > min_height_m)
+    return np.where(ok, table - d, -np.inf)
 
 
 def segment_by_colour(rgb: np.ndarray, min_distance: float = 40.0, border_px: int = 4) -> np.ndarray:
@@ -67,11 +76,30 @@ def largest_blob(mask: np.ndarray, min_area_px: int = 20) -> np.ndarray:
     return labels == best
 
 
+def object_blobs(mask: np.ndarray, min_area_px: int = 20) -> list[np.ndarray]:
+    """The 8-connected components of ``mask`` with at least ``min_area_px`` pixels (bool
+    masks, largest first); raises when there is none."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = [1 + int(i) for i in np.argsort(-areas, kind="stable") if areas[i] >= min_area_px]
+    if not keep:
+        return [largest_blob(mask, min_area_px)]  # raises, naming the largest blob's size
+    return [labels == k for k in keep]
+
+
+def highest_blob(blobs: list[np.ndarray], height_m: np.ndarray) -> np.ndarray:
+    """The blob whose highest pixel stands highest (``height_m`` per pixel, metres); ties go
+    to the earlier (larger) blob."""
+    tops = [float(height_m[b].max()) for b in blobs]
+    return blobs[int(np.argmax(tops))]
+
+
 @register_policy("heuristic")
 @dataclass
 class HeuristicPolicy:
     """Segment (depth above the table when there is depth, else colour against the
-    border), then grasp the largest blob across its minor axis."""
+    border), split into connected objects and grasp the highest (with colour alone: the
+    largest) across its minor axis."""
 
     min_height_m: float = 0.004  # depth segmentation: minimum height above the table
     min_colour_distance: float = 40.0  # colour segmentation: RGB distance from the table
@@ -81,14 +109,21 @@ class HeuristicPolicy:
     min_area_px: int = 20  # blobs smaller than this are noise
 
     def segment(self, observation: Observation) -> np.ndarray:
-        """The object's mask in the image (bool, H x W)."""
+        """The objects' mask in the image (bool, H x W)."""
+        return self._segment(observation)[0]
+
+    def _segment(self, observation: Observation) -> tuple[np.ndarray, np.ndarray | None]:
+        """The mask and, when it came from depth, the height above the table per pixel (m)."""
         if observation.depth is not None:
-            mask = segment_by_depth(observation.depth, self.min_height_m)
+            height = height_above_table(observation.depth)
+            mask = height > self.min_height_m
             if mask.sum() >= self.min_area_px:
-                return mask
-        return segment_by_colour(observation.rgb, self.min_colour_distance)
+                return mask, height
+        return segment_by_colour(observation.rgb, self.min_colour_distance), None
 
     def act(self, observation: Observation, rng: np.random.Generator) -> Decision:
-        blob = largest_blob(self.segment(observation), self.min_area_px)
+        mask, height = self._segment(observation)
+        blobs = object_blobs(mask, self.min_area_px)
+        blob = blobs[0] if height is None else highest_blob(blobs, height)
         grasp = minor_axis_grasp(blob, self.margin_frac, self.margin_px, self.jaw_frac)
-        return Decision(grasp, info={"blob_area_px": int(blob.sum())})
+        return Decision(grasp, info={"blob_area_px": int(blob.sum()), "objects_seen": len(blobs)})

@@ -15,7 +15,7 @@ from __future__ import annotations
 import colorsys
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import pybullet
@@ -213,17 +213,20 @@ def _paint(world: World, body: int, rgba, texture: TextureSpec | None, cache_dir
             c.changeVisualShape(body, link, rgbaColor=[1, 1, 1, 1], textureUniqueId=tex)
 
 
-def apply_appearance(world: World, body: int, look: Appearance, cfg: SimConfig) -> int | None:
-    """Colour and texture the object ``body`` and the table as ``look`` says; returns the
-    id of the object's skin, if it needed one (its segmentation stands for ``body``). A table
+def apply_appearance(world: World, bodies: Sequence[int], look: Appearance, cfg: SimConfig) -> dict[int, int]:
+    """Colour and texture the objects ``bodies`` and the table as ``look`` says; returns
+    the skins built (skin id -> the object body its segmentation stands for). A table
     texture goes on a visual-only square patch (no collision, so the physics is the same
     in every mode) lying on the table under the camera, its texture spread once over it."""
     cache = cfg.library.cache_dir
     world.set_table_color(look.table_rgba)
-    skin = None
-    if look.object_texture is not None and not has_uvs(world, body):
-        skin = build_skin(world, body, cfg.appearance.object_texture_m)
-    _paint(world, body if skin is None else skin, look.object_rgba, look.object_texture, cache)
+    skins: dict[int, int] = {}
+    for body in bodies:
+        skin = None
+        if look.object_texture is not None and not has_uvs(world, body):
+            skin = build_skin(world, body, cfg.appearance.object_texture_m)
+            skins[skin] = body
+        _paint(world, body if skin is None else skin, look.object_rgba, look.object_texture, cache)
     if look.table_texture is not None:
         s = table_patch_half_m(cfg.camera, cfg.appearance.camera_height_jitter_m)
         c = world.client
@@ -233,4 +236,4 @@ def apply_appearance(world: World, body: int, look: Appearance, cfg: SimConfig) 
         )
         patch = c.createMultiBody(0, -1, vis, [0, 0, TABLE_SKIN_LIFT_M])
         _paint(world, patch, look.table_rgba, look.table_texture, cache)
-    return skin
+    return skins

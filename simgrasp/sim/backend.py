@@ -12,6 +12,10 @@ rolls out of view is dropped again, from seeds derived from the trial's seed, up
 ``SceneConfig.max_drops`` times, then :class:`SceneError` is raised (an infrastructure
 error, counted for no policy).
 
+Scene kind: ``SimBackend(..., scene="pile:5")`` (or ``scene={"kind": ..., <SceneConfig
+fields>}``, or the reset option ``scene``) serves ``single`` (one object), ``pile:N`` or
+``packed:N`` scenes (simgrasp.sim.clutter); every object must rest in view.
+
 Appearance: ``SimBackend(..., appearance="randomized")`` (or ``appearance={"mode": ...,
 <AppearanceConfig fields>}``) draws colours, textures, light, camera height and depth
 noise per scene (simgrasp.sim.appearance); the default ``fixed`` renders as always."""
@@ -35,15 +39,16 @@ from simgrasp.geometry import PinholeCamera, WorldGrasp
 from simgrasp.sim import HELD_OUT_OBJECTS
 from simgrasp.sim.appearance import check_appearance
 from simgrasp.sim.camera import Rendered
+from simgrasp.sim.clutter import SceneKind, draw_kind, parse_scene_kind, scene_entries
 from simgrasp.sim.config import SimConfig
 from simgrasp.sim.library import ObjectLibrary
-from simgrasp.sim.objects import ObjectEntry
 from simgrasp.sim.mesh import MeshError
-from simgrasp.sim.scene import LiveScene, SceneSpec, build_scene, draw_scene, render_scene, restore_scene
+from simgrasp.sim.scene import LiveScene, SceneSpec, build_scene, render_scene, restore_scene
 from simgrasp.sim.trial import TrialRunner
 from simgrasp.sim.world import World
 
 DEFAULT_OBJECTS = HELD_OUT_OBJECTS
+SCENE_OBJECTS_KEY = 0x0B1EC7  # seed key of the draw of a scene's other objects
 
 
 # Switches of configs written before AppearanceConfig; off in every record that can be rebuilt.
@@ -73,13 +78,16 @@ class SimBackend:
     ``appearance`` may also be a mode name alone (``appearance="randomized"``)."""
 
     infrastructure_reason = SIM_ERROR
-    reset_options = frozenset({"object_index"})  # force objects[object_index] instead of seed % len
+    # object_index: force objects[object_index] instead of seed % len; scene: this reset's scene kind
+    reset_options = frozenset({"object_index", "scene"})
 
     def __init__(self, objects: str = DEFAULT_OBJECTS, config: SimConfig | None = None, **overrides: Any) -> None:
-        if isinstance(overrides.get("appearance"), str):
-            overrides = {**overrides, "appearance": {"mode": overrides["appearance"]}}
+        for key, field_name in (("appearance", "mode"), ("scene", "kind")):
+            if isinstance(overrides.get(key), str):
+                overrides = {**overrides, key: {field_name: overrides[key]}}
         self.config = override(config or SimConfig(), overrides, "SimBackend") if overrides else (config or SimConfig())
         check_appearance(self.config.appearance)
+        self.kind = parse_scene_kind(self.config.scene.kind)
         self.library = ObjectLibrary(objects, self.config.library)
         self.world: World | None = World(self.config.scene)
         try:
@@ -90,6 +98,7 @@ class SimBackend:
         self.scene: LiveScene | None = None
         self._frame: Rendered | None = None
         self._seed: int | None = None
+        self._last: Outcome | None = None  # the outcome of the last execute, for keep_going
 
     def skipped_objects(self) -> tuple[SkippedObject, ...]:
         """Every object file that could not be used so far, with the reason."""
@@ -106,49 +115,63 @@ class SimBackend:
 
     # -- the contract ---------------------------------------------------------------------
     def reset(self, seed: int, options: dict[str, Any] | None = None) -> tuple[Observation, dict[str, Any]]:
-        """A new scene from ``seed`` (int >= 0). ``options["object_index"]`` forces an object.
-        Raises :class:`SceneError` when the object does not rest in view after every drop."""
+        """A new scene from ``seed`` (int >= 0). ``options["object_index"]`` forces the
+        first object, ``options["scene"]`` the scene kind. Raises :class:`SceneError` when
+        the objects do not rest in view after every drop."""
         seed = check_seed(seed)
         options = check_reset_options(self, options)
+        kind = parse_scene_kind(options["scene"]) if "scene" in options else self.kind
         n = len(self.library)
         first = int(options.get("object_index", seed % n))
         for k in range(n):
             try:
-                return self._drop_in_view(self.library.entries[(first + k) % n], seed)
+                return self._drop_in_view((first + k) % n, kind, seed)
             except MeshError:
                 continue
         raise RuntimeError(f"no object of {self.library.spec!r} could be loaded; skipped: {self.skipped_objects()}")
 
-    def _drop_in_view(self, entry: ObjectEntry, seed: int) -> tuple[Observation, dict[str, Any]]:
-        """Drop ``entry`` until it rests inside the image; drop 0 draws from ``default_rng(seed)``,
-        drop k from ``default_rng([seed, k])``, so the scene is a function of the seed."""
+    def _drop_in_view(self, first: int, kind: SceneKind, seed: int) -> tuple[Observation, dict[str, Any]]:
+        """Draw a scene of ``kind`` until every object rests inside the image; drop 0 draws
+        from ``default_rng(seed)``, drop k from ``default_rng([seed, k])``, so the scene is a
+        function of the seed. The objects of a scene of several are drawn once, from
+        ``default_rng([seed, SCENE_OBJECTS_KEY])``."""
         world, why = self._world(), ""
+        entries = scene_entries(self.library, first, kind, np.random.default_rng([seed, SCENE_OBJECTS_KEY]))
         for k in range(self.config.scene.max_drops):
             rng = np.random.default_rng(seed if k == 0 else [seed, k])
-            spec = draw_scene(world, self.library, entry, self.config, rng)
+            spec = draw_kind(world, self.library, entries, kind, self.config, rng)
             spec.extra["seed"] = seed
             shown = self._show(spec)
             why = "" if spec.settled else "not at rest"
             why = why or self._out_of_view()
             if not why:
                 return shown
-        raise SceneError(f"{entry.name}: {why} after {self.config.scene.max_drops} drops of seed {seed}")
+        what = entries[0].name if kind.name == "single" else f"{entries[0].name} ({kind})"
+        raise SceneError(f"{what}: {why} after {self.config.scene.max_drops} drops of seed {seed}")
 
     def _out_of_view(self) -> str:
-        """Why the current object is not wholly inside the image ("" when it is)."""
-        mask = self.segmentation_mask()
-        if not mask.any():
-            return "out of view"
-        if mask[0].any() or mask[-1].any() or mask[:, 0].any() or mask[:, -1].any():
-            return "partly out of view"
+        """Why an object of the current scene is not wholly inside the image ("" when all are)."""
+        assert self._frame is not None and self.scene is not None
+        seg = self._frame.segmentation
+        edge = np.concatenate([seg[0], seg[-1], seg[:, 0], seg[:, -1]])
+        several = len(self.scene.objects) > 1
+        for obj in self.scene.objects:
+            who = f"{obj.entry.name} " if several else ""
+            if not (seg == obj.body).any():
+                return f"{who}out of view"
+            if (edge == obj.body).any():
+                return f"{who}partly out of view"
         return ""
 
     def _show(self, spec: SceneSpec) -> tuple[Observation, dict[str, Any]]:
         world = self._world()
         self.scene = build_scene(world, self.library, spec, self.config)
+        self._last = None  # a new scene: nothing executed in it yet
         self._frame = render_scene(world, self.scene, self.config)
         info = {
             "object": spec.entry.name,
+            "objects": list(self.scene.names),
+            "scene": spec.kind,
             "object_path": spec.entry.path,
             "scale": spec.scale,
             "seed": spec.extra.get("seed"),
@@ -169,8 +192,11 @@ class SimBackend:
             raise RuntimeError("call reset() before execute()")
         world = self._world()
         restore_scene(world, self.scene)
-        runner = TrialRunner(world, self.scene.gripper, self.scene.obj.body, self.config.trial)
-        return runner.run(grasp, lift_only=lift_only)
+        if not self.scene.objects:
+            raise RuntimeError("the scene is empty: every object was cleared")
+        runner = TrialRunner(world, self.scene.gripper, self.scene.bodies, self.config.trial, self.scene.names)
+        self._last = runner.run(grasp, lift_only=lift_only)
+        return self._last
 
     def close(self) -> None:
         """Disconnect the simulator; safe to call twice."""
@@ -179,12 +205,64 @@ class SimBackend:
             self.world = None
         self.scene = None
 
+    def keep_going(self) -> tuple[Observation, dict[str, Any]]:
+        """Continue a clearing episode from where the last :meth:`execute` left the world:
+        the object a successful grasp took is put away (removed), as is any object no longer
+        wholly in view (pushed or dropped off); the hand is parked, the rest settles, and that
+        state is saved (every later execute starts from it) and rendered. ``info["objects"]``
+        lists the objects left, ``info["removed"]`` those taken out of view."""
+        if self.scene is None or self._last is None:
+            raise RuntimeError("call reset() and execute() before keep_going()")
+        world, scene = self._world(), self.scene
+        taken = self._last.taken if self._last.success else ""
+        scene.gripper.park()
+        for obj in [o for o in scene.objects if o.entry.name == taken][:1]:
+            self._remove(obj)
+        if scene.bodies:
+            world.settle(scene.bodies)
+        self._frame = render_scene(world, scene, self.config)
+        removed = []
+        seg = self._frame.segmentation
+        edge = np.concatenate([seg[0], seg[-1], seg[:, 0], seg[:, -1]])
+        for obj in list(scene.objects):
+            if not (seg == obj.body).any() or (edge == obj.body).any() or world.pose(obj.body)[0][2] < -0.02:
+                removed.append(obj.entry.name)
+                self._remove(obj)
+        if removed:
+            self._frame = render_scene(world, scene, self.config)
+        scene.state_id = world.save()
+        self._last = None
+        info = {"object": scene.spec.entry.name, "objects": list(scene.names), "removed": removed, "taken": taken}
+        return self.observation(), info
+
+    def _remove(self, obj: Any) -> None:
+        """Take ``obj`` (and its skin) out of the current scene."""
+        assert self.scene is not None
+        c = self._world().client
+        for skin in [k for k, v in self.scene.skins.items() if v == obj.body]:
+            c.removeBody(skin)
+            del self.scene.skins[skin]
+        c.removeBody(obj.body)
+        self.scene.objects.remove(obj)
+
+    def privileged(self) -> "SimPrivilegedAccess":
+        """The door of privileged policies (the oracle) into this simulator; see
+        :class:`~simgrasp.backends.base.PrivilegedAccess`. No other policy gets it."""
+        return SimPrivilegedAccess(self)
+
     # -- extras for the dataset generator (not part of the contract) ------------------------
     def segmentation_mask(self) -> np.ndarray:
-        """bool (H, W): pixels showing the object in the current scene."""
+        """bool (H, W): pixels showing an object (any, in a scene of several) in the current scene."""
+        return self.object_labels() > 0
+
+    def object_labels(self) -> np.ndarray:
+        """int32 (H, W): 0 on the table and the hand, i + 1 on pixels showing the scene's object i."""
         if self._frame is None or self.scene is None:
             raise RuntimeError("call reset() first")
-        return self._frame.segmentation == self.scene.obj.body
+        labels = np.zeros(self._frame.segmentation.shape, np.int32)
+        for i, body in enumerate(self.scene.bodies):
+            labels[self._frame.segmentation == body] = i + 1
+        return labels
 
     def perfect_depth(self) -> np.ndarray:
         """float32 (H, W) metres: the rendered depth without sensor noise (equal to the
@@ -213,7 +291,8 @@ class SimBackend:
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> "SimBackend":
         """A backend configured as the one that wrote ``record``, showing its scene."""
-        backend = cls(record["scene"]["entry"]["path"], **without_legacy_switches(record["config"]))
+        paths = dict.fromkeys(p.entry.path for p in SceneSpec.from_dict(record["scene"]).placed())
+        backend = cls(",".join(paths), **without_legacy_switches(record["config"]))
         backend.load_scene(record)
         return backend
 
@@ -228,3 +307,19 @@ class SimBackend:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class SimPrivilegedAccess:
+    """:class:`~simgrasp.backends.base.PrivilegedAccess` over a SimBackend: grasps are
+    tried from the saved scene state, which every execute restores first."""
+
+    def __init__(self, backend: SimBackend) -> None:
+        self._backend = backend
+        self.max_opening_m = backend.config.gripper.max_opening_m
+        self.jaw_m = backend.config.gripper.jaw_m
+
+    def try_grasp(self, grasp: WorldGrasp) -> Outcome:
+        return self._backend.execute(grasp)
+
+    def segmentation_mask(self) -> np.ndarray:
+        return self._backend.object_labels()

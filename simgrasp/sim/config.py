@@ -29,13 +29,14 @@ class CameraConfig:
 
 @dataclass(frozen=True)
 class ObjectConfig:
-    """How objects are sized, weighed and converted. Every object, URDF or raw mesh, is
-    scaled at load by one rule: its longest side into ``longest_side_m`` and then, if its
+    """How objects are sized, weighed and converted. With ``size = "fit"`` every object,
+    URDF or raw mesh, is scaled at load by one rule: its longest side into ``longest_side_m`` and then, if its
     middle side (the shorter horizontal side when it rests on its largest face) is still
     wider than ``middle_side_max_m``, down until it fits a 10 cm opening with margin.
     Entries with a ``fixed_scale`` (the procedural objects, generated at the gripper's
     sizes) are loaded at that scale instead."""
 
+    size: str = "fit"  # fit (below), real (the file's units) or a longest-side range like 8-25cm (simgrasp.sim.sizing)
     longest_side_m: tuple[float, float] = (0.05, 0.15)  # allowed range of the longest side
     middle_side_max_m: float = 0.07  # the side a grasp usually spans must fit the opening
     density_kg_m3: float = 400.0  # raw meshes: mass = density x convex hull volume ...
@@ -58,7 +59,12 @@ class SceneConfig:
     rest_angular_radps: float = 0.05  # ... and turning slower than this ...
     rest_checks: int = 3  # ... for this many consecutive checks, 10 steps apart
     settle_max_steps: int = 1500  # settling cap
-    max_drops: int = 5  # drops (seeded from the scene's seed) until the object rests in view
+    max_drops: int = 5  # drops (seeded from the scene's seed) until the objects rest in view
+    kind: str = "single"  # single, pile:N or packed:N (simgrasp.sim.clutter)
+    pile_box_half_m: float = 0.08  # pile: half side of the square box the objects are dropped into
+    packed_half_m: float = 0.1  # packed: half side of the square the objects stand in
+    packed_gap_m: float = 0.005  # packed: least gap between two objects' footprints
+    packed_tries: int = 60  # packed: positions drawn per object before it is left out
     table_rgba: tuple[float, float, float, float] = (0.75, 0.72, 0.68, 1.0)  # the table's colour in fixed appearance
 
 

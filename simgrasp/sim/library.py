@@ -15,19 +15,8 @@ from simgrasp.backends.base import SkippedObject
 from simgrasp.sim.config import ObjectConfig
 from simgrasp.sim.mesh import MeshError, PreparedMesh, prepare_mesh
 from simgrasp.sim.objects import ObjectEntry, resolve_objects, urdf_meshes
+from simgrasp.sim.sizing import check_size, object_scale
 from simgrasp.sim.world import World, quiet_stdout
-
-
-def object_scale(extents_m: np.ndarray, cfg: ObjectConfig) -> float:
-    """Scale factor for an object whose axis-aligned sides are ``extents_m`` (metres, at
-    scale 1): the longest side into ``cfg.longest_side_m``, then the middle side down to
-    ``cfg.middle_side_max_m`` if it is still too wide for the opening."""
-    e = np.sort(np.asarray(extents_m, float))
-    lo, hi = cfg.longest_side_m
-    s = float(np.clip(e[2], lo, hi) / e[2])
-    if e[1] * s > cfg.middle_side_max_m:
-        s = cfg.middle_side_max_m / e[1]
-    return s
 
 
 @dataclass
@@ -46,6 +35,7 @@ class ObjectLibrary:
     def __init__(self, spec: str, cfg: ObjectConfig | None = None) -> None:
         self.spec = spec
         self.cfg = cfg or ObjectConfig()
+        check_size(self.cfg)
         self.entries = resolve_objects(spec)
         self.skipped: list[SkippedObject] = []
         self._bad: dict[str, str] = {}
@@ -83,8 +73,9 @@ class ObjectLibrary:
             raise ValueError(f"no usable object in {self.spec!r}: {why}")
     def load(self, world: World, entry: ObjectEntry, position, orientation, scale: float | None = None) -> LoadedObject:
         """Load ``entry`` at ``position`` (m) and quaternion ``orientation``, at ``scale``
-        (default: the entry's ``fixed_scale`` if it has one, else by :func:`object_scale`).
-        Raises MeshError for a file that cannot be used (and records it in ``skipped``)."""
+        (default: the entry's ``fixed_scale`` if it has one, else by
+        :func:`~simgrasp.sim.sizing.object_scale`). Raises MeshError for a file that cannot be
+        used (and records it in ``skipped``)."""
         if entry.path in self._bad:
             raise MeshError(self._bad[entry.path])
         try:
@@ -107,7 +98,7 @@ class ObjectLibrary:
                     b = c.loadURDF(entry.path, [0, 0, 1.0])
                 lo, hi = _body_aabb(c, b)
                 c.removeBody(b)
-                self._scales[entry.path] = object_scale(hi - lo, self.cfg)
+                self._scales[entry.path] = object_scale(hi - lo, self.cfg, entry.name, entry.path)
             scale = self._scales[entry.path]
         with quiet_stdout():
             body = c.loadURDF(entry.path, list(position), list(orientation), globalScaling=scale)
@@ -124,7 +115,7 @@ class ObjectLibrary:
         c = world.client
         m = self._prepared(world, entry)
         scale = entry.fixed_scale if scale is None else scale
-        s = object_scale(np.array(m.extents), self.cfg) if scale is None else scale
+        s = object_scale(np.array(m.extents), self.cfg, entry.name, entry.path) if scale is None else scale
         offset = [-s * x for x in m.centre]  # the body's origin at the hull centroid
         with quiet_stdout():
             col = c.createCollisionShape(

@@ -1,6 +1,6 @@
-"""Scenes: an object dropped on the table from a random pose, settled, then rebuilt from
-its settled pose so that a scene drawn from a seed and a scene rebuilt from its record are
-the same simulation, bit for bit.
+"""Scenes: objects dropped on the table (one from a random pose, or a pile, or packed side
+by side: simgrasp.sim.clutter), settled, then rebuilt from their settled poses so that a
+scene drawn from a seed and a scene rebuilt from its record are the same simulation.
 
 World frame: z up, table top at z = 0, the camera above the origin (the image centre)."""
 
@@ -25,11 +25,32 @@ from simgrasp.sim.world import World
 LEGACY_LOOK_KEYS = ("light_direction", "table_rgba", "object_rgba")
 
 
+@dataclass(frozen=True)
+class PlacedObject:
+    """One object of a scene at rest: its entry, the scale it was loaded at, its position
+    (m) and quaternion (x, y, z, w) in the world frame."""
+
+    entry: ObjectEntry
+    scale: float
+    position: tuple[float, float, float]
+    orientation: tuple[float, float, float, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "entry": self.entry.to_dict()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "PlacedObject":
+        return cls(ObjectEntry(**d["entry"]), float(d["scale"]), tuple(map(float, d["position"])),
+                   tuple(map(float, d["orientation"])))  # type: ignore[arg-type]
+
+
 @dataclass
 class SceneSpec:
     """Everything needed to rebuild a settled scene (JSON-serialisable via ``to_dict``).
     Positions in metres, quaternions (x, y, z, w) in the world frame; ``appearance`` is
-    the drawn look (None: the fixed look)."""
+    the drawn look (None: the fixed look). The first object is ``entry`` at ``position``;
+    a scene of several objects (``kind`` ``pile:N`` or ``packed:N``) lists the rest in
+    ``others``."""
 
     entry: ObjectEntry
     scale: float
@@ -40,11 +61,18 @@ class SceneSpec:
     settled: bool = True
     settle_steps: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    kind: str = "single"
+    others: tuple[PlacedObject, ...] = ()
+
+    def placed(self) -> list[PlacedObject]:
+        """Every object of the scene, the first one first."""
+        return [PlacedObject(self.entry, self.scale, self.position, self.orientation), *self.others]
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["entry"] = self.entry.to_dict()
         d["appearance"] = None if self.appearance is None else self.appearance.to_dict()
+        d["others"] = [o.to_dict() for o in self.others]
         return d
 
     @classmethod
@@ -58,6 +86,7 @@ class SceneSpec:
             d[k] = tuple(float(x) for x in d[k])
         if d.get("appearance") is not None:
             d["appearance"] = Appearance.from_dict(d["appearance"])
+        d["others"] = tuple(PlacedObject.from_dict(o) for o in d.get("others", ()))
         return cls(**d)
 
 
@@ -91,28 +120,47 @@ def draw_scene(world: World, library: ObjectLibrary, entry: ObjectEntry, cfg: Si
 
 @dataclass
 class LiveScene:
-    """A scene in a world: the object, the parked hand, the camera and the saved state
-    every grasp starts from; ``skin`` the body drawn in the object's place, if any."""
+    """A scene in a world: the objects (``objects[0]`` the first), the parked hand, the
+    camera and the saved state every grasp starts from; ``skins`` maps each body drawn in
+    an object's place to that object's body."""
 
     spec: SceneSpec
-    obj: LoadedObject
+    objects: list[LoadedObject]
     gripper: Gripper
     camera: PinholeCamera
     state_id: int
-    skin: int | None = None
+    skins: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def obj(self) -> LoadedObject:
+        """The first object (the only one of a single-object scene)."""
+        return self.objects[0]
+
+    @property
+    def skin(self) -> int | None:
+        """The first object's skin, if it has one."""
+        return next((k for k, v in self.skins.items() if v == self.obj.body), None)
+
+    @property
+    def bodies(self) -> list[int]:
+        return [o.body for o in self.objects]
+
+    @property
+    def names(self) -> list[str]:
+        return [o.entry.name for o in self.objects]
 
 
 def build_scene(world: World, library: ObjectLibrary, spec: SceneSpec, cfg: SimConfig) -> LiveScene:
-    """Empty ``world`` and set up ``spec``: the object at its settled pose, the hand parked,
-    then save the state that :func:`restore_scene` returns to."""
+    """Empty ``world`` and set up ``spec``: the objects at their settled poses, the hand
+    parked, then save the state that :func:`restore_scene` returns to."""
     world.reset()
-    obj = library.load(world, spec.entry, spec.position, spec.orientation, scale=spec.scale)
+    objects = [library.load(world, p.entry, p.position, p.orientation, scale=p.scale) for p in spec.placed()]
     gripper = Gripper(world, cfg.gripper, cfg.library.cache_dir)
-    skin = None
+    skins: dict[int, int] = {}
     if spec.appearance is not None:  # after the hand: the bodies that move keep their ids in every mode
-        skin = apply_appearance(world, obj.body, spec.appearance, cfg)
+        skins = apply_appearance(world, [o.body for o in objects], spec.appearance, cfg)
     camera = make_camera(cfg.camera, spec.camera_height_m)
-    return LiveScene(spec, obj, gripper, camera, world.save(), skin)
+    return LiveScene(spec, objects, gripper, camera, world.save(), skins)
 
 
 def render_scene(world: World, scene: LiveScene, cfg: SimConfig) -> Rendered:
@@ -122,8 +170,8 @@ def render_scene(world: World, scene: LiveScene, cfg: SimConfig) -> Rendered:
     if look is None:
         return render(world, scene.camera, cfg.camera)
     frame = render(world, scene.camera, cfg.camera, look.light.render_kwargs())
-    if scene.skin is not None:
-        frame.segmentation[frame.segmentation == scene.skin] = scene.obj.body
+    for skin, body in scene.skins.items():
+        frame.segmentation[frame.segmentation == skin] = body
     return replace(frame, depth=look.depth_noise.apply(frame.perfect_depth))
 
 

@@ -6,12 +6,14 @@ A requested opening wider than the gripper opens is clipped to the maximum (note
 ``detail``): a network's width is an estimate, and a real gripper simply opens fully.
 Grasp centres outside the workspace are ``unreachable``. Simulation faults (NaN poses,
 the object thrown or fallen through the table) are ``sim_error``, never a policy failure.
-Positions in metres (world frame), times in seconds."""
+In a scene of several objects the trial follows the object the hand closed on (the one
+that rose most when the hand closed on two); touching any object on the way down is an
+approach collision. Positions in metres (world frame), times in seconds."""
 
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -45,24 +47,33 @@ def min_jerk_duration(distance_m: float, max_speed: float, max_accel: float) -> 
 
 
 class TrialRunner:
-    """Runs trials for one hand and one object in ``world``."""
+    """Runs trials for one hand and the objects ``objects`` (body ids; one id or several)
+    in ``world``; ``names`` their display names, in the same order, for ``Outcome.taken``."""
 
-    def __init__(self, world: World, gripper: Gripper, obj: int, cfg: TrialConfig) -> None:
-        self.world, self.gripper, self.obj, self.cfg = world, gripper, obj, cfg
+    def __init__(self, world: World, gripper: Gripper, objects: int | Sequence[int], cfg: TrialConfig,
+                 names: Sequence[str] = ()) -> None:
+        self.world, self.gripper, self.cfg = world, gripper, cfg
+        self.objects = [int(objects)] if isinstance(objects, (int, np.integer)) else [int(b) for b in objects]
+        if not self.objects:
+            raise ValueError("TrialRunner needs at least one object body")
+        self.names = list(names) or [str(b) for b in self.objects]
+        self.obj = self.objects[0]  # the object the trial follows: the one taken, once the hand closed
+        self.taken: int | None = None
         self.yaw = 0.0
-        self._p0 = np.zeros(3)  # object position at the start of the current trial
+        self._p0: dict[int, np.ndarray] = {}  # object positions at the start of the current trial
 
     # -- checks ---------------------------------------------------------------------------
     def check_fault(self) -> None:
-        """Raise :class:`SimFault` when the object's state is not physical."""
-        p, _ = self.world.pose(self.obj)
-        v, _ = self.world.velocity(self.obj)
-        if not (np.all(np.isfinite(p)) and np.all(np.isfinite(v))):
-            raise SimFault("object pose or velocity is not finite")
-        if p[2] < FALL_THROUGH_M:
-            raise SimFault(f"object fell through the table (z = {p[2]:.3f} m)")
-        if np.linalg.norm(v) > MAX_OBJECT_SPEED_MPS:
-            raise SimFault(f"object thrown at {np.linalg.norm(v):.1f} m/s (penetration)")
+        """Raise :class:`SimFault` when an object's state is not physical."""
+        for body in self.objects:
+            p, _ = self.world.pose(body)
+            v, _ = self.world.velocity(body)
+            if not (np.all(np.isfinite(p)) and np.all(np.isfinite(v))):
+                raise SimFault("object pose or velocity is not finite")
+            if p[2] < FALL_THROUGH_M:
+                raise SimFault(f"object fell through the table (z = {p[2]:.3f} m)")
+            if np.linalg.norm(v) > MAX_OBJECT_SPEED_MPS:
+                raise SimFault(f"object thrown at {np.linalg.norm(v):.1f} m/s (penetration)")
 
     def follow(self, start: np.ndarray, end: np.ndarray, duration_s: float, profile: Callable[[float], float],
                stop: Callable[[], bool] | None = None, yaw_end: float | None = None) -> bool:
@@ -103,7 +114,8 @@ class TrialRunner:
         """Execute ``grasp`` from the current (restored) state. ``lift_only`` stops after the
         lift, with success meaning lifted (the cheap pre-check)."""
         w, start_steps = self.world, self.world.steps
-        self._p0 = w.pose(self.obj)[0]
+        self._p0 = {b: w.pose(b)[0] for b in self.objects}
+        self.obj, self.taken = self.objects[0], None
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         stage = "validate"
@@ -120,16 +132,25 @@ class TrialRunner:
         except SimFault as e:
             out = Outcome(False, SIM_ERROR, detail=f"{stage}: {e}")
         mark("done")
-        p0 = self._p0
-        p1 = w.pose(self.obj)[0]
-        out.displacement_m = float(np.linalg.norm((p1 - p0)[:2])) if np.all(np.isfinite(p1)) else 0.0  # NaN is not JSON
+        moved = {b: self._moved(b) for b in self.objects}
+        others = [d for b, d in moved.items() if b != self.taken]
+        out.displacement_m = moved[self.taken] if self.taken is not None else max(moved.values())
+        out.pushed_m = max(others, default=0.0)
+        out.taken = "" if self.taken is None else self.names[self.objects.index(self.taken)]
         out.steps = w.steps - start_steps
         out.timings_s = {k: round(v, 6) for k, v in timings.items()}
         return out
 
+    def _moved(self, body: int) -> float:
+        """Horizontal distance (m) ``body`` moved since the trial started (0 when its pose is NaN: NaN is not JSON)."""
+        p1 = self.world.pose(body)[0]
+        return float(np.linalg.norm((p1 - self._p0[body])[:2])) if np.all(np.isfinite(p1)) else 0.0
+
+    def _touches_any(self) -> bool:
+        return any(self.gripper.touches(b) for b in self.objects) or self.gripper.touches(self.world.table_id)
+
     def _run(self, g: WorldGrasp, lift_only: bool, mark: Callable[[str], None]) -> Outcome:
-        c, hand, w, obj = self.cfg, self.gripper, self.world, self.obj
-        p0 = self._p0
+        c, hand, w = self.cfg, self.gripper, self.world
         values = np.array([g.x_m, g.y_m, g.z_m, g.yaw_rad, g.opening_m])
         if not np.all(np.isfinite(values)) or g.opening_m <= 0:
             return Outcome(False, POLICY_ERROR, detail=f"grasp must be finite with a positive opening, got {g}")
@@ -146,7 +167,7 @@ class TrialRunner:
         mark("approach")
         hand.teleport(above, g.yaw_rad, opening)
         w.step()
-        hit = lambda: hand.touches(obj) or hand.touches(w.table_id)  # noqa: E731
+        hit = self._touches_any
         if hit() or not self.follow(above, target, c.pregrasp_height_m / c.approach_speed_mps, lambda t: t, hit):
             return Outcome(False, APPROACH_COLLISION, approach_collision=True, detail=detail)
         self.hold(0.02)  # let the constraint catch up with the target
@@ -154,12 +175,17 @@ class TrialRunner:
         mark("close")
         hand.command_opening(0.0)
         self.hold(c.close_max_s, until=lambda: hand.finger_speed() < 1e-3, min_steps=8)
-        if not hand.holds(obj):
+        held = [b for b in self.objects if hand.holds(b)]
+        if not held:
             return Outcome(False, MISSED, detail=detail)
 
         mark("lift")
-        z_before = w.pose(obj)[0][2]
+        z_before = {b: w.pose(b)[0][2] for b in held}
         self._smooth(target, target + [0, 0, c.lift_m])
+        # The hand may close on two objects: the trial follows the one that rose most.
+        obj = self.obj = self.taken = max(held, key=lambda b: w.pose(b)[0][2] - z_before[b])
+        z_before = z_before[obj]
+        p0 = self._p0[obj]
         lifted = hand.holds(obj) and w.pose(obj)[0][2] - z_before >= c.held_min_rise_m
         if not lifted:
             return Outcome(False, SLIPPED, detail=detail)
@@ -189,7 +215,9 @@ class TrialRunner:
         self.hold(0.25, until=lambda: np.linalg.norm(w.velocity(obj)[0]) < 0.01, min_steps=10)
         p1 = w.pose(obj)[0]
         error = float(np.linalg.norm((p1 - (p0 + shift))[:2]))
-        on_table = w.in_contact(obj, w.table_id) and not hand.touches(obj)
+        # Set down on the table, or on another object of a cluttered scene: not dropped either way.
+        support = [w.table_id] + [b for b in self.objects if b != obj]
+        on_table = any(w.in_contact(obj, b) for b in support) and not hand.touches(obj)
         placed = still_held and on_table and error <= c.place_tolerance_m
         if not placed:
             why = "not held when lowered" if not still_held else f"rests {error:.3f} m from the place location" if on_table else "not resting on the table"

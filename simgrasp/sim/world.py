@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import numpy as np
 import pybullet
@@ -98,23 +98,28 @@ class World:
             return len(self.client.getContactPoints(bodyA=a, bodyB=b)) > 0
         return len(self.client.getContactPoints(bodyA=a, bodyB=b, linkIndexA=link_a)) > 0
 
-    def settle(self, body: int) -> tuple[bool, int]:
-        """Step until ``body`` rests (speeds under the thresholds for ``rest_checks``
-        consecutive checks 10 steps apart) or ``settle_max_steps`` pass. Returns
-        (rested, steps taken)."""
+    def settle(self, body: int | Sequence[int]) -> tuple[bool, int]:
+        """Step until ``body`` (one id or several) rests (every speed under the thresholds
+        for ``rest_checks`` consecutive checks 10 steps apart) or ``settle_max_steps`` pass.
+        Returns (rested, steps taken)."""
         s = self.scene
+        bodies = [body] if isinstance(body, (int, np.integer)) else list(body)
         calm, taken = 0, 0
         while taken < s.settle_max_steps:
             self.step(10)
             taken += 10
-            v, w = self.velocity(body)
-            if np.linalg.norm(v) < s.rest_linear_mps and np.linalg.norm(w) < s.rest_angular_radps:
+            if all(self.at_rest(b) for b in bodies):
                 calm += 1
                 if calm >= s.rest_checks:
                     return True, taken
             else:
                 calm = 0
         return False, taken
+
+    def at_rest(self, body: int) -> bool:
+        """True when ``body`` moves slower than the scene's rest thresholds."""
+        v, w = self.velocity(body)
+        return bool(np.linalg.norm(v) < self.scene.rest_linear_mps and np.linalg.norm(w) < self.scene.rest_angular_radps)
 
     def save(self) -> int:
         """An in-memory snapshot (bodies, velocities, contacts) to return to with :meth:`restore`."""

@@ -213,3 +213,24 @@ def test_simulation_faults_are_not_labels() -> None:
     assert label_of(base.Outcome(False, base.SIM_ERROR)) == -1
     assert label_of(base.Outcome(False, base.MISSED)) == 0
     assert label_of(base.Outcome(True, base.SUCCESS)) == 1
+
+
+def test_pile_scenes_hold_several_objects_and_their_verified_grasps(tmp_path):
+    import argparse
+
+    from simgrasp.data.runner import run_cli
+    from simgrasp.dataset import COMMANDS
+
+    p = argparse.ArgumentParser()
+    COMMANDS["generate"][0](p)
+    args = p.parse_args(["--objects", "random_urdfs:900-905", "--out", str(tmp_path), "--scenes-per-object", "1",
+                         "--limit-objects", "1", "--scene", "pile:3", "--appearance", "fixed"])
+    assert run_cli(args) == 0
+    (record_file,) = tmp_path.rglob("*_scene.json")
+    record = load_record(record_file)
+    assert record["scene"]["kind"] == "pile:3" and len(record["scene"]["others"]) == 2
+    ds = JacquardDataset(tmp_path)
+    sample = ds[0]
+    assert len(sample.grasps) >= 1
+    g = GraspRect.from_array(sample.grasps[0])
+    assert sgt_success(record_file, g).success  # rebuilt with all three objects, the grasp works again

@@ -142,5 +142,31 @@ class FakeBackend:
     def skipped_objects(self) -> tuple[SkippedObject, ...]:
         return ()
 
+    def privileged(self) -> "FakePrivilegedAccess":
+        """The oracle's door: grasps tried by the analytic rule, the ellipse's labels."""
+        return FakePrivilegedAccess(self)
+
     def close(self) -> None:
         self.closed = True
+
+
+class FakePrivilegedAccess:
+    """PrivilegedAccess over FakeBackend."""
+
+    max_opening_m = MAX_OPENING_M
+    jaw_m = 0.02
+
+    def __init__(self, backend: FakeBackend) -> None:
+        self.backend = backend
+        self.tries = 0
+
+    def try_grasp(self, grasp: WorldGrasp) -> Outcome:
+        self.tries += 1
+        return self.backend.execute(grasp)
+
+    def segmentation_mask(self) -> np.ndarray:
+        k = self.backend.camera.intrinsics
+        v, u = np.mgrid[0 : k.height, 0 : k.width].astype(np.float64) + 0.5
+        wx = (u - k.cx) / k.fx * (CAMERA_HEIGHT_M - OBJECT_HEIGHT_M)
+        wy = -(v - k.cy) / k.fy * (CAMERA_HEIGHT_M - OBJECT_HEIGHT_M)
+        return self.backend._inside(wx, wy).astype(np.int32)

@@ -219,3 +219,24 @@ def test_skipped_objects_are_in_results_and_report(fake_config, tmp_path, monkey
     assert results["skipped_objects"] == [{"path": "/objs/bad.stl", "reason": "empty: no triangles"}]
     html = (tmp_path / "run" / "report.html").read_text()
     assert "Skipped objects (1)" in html and "/objs/bad.stl" in html and "empty: no triangles" in html
+
+
+def test_the_oracle_is_bound_to_the_backend_door_and_marked_privileged(fake_config, tmp_path):
+    res = run_evaluation(replace(fake_config, policies=("oracle", "heuristic")), tmp_path / "run", progress=False)
+    pol = res.results["policies"]
+    assert pol["oracle"]["privileged"] and not pol["heuristic"]["privileged"]
+    assert pol["oracle"]["success"]["rate"] == 1.0  # it executes only grasps that worked on the saved scene
+    assert all(r.get("privileged") for r in res.rows if r["policy"] == "oracle")
+    assert not any(r.get("privileged") for r in res.rows if r["policy"] == "heuristic")
+    from simgrasp.evaluation.tables import results_table
+
+    assert "oracle (privileged)" in results_table(res.results)
+
+
+def test_a_privileged_policy_on_a_backend_without_a_door_fails_before_any_trial(fake_config, tmp_path, monkeypatch):
+    from fake_backend import FakeBackend
+
+    monkeypatch.delattr(FakeBackend, "privileged")
+    with pytest.raises(EvaluationError, match="privileged.*offers no privileged access"):
+        run_evaluation(replace(fake_config, policies=("oracle",)), tmp_path / "run", progress=False)
+    assert not (tmp_path / "run").exists()

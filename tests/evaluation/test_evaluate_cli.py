@@ -52,7 +52,7 @@ def test_check_fails_above_the_measured_rate_naming_the_bound(tmp_path, capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--policy", "nope"], "unknown policy 'nope'; known: heuristic, primary, random, scorer"),
+        (["--policy", "nope"], "unknown policy 'nope'; known: heuristic, oracle, primary, random, scorer"),
         (["--policy", "heuristic", "--objects", ""], "empty object spec"),
         (["--policy", "heuristic", "--trials", "0"], "expected --trials >= 1"),
         (["--policy", "helper_policies:Missing"], "cannot import policy"),
@@ -166,3 +166,10 @@ def test_corrupt_run_file_and_rows_do_not_crash_resume_or_compare(tmp_path, caps
     (a / "run.json").write_text("{not json")
     code, out, err = run_cli(capsys, "--resume", "--out", str(a), "--no-progress")
     assert code == 2 and err.startswith("error: ") and "run.json is not valid JSON" in err and err.count("\n") == 1
+
+
+def test_scene_flag_is_the_backend_option_scene():
+    from simgrasp.evaluate import backend_options, parse_args
+
+    assert backend_options(parse_args(["--scene", "pile:3"]), {"scene": "single", "x": 1}) == {"scene": "pile:3", "x": 1}
+    assert backend_options(parse_args([]), {"scene": "packed:4"}) == {"scene": "packed:4"}

@@ -50,3 +50,14 @@ def test_bad_suites_say_what_is_wrong(tmp_path, text, message):
     with pytest.raises(SuiteError, match=message):
         load_suite(p)
 
+
+
+def test_protocol_is_read_and_checked(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_text('policies = ["heuristic"]\nprotocol = "clear"\n')
+    assert load_suite(p).protocol == "clear"
+    p.write_text('policies = ["heuristic"]\n')
+    assert load_suite(p).protocol == "trial"
+    p.write_text('policies = ["heuristic"]\nprotocol = "declutter"\n')
+    with pytest.raises(SuiteError, match="'protocol' must be one of trial, clear, got 'declutter'"):
+        load_suite(p)

@@ -83,7 +83,7 @@ def test_names_cards_and_imports_resolve():
     assert set(POLICIES.names()) >= {"scorer", "primary", "heuristic", "random"}
     spec = resolve_policy("simgrasp.policies.random_grasp:RandomPolicy")
     assert isinstance(build_policy(spec), RandomPolicy) and spec.label == "simgrasp.policies.random_grasp:RandomPolicy"
-    with pytest.raises(PolicyError, match="unknown policy 'nope'; known: heuristic, primary, random, scorer"):
+    with pytest.raises(PolicyError, match="unknown policy 'nope'; known: heuristic, oracle, primary, random, scorer"):
         resolve_policy("nope")
 
 
