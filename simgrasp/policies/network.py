@@ -23,7 +23,10 @@ class NetworkPolicy:
     primary head's score; ``scorer_candidates``: 0 lets the scorer rank all 20 x 20 x k
     grasps (the paper's test-time rule), N only the N best by primary score (the grasps it
     is trained on); ``keep_candidates``: how many ranked candidates to keep in the
-    decision for the trial log (grasps in the observation's pixels)."""
+    decision for the trial log (grasps in the observation's pixels); ``max_opening_m``: the
+    gripper's largest opening in metres (a fact of the hardware, in the policy card): when
+    set, grasps whose opening, mapped through the observation's camera, is wider are passed
+    over, since a gripper cannot open to them (None: no such limit)."""
 
     def __init__(
         self,
@@ -31,8 +34,11 @@ class NetworkPolicy:
         score: str = "scorer",
         keep_candidates: int = 5,
         scorer_candidates: int = 0,
+        max_opening_m: float | None = None,
         **detector_options: Any,
     ):
+        if max_opening_m is not None and not max_opening_m > 0:
+            raise ValueError(f"max_opening_m must be a positive number of metres or None, got {max_opening_m!r}")
         path = Path(checkpoint)
         if not path.is_file():
             raise FileNotFoundError(f"checkpoint not found: {path}")
@@ -43,6 +49,7 @@ class NetworkPolicy:
         self.scorer_candidates = int(scorer_candidates)
         self.score = score
         self.keep_candidates = int(keep_candidates)
+        self.max_opening_m = None if max_opening_m is None else float(max_opening_m)
 
     def act(self, observation: Observation, rng: np.random.Generator) -> Decision:
         h, w = observation.rgb.shape[:2]
@@ -56,14 +63,38 @@ class NetworkPolicy:
         pred = self.detector.predict([observation.rgb], depth)[0]
         # Only grasps the camera can map are candidates; building rectangles for the kept
         # few only spares ~10 ms per trial over detect().
-        order = pred.ranked(self.score, (w, h), max(1, self.keep_candidates), self.scorer_candidates)
+        keep = max(1, self.keep_candidates)
+        order = pred.ranked(self.score, (w, h), keep if self.max_opening_m is None else None, self.scorer_candidates)
         if order.size == 0:
             raise ValueError(f"the detector returned no grasp inside the {w}x{h} image (score={self.score!r})")
+        passed_over = 0
+        if self.max_opening_m is not None:
+            order, passed_over = self._openable(order, pred.grasps, observation, keep)
         scores = pred.scores(self.score)
-        candidates = tuple((GraspRect.from_array(pred.grasps[j]), float(scores[j])) for j in order)
+        candidates = tuple((GraspRect.from_array(pred.grasps[j]), float(scores[j])) for j in order[:keep])
         best, value = candidates[0]
         info = {"score": value, "score_kind": self.score, "scorer_candidates": self.scorer_candidates}
+        if self.max_opening_m is not None:
+            info["too_wide_passed_over"] = passed_over
         return Decision(best, candidates, info=info)
+
+    def _openable(
+        self, order: np.ndarray, grasps: np.ndarray, observation: Observation, keep: int
+    ) -> tuple[np.ndarray, int]:
+        """The first ``keep`` grasps of ``order`` whose opening in metres the gripper can
+        make, and how many wider ones ranked above the last kept were passed over. When no
+        grasp is narrow enough, ``order`` is returned as it is (the trial then shows why)."""
+        kept: list[int] = []
+        passed = 0
+        for j in order:
+            world = observation.camera.image_to_world(GraspRect.from_array(grasps[j]), observation.depth)
+            if world.opening_m <= self.max_opening_m:
+                kept.append(int(j))
+                if len(kept) == keep:
+                    break
+            elif len(kept) < keep:
+                passed += 1
+        return (np.asarray(kept, np.int64), passed) if kept else (order, passed)
 
 
 @register_policy("scorer")

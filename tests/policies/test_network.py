@@ -46,3 +46,23 @@ def test_scorer_candidates_limits_the_scorer_to_the_primary_top_n(scene, tmp_pat
     assert d.info["scorer_candidates"] == 3
     with pytest.raises(ValueError, match="scorer_candidates must be 0"):
         POLICIES.get("scorer")(checkpoint=ckpt, scorer_candidates=-1)
+
+
+def test_grasps_wider_than_the_gripper_opens_are_passed_over(scene, tmp_path):
+    ckpt = _checkpoint(tmp_path / "rgbd.pt", "rgbd")
+    obs, _ = scene(0, depth=True)
+    free = POLICIES.get("scorer")(checkpoint=ckpt, keep_candidates=4)
+    wide = free.act(obs, policy_rng(0))
+    openings = [obs.camera.image_to_world(g, obs.depth).opening_m for g, _ in wide.candidates]
+    # A limit just under the free choice's opening: that grasp is passed over, and every kept one fits.
+    limit = 0.999 * openings[0]
+    limited = POLICIES.get("scorer")(checkpoint=ckpt, keep_candidates=4, max_opening_m=limit)
+    d = limited.act(obs, policy_rng(0))
+    kept = [obs.camera.image_to_world(g, obs.depth).opening_m for g, _ in d.candidates]
+    assert kept and max(kept) <= limit and d.info["too_wide_passed_over"] >= 1
+    assert d.grasp.as_array().tolist() != wide.grasp.as_array().tolist()
+    # No grasp fits a 1 mm gripper: the ranking is returned as it is.
+    tiny = POLICIES.get("scorer")(checkpoint=ckpt, keep_candidates=4, max_opening_m=0.001)
+    assert tiny.act(obs, policy_rng(0)).grasp.as_array().tolist() == wide.grasp.as_array().tolist()
+    with pytest.raises(ValueError, match="max_opening_m must be a positive number"):
+        POLICIES.get("scorer")(checkpoint=ckpt, max_opening_m=0)
