@@ -16,11 +16,11 @@ from typing import Callable
 import numpy as np
 import torch
 
-from simgrasp.data.synthetic import SyntheticGraspDataset
 from simgrasp.model.augment import AugmentConfig
 from simgrasp.model.config import ModelConfig
 from simgrasp.model.losses import compute_losses
 from simgrasp.model.network import GraspNet
+from simgrasp.model.sample import GraspSample
 from simgrasp.model.train import TrainViews, collate, mean_grasp_box
 
 
@@ -34,9 +34,33 @@ def _median_ms(fn: Callable[[], object], repeats: int) -> float:
     return 1e3 * float(np.median(times))
 
 
+class _RandomScenes:
+    """Images of noise with a few random grasps: enough to time a training step, which
+    does not depend on what the pixels show (the model layer reads no dataset of its own)."""
+
+    def __init__(self, n: int, size: int, seed: int = 0) -> None:
+        rng = np.random.default_rng(seed)
+        self.samples = []
+        for i in range(n):
+            k = int(rng.integers(3, 8))
+            xy = rng.uniform(0.2 * size, 0.8 * size, (k, 2))
+            grasps = np.column_stack([xy, rng.uniform(-90, 90, k), rng.uniform(20, 100, k), rng.uniform(10, 40, k)])
+            rgb = rng.integers(0, 256, (size, size, 3), np.uint8)
+            self.samples.append(GraspSample(rgb, grasps.astype(np.float32), f"obj{i}", f"scene{i}"))
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, i: int) -> GraspSample:
+        return self.samples[i]
+
+    def object_ids(self) -> list[str]:
+        return [s.object_id for s in self.samples]
+
+
 def bench_backbone(name: str, input_size: int, repeats: int, train_iterations: int, batch: int) -> dict[str, float]:
     """Figures for one backbone; inference at batch 1."""
-    data = SyntheticGraspDataset(max(batch, 8), input_size, seed=0)
+    data = _RandomScenes(max(batch, 8), input_size, seed=0)
     w, h = mean_grasp_box(data, input_size)
     torch.manual_seed(0)
     net = GraspNet(ModelConfig(backbone=name, input_size=input_size, anchor_w=w, anchor_h=h))
