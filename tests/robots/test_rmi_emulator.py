@@ -53,12 +53,20 @@ def test_read_error_reports_the_last_refusal(emulator, make_client):
         assert reply["Count"] == 1 and "RMIT-013" in reply["ErrorData"] and "FRC_NoSuchThing" in reply["ErrorData"]
 
 
-def test_the_session_port_is_16002_when_free():
+def test_the_session_port_is_16002_when_free_and_another_when_taken():
     try:
-        probe = socket.create_server(("127.0.0.1", SESSION_PORT))
+        holder = socket.create_server(("127.0.0.1", SESSION_PORT))  # this test takes 16002
     except OSError:
-        pytest.skip("port 16002 is taken on this machine")
-    probe.close()
+        holder = None  # something else holds it: only the fallback can be checked here
+    try:
+        with RMIEmulator(port=0) as emu, RMIClient("127.0.0.1", emu.port) as rmi:
+            assert rmi.session_port not in (SESSION_PORT, emu.port)
+            assert "RMIMotionStatus" in rmi.status()  # the session on the other port works
+    finally:
+        if holder is not None:
+            holder.close()
+    if holder is None:
+        return
     with RMIEmulator(port=0) as emu, RMIClient("127.0.0.1", emu.port) as rmi:
         assert rmi.session_port == SESSION_PORT
 
