@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from simgrasp.backends.base import Observation
-from simgrasp.geometry import GraspRect
+from simgrasp.geometry import GraspRect, PinholeCamera
+from simgrasp.geometry.clearance import JawSpec, jaw_clearance
 from simgrasp.policies.base import Decision, register_policy
 
 
@@ -26,7 +27,12 @@ class NetworkPolicy:
     decision for the trial log (grasps in the observation's pixels); ``max_opening_m``: the
     gripper's largest opening in metres (a fact of the hardware, in the policy card): when
     set, grasps whose opening, mapped through the observation's camera, is wider are passed
-    over, since a gripper cannot open to them (None: no such limit)."""
+    over, since a gripper cannot open to them (None: no such limit); ``jaws``: the gripper's
+    plates (a :class:`~simgrasp.geometry.clearance.JawSpec` or a dict of its fields, None:
+    no check): when given, grasps whose plates would come down on something seen in the
+    depth image are passed over (:func:`~simgrasp.geometry.clearance.jaw_clearance`). Both
+    filters keep the ranking; when no grasp passes, the best-ranked grasp is taken as it is
+    and the trial shows why."""
 
     def __init__(
         self,
@@ -35,10 +41,21 @@ class NetworkPolicy:
         keep_candidates: int = 5,
         scorer_candidates: int = 0,
         max_opening_m: float | None = None,
+        jaws: JawSpec | dict[str, Any] | None = None,
         **detector_options: Any,
     ):
         if max_opening_m is not None and not max_opening_m > 0:
             raise ValueError(f"max_opening_m must be a positive number of metres or None, got {max_opening_m!r}")
+        if isinstance(jaws, dict):
+            unknown = set(jaws) - set(JawSpec.__dataclass_fields__)
+            if unknown:
+                raise ValueError(
+                    f"jaws: unknown field(s) {sorted(unknown)}; expected some of {sorted(JawSpec.__dataclass_fields__)}"
+                )
+            jaws = JawSpec(**{"max_opening_m": max_opening_m, **jaws})
+        if jaws is not None and not isinstance(jaws, JawSpec):
+            raise ValueError(f"jaws must be a JawSpec, a dict of its fields or None, got {type(jaws).__name__}")
+        self.jaws = jaws
         path = Path(checkpoint)
         if not path.is_file():
             raise FileNotFoundError(f"checkpoint not found: {path}")
@@ -64,37 +81,50 @@ class NetworkPolicy:
         # Only grasps the camera can map are candidates; building rectangles for the kept
         # few only spares ~10 ms per trial over detect().
         keep = max(1, self.keep_candidates)
-        order = pred.ranked(self.score, (w, h), keep if self.max_opening_m is None else None, self.scorer_candidates)
+        filtered = self.max_opening_m is not None or self.jaws is not None
+        order = pred.ranked(self.score, (w, h), None if filtered else keep, self.scorer_candidates)
         if order.size == 0:
             raise ValueError(f"the detector returned no grasp inside the {w}x{h} image (score={self.score!r})")
-        passed_over = 0
-        if self.max_opening_m is not None:
-            order, passed_over = self._openable(order, pred.grasps, observation, keep)
+        info: dict[str, Any] = {"score_kind": self.score, "scorer_candidates": self.scorer_candidates}
+        if filtered:
+            order, passed = self._executable(order, pred.grasps, observation, keep)
+            info.update(passed)
         scores = pred.scores(self.score)
         candidates = tuple((GraspRect.from_array(pred.grasps[j]), float(scores[j])) for j in order[:keep])
         best, value = candidates[0]
-        info = {"score": value, "score_kind": self.score, "scorer_candidates": self.scorer_candidates}
-        if self.max_opening_m is not None:
-            info["too_wide_passed_over"] = passed_over
+        info["score"] = value
         return Decision(best, candidates, info=info)
 
-    def _openable(
+    def _executable(
         self, order: np.ndarray, grasps: np.ndarray, observation: Observation, keep: int
-    ) -> tuple[np.ndarray, int]:
-        """The first ``keep`` grasps of ``order`` whose opening in metres the gripper can
-        make, and how many wider ones ranked above the last kept were passed over. When no
-        grasp is narrow enough, ``order`` is returned as it is (the trial then shows why)."""
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """The first ``keep`` grasps of ``order`` the gripper can make (opening at most
+        ``max_opening_m``, plates clear in the depth image), and how many ranked above the
+        last kept were passed over for each reason. When none passes, ``order`` is returned
+        as it is (the trial then shows why)."""
+        check_jaws = self.jaws is not None and observation.depth is not None
+        check_jaws = check_jaws and isinstance(observation.camera, PinholeCamera)
         kept: list[int] = []
-        passed = 0
+        wide = blocked = 0
         for j in order:
-            world = observation.camera.image_to_world(GraspRect.from_array(grasps[j]), observation.depth)
-            if world.opening_m <= self.max_opening_m:
-                kept.append(int(j))
-                if len(kept) == keep:
-                    break
-            elif len(kept) < keep:
-                passed += 1
-        return (np.asarray(kept, np.int64), passed) if kept else (order, passed)
+            rect = GraspRect.from_array(grasps[j])
+            if self.max_opening_m is not None:
+                if observation.camera.image_to_world(rect, observation.depth).opening_m > self.max_opening_m:
+                    wide += 1
+                    continue
+            if check_jaws and not jaw_clearance(observation.camera, observation.depth, rect, self.jaws).clear:
+                blocked += 1
+                continue
+            kept.append(int(j))
+            if len(kept) == keep:
+                break
+        passed: dict[str, Any] = {}
+        if self.max_opening_m is not None:
+            passed["too_wide_passed_over"] = wide
+        if self.jaws is not None:
+            # A camera without depth, or one that is not a pinhole model, cannot be checked.
+            passed["jaws_blocked_passed_over"] = blocked if check_jaws else None
+        return (np.asarray(kept, np.int64) if kept else order), passed
 
 
 @register_policy("scorer")

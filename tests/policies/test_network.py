@@ -66,3 +66,50 @@ def test_grasps_wider_than_the_gripper_opens_are_passed_over(scene, tmp_path):
     assert tiny.act(obs, policy_rng(0)).grasp.as_array().tolist() == wide.grasp.as_array().tolist()
     with pytest.raises(ValueError, match="max_opening_m must be a positive number"):
         POLICIES.get("scorer")(checkpoint=ckpt, max_opening_m=0)
+
+
+def test_grasps_whose_plates_land_on_the_object_are_passed_over(scene, tmp_path):
+    import dataclasses
+
+    from simgrasp.geometry import GraspRect
+    from simgrasp.geometry.clearance import JawSpec, footprint_pixels, jaw_clearance, plate_footprints
+
+    ckpt = _checkpoint(tmp_path / "rgbd.pt", "rgbd")
+    obs, _ = scene(0, depth=True)
+    spec = JawSpec(max_opening_m=None)  # what jaws={} gives a policy without max_opening_m
+    top = POLICIES.get("scorer")(checkpoint=ckpt).act(obs, policy_rng(0)).grasp
+    # A 10 cm post seen under the top pick's plates: that grasp must be passed over.
+    depth = obs.depth.copy()
+    world = obs.camera.image_to_world(top, obs.depth)
+    for plate in plate_footprints(world, spec, world.z_m - spec.tip_below_m):
+        u, v = footprint_pixels(obs.camera.world_to_image(plate), obs.camera.width, obs.camera.height)
+        depth[v, u] = float(obs.depth.max()) - 0.10
+    obs = dataclasses.replace(obs, depth=depth)
+    checked = POLICIES.get("scorer")(checkpoint=ckpt, keep_candidates=4, jaws={})
+    # The untrained scorer's probabilities nearly tie: rank with the very detector the policy uses.
+    pred = checked.detector.predict([obs.rgb], [obs.depth])[0]
+    order = pred.ranked("scorer", (obs.camera.width, obs.camera.height))[:400]
+    grasps = [GraspRect.from_array(pred.grasps[j]) for j in order]
+    clear = [jaw_clearance(obs.camera, obs.depth, g, spec).clear for g in grasps]
+    grasps = [g.as_array().tolist() for g in grasps]
+    first_clear = [g for g, ok in zip(grasps, clear) if ok][:4]
+    assert not clear[0] and len(first_clear) == 4
+    d = checked.act(obs, policy_rng(0))
+    assert [g.as_array().tolist() for g, _ in d.candidates] == first_clear
+    last = grasps.index(first_clear[-1])
+    assert d.info["jaws_blocked_passed_over"] == sum(not ok for ok in clear[:last]) >= 1
+    # Plates reaching half a metre below the grasp point meet the table whatever the grasp:
+    # the ranking is returned as it is.
+    huge = POLICIES.get("scorer")(checkpoint=ckpt, keep_candidates=4, jaws=JawSpec(tip_below_m=0.5))
+    first = huge.detector.predict([obs.rgb], [obs.depth])[0]
+    best = first.grasps[first.ranked("scorer", (obs.camera.width, obs.camera.height))[0]].tolist()
+    d = huge.act(obs, policy_rng(0))
+    assert d.grasp.as_array().tolist() == pytest.approx(best) and d.info["jaws_blocked_passed_over"] > 0
+    # Without depth the plates cannot be checked, and the decision says so.
+    rgb = POLICIES.get("scorer")(checkpoint=_checkpoint(tmp_path / "rgb.pt", "rgb"), jaws={})
+    flat, _ = scene(0, depth=False)
+    assert rgb.act(flat, policy_rng(0)).info["jaws_blocked_passed_over"] is None
+    with pytest.raises(ValueError, match=r"jaws: unknown field\(s\) \['thickness'\]"):
+        POLICIES.get("scorer")(checkpoint=ckpt, jaws={"thickness": 0.01})
+    with pytest.raises(ValueError, match="JawSpec.jaw_m must be a positive"):
+        POLICIES.get("scorer")(checkpoint=ckpt, jaws={"jaw_m": -1})
