@@ -83,7 +83,11 @@ def test_names_cards_and_imports_resolve():
     assert set(POLICIES.names()) >= {"scorer", "primary", "heuristic", "random"}
     spec = resolve_policy("simgrasp.policies.random_grasp:RandomPolicy")
     assert isinstance(build_policy(spec), RandomPolicy) and spec.label == "simgrasp.policies.random_grasp:RandomPolicy"
-    with pytest.raises(PolicyError, match="unknown policy 'nope'; known: heuristic, oracle, primary, random, scorer"):
+    with pytest.raises(
+        PolicyError,
+        match=r"unknown policy 'nope'; known: heuristic, oracle, primary, primary_nojaws, random, scorer, scorer_nojaws, "
+        r"scorer_top64 \(or package.module:attr\)",
+    ):
         resolve_policy("nope")
 
 
