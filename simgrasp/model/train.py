@@ -60,6 +60,11 @@ class TrainConfig:
     warmup_iterations: int = 0
     """Iterations over which the learning rate ramps linearly from ``lr / warmup`` up to
     ``lr`` (0: none; the paper gives none). Eases a from-scratch backbone's first steps."""
+    lr_steps: tuple[int, ...] = ()
+    """Iterations from which the learning rate is multiplied by ``lr_gamma`` once more
+    (a step schedule; empty: constant, as the paper)."""
+    lr_gamma: float = 0.1
+    """Factor of each step of ``lr_steps``."""
     scorer_lr_scale: float = 1.0
     """Learning rate of the scorer's layers relative to ``lr`` (the paper uses one rate).
     The scorer is a small MLP trained from scratch on 64 grasps per image; at lr 1e-3 its
@@ -169,10 +174,12 @@ def make_optimizer(model: GraspNet, cfg: TrainConfig) -> torch.optim.SGD:
     return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
 
 
-def set_warmup_lr(optimizer: torch.optim.SGD, cfg: TrainConfig, iteration: int) -> None:
-    """Learning rates of step ``iteration`` (0-based) under ``cfg.warmup_iterations``; a
-    function of the iteration only, so a resumed run steps as the uninterrupted one."""
+def set_lr(optimizer: torch.optim.SGD, cfg: TrainConfig, iteration: int) -> None:
+    """Learning rates of step ``iteration`` (0-based) under ``cfg.warmup_iterations`` and
+    ``cfg.lr_steps``; a function of the iteration only, so a resumed run steps as the
+    uninterrupted one."""
     factor = min(1.0, (iteration + 1) / max(cfg.warmup_iterations, 1))
+    factor *= cfg.lr_gamma ** sum(iteration >= step for step in cfg.lr_steps)
     for group, scale in zip(optimizer.param_groups, (1.0, cfg.scorer_lr_scale)):
         group["lr"] = cfg.lr * scale * factor
 
@@ -243,8 +250,8 @@ def train(
             rates = start_at_base_rates(model, batch.images, batch.truths, cfg.loss, batch.tried())
             _log(log_path, {"event": "base_rates", "iteration": 0, **rates})
         losses = compute_losses(model, model(batch.images), batch.truths, cfg.loss, batch.tried())
-        if cfg.warmup_iterations > 0:
-            set_warmup_lr(optimizer, cfg, it)
+        if cfg.warmup_iterations > 0 or cfg.lr_steps:
+            set_lr(optimizer, cfg, it)
         optimizer.zero_grad(set_to_none=True)
         losses.total.backward()
         optimizer.step()

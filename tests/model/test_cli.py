@@ -60,7 +60,8 @@ def test_modality_and_scorer_labels_from_flags_and_toml(tmp_path):
 def test_the_sim_preset_reads_depth_and_learns_from_simulated_outcomes():
     model, train = build_configs(_args(preset="sim"))
     assert (model.input, model.backbone, model.pretrained) == ("rgbd", "resnet18", False)
-    assert (train.loss.scorer_labels, train.loss.scorer_tried, train.iterations) == ("simulation", True, 2400)
+    assert (train.loss.scorer_labels, train.loss.scorer_tried, train.iterations) == ("simulation", True, 3600)
+    assert (train.lr_steps, train.lr_gamma) == ((2400,), 0.1)
     model, train = build_configs(_args(preset="paper"))
     assert (train.loss.scorer_labels, train.loss.scorer_tried) == ("jaccard", False)
 

@@ -213,15 +213,41 @@ def test_old_checkpoints_without_a_modality_load_as_rgb(trained, tmp_path):
 
 
 def test_warmup_ramps_the_learning_rate_of_both_groups(small):
-    from simgrasp.model.train import make_optimizer, set_warmup_lr
+    from simgrasp.model.train import make_optimizer, set_lr
 
     cfg = TrainConfig(lr=1e-3, scorer_lr_scale=10.0, warmup_iterations=4)
     opt = make_optimizer(GraspNet(small), cfg)
     seen = []
     for it in (0, 1, 3, 10):
-        set_warmup_lr(opt, cfg, it)
+        set_lr(opt, cfg, it)
         seen += [g["lr"] for g in opt.param_groups]
     assert seen == pytest.approx([2.5e-4, 2.5e-3, 5e-4, 5e-3, 1e-3, 1e-2, 1e-3, 1e-2])
+
+
+def test_lr_steps_divide_the_learning_rate_from_each_step_on(small):
+    from simgrasp.model.train import make_optimizer, set_lr
+
+    cfg = TrainConfig(lr=1e-3, scorer_lr_scale=10.0, lr_steps=(5, 8), lr_gamma=0.5)
+    opt = make_optimizer(GraspNet(small), cfg)
+    seen = []
+    for it in (0, 4, 5, 7, 8, 100):
+        set_lr(opt, cfg, it)
+        seen.append(opt.param_groups[0]["lr"])
+        assert opt.param_groups[1]["lr"] == pytest.approx(10 * seen[-1])
+    assert seen == pytest.approx([1e-3, 1e-3, 5e-4, 5e-4, 2.5e-4, 2.5e-4])
+
+
+def test_a_step_schedule_is_applied_and_a_resumed_run_keeps_it(tmp_path, small):
+    from simgrasp.model.checkpoint import read_checkpoint as read
+
+    data = SyntheticGraspDataset(8, 96)
+    cfg = _cfg(iterations=4, lr_steps=(2,), lr_gamma=0.1)
+    whole = train(data, tmp_path / "whole", small, cfg, progress=False)
+    assert [g["lr"] for g in read(whole)["optimizer"]["param_groups"]] == pytest.approx([3e-4, 3e-4])
+    first = train(data, tmp_path / "half", small, _cfg(iterations=2, lr_steps=(2,), lr_gamma=0.1), progress=False)
+    assert [g["lr"] for g in read(first)["optimizer"]["param_groups"]] == pytest.approx([3e-3, 3e-3])
+    resumed = train(data, tmp_path / "half", small, cfg, resume=first, progress=False)
+    assert [g["lr"] for g in read(resumed)["optimizer"]["param_groups"]] == pytest.approx([3e-4, 3e-4])
 
 
 def test_simulation_labels_on_a_dataset_without_tried_grasps_fail_first(tmp_path, small):
