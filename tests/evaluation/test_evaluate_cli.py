@@ -52,7 +52,11 @@ def test_check_fails_above_the_measured_rate_naming_the_bound(tmp_path, capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--policy", "nope"], "unknown policy 'nope'; known: heuristic, oracle, primary, random, scorer"),
+        (
+            ["--policy", "nope"],
+            "unknown policy 'nope'; known: heuristic, oracle, primary, primary_nojaws, random, scorer, scorer_nojaws, "
+            "scorer_top64 (or package.module:attr)",
+        ),
         (["--policy", "heuristic", "--objects", ""], "empty object spec"),
         (["--policy", "heuristic", "--trials", "0"], "expected --trials >= 1"),
         (["--policy", "helper_policies:Missing"], "cannot import policy"),
