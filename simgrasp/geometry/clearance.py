@@ -103,12 +103,20 @@ def plate_footprints(world: WorldGrasp, spec: JawSpec, z_m: float) -> list[World
     ]
 
 
-def jaw_clearance(camera: PinholeCamera, depth: np.ndarray, grasp: GraspRect, spec: JawSpec = JawSpec()) -> Clearance:
+def jaw_clearance(
+    camera: PinholeCamera,
+    depth: np.ndarray,
+    grasp: GraspRect,
+    spec: JawSpec = JawSpec(),
+    world: WorldGrasp | None = None,
+) -> Clearance:
     """Whether both plates of ``grasp`` (image pixels) come down free in ``depth`` (metres,
-    the camera's image size); see the module docstring."""
+    the camera's image size); see the module docstring. ``world``: the grasp already mapped
+    by ``camera.image_to_world(grasp, depth)``, when the caller has it."""
     if depth.shape != (camera.height, camera.width):
         raise ValueError(f"depth image must be {(camera.height, camera.width)}, got {depth.shape}")
-    world = camera.image_to_world(grasp, depth)
+    if world is None:
+        world = camera.image_to_world(grasp, depth)
     tips = world.z_m - spec.tip_below_m
     worst_frac, worst_rise = 0.0, 0.0
     for plate in plate_footprints(world, spec, tips):

@@ -108,11 +108,12 @@ class NetworkPolicy:
         wide = blocked = 0
         for j in order:
             rect = GraspRect.from_array(grasps[j])
-            if self.max_opening_m is not None:
-                if observation.camera.image_to_world(rect, observation.depth).opening_m > self.max_opening_m:
-                    wide += 1
-                    continue
-            if check_jaws and not jaw_clearance(observation.camera, observation.depth, rect, self.jaws).clear:
+            # One mapping to the world serves both checks.
+            world = observation.camera.image_to_world(rect, observation.depth)
+            if self.max_opening_m is not None and world.opening_m > self.max_opening_m:
+                wide += 1
+                continue
+            if check_jaws and not jaw_clearance(observation.camera, observation.depth, rect, self.jaws, world).clear:
                 blocked += 1
                 continue
             kept.append(int(j))
