@@ -2,7 +2,7 @@
 
 ``python -m simgrasp.train --data DIR [--val DIR] --out runs/NAME [--preset cpu|sim|paper]
 [--backbone resnet18] [--input-size 320] [--input rgb|rgbd|depth]
-[--scorer-labels jaccard|simulation] [--depth perfect|stereo] [--iterations 1600] [--batch 10] [--lr 1e-3]
+[--scorer-labels jaccard|simulation|simulation_or_jaccard] [--depth perfect|stereo] [--iterations 1600] [--batch 10] [--lr 1e-3]
 [--seed 0] [--resume runs/NAME/last.pt]``
 
 ``DIR`` is a dataset folder (Jacquard or Cornell layout), or ``synthetic:N[:SEED]`` for N drawn 320 px scenes

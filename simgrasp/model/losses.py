@@ -6,7 +6,8 @@
   scores, labelled by Jaccard matching (15 degrees, IoU 25 %) (Eq. 4), or, with
   ``scorer_labels="simulation"``, by the outcomes of the grasps tried in simulation that
   match them (:func:`simgrasp.model.targets.simulation_targets`); grasps no tried grasp
-  matches are left out of the mean.
+  matches are left out of the mean; ``"simulation_or_jaccard"`` labels those by Jaccard
+  matching instead.
 - ``regression``: ``alpha / P`` times the smooth-L1 of the positives' deformations, minus
   the mean log success probability the scorer gives the same T grasps (Eq. 5).
 
@@ -68,7 +69,8 @@ class LossConfig:
     scorer_labels: str = "jaccard"
     """Where the scorer's labels come from, a name in ``SCORER_LABELS``: ``"jaccard"``
     (the paper: overlap with a ground truth) or ``"simulation"`` (the outcome of a matching
-    grasp tried in simulation; unmatched grasps are left out)."""
+    grasp tried in simulation; unmatched grasps are left out) or ``"simulation_or_jaccard"``
+    (the outcome where a tried grasp matches, Jaccard matching elsewhere)."""
     sim_match: SimMatch = field(default_factory=SimMatch)
     """When a tested grasp labels a prediction (``scorer_labels="simulation"``)."""
     scorer_tried: bool = False
@@ -111,6 +113,18 @@ def _simulation_labels(grasps: np.ndarray, truths: np.ndarray, tested: Tested | 
     if tested is None:
         raise ValueError("scorer_labels='simulation' needs the grasps tried in simulation for every image, got none")
     return simulation_targets(grasps, tested[0], tested[1], cfg.sim_match)
+
+
+@SCORER_LABELS.register("simulation_or_jaccard")
+def _simulation_or_jaccard_labels(grasps: np.ndarray, truths: np.ndarray, tested: Tested | None, cfg: "LossConfig") -> tuple:
+    """Every grasp labelled: by a matching tried grasp's outcome where there is one (a
+    failure there overrides an overlapping success), else by Jaccard matching against the
+    stored successes, so grasps far from anything tried are taught as failures instead of
+    being left out. The ranking at test time covers all 20x20xk grasps; labels that cover
+    only the neighbourhoods of tried grasps leave the rest untaught."""
+    sim, known = _simulation_labels(grasps, truths, tested, cfg)
+    jaccard, _ = _jaccard_labels(grasps, truths, tested, cfg)
+    return np.where(known, sim, jaccard).astype(np.float32), np.ones(len(sim), bool)
 
 
 @dataclass

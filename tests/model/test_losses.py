@@ -138,3 +138,32 @@ def test_the_scorer_rates_every_tried_grasp_on_its_anchor(net, batch):
     assert _grad_groups(net) == ROUTES["scorer"]
     with pytest.raises(ValueError, match="scorer_tried=True needs the grasps tried"):
         compute_losses(net, net(images), truths, LossConfig(top_t=16, scorer_tried=True))
+
+
+def test_simulation_or_jaccard_labels_every_grasp():
+    import numpy as np
+
+    from simgrasp.model.losses import SCORER_LABELS
+
+    label = SCORER_LABELS.get("simulation_or_jaccard")
+    truth = np.array([[100.0, 100.0, 0.0, 60.0, 20.0]], np.float32)
+    grasps = np.array(
+        [
+            [100.0, 100.0, 0.0, 60.0, 20.0],  # on the stored success, but tried and failed
+            [108.0, 100.0, 5.0, 60.0, 20.0],  # overlaps the success, nothing tried near it
+            [250.0, 250.0, 90.0, 40.0, 20.0],  # far from everything
+            [250.0, 100.0, 0.0, 50.0, 20.0],  # far from the success, tried and succeeded
+        ],
+        np.float32,
+    )
+    tested = (np.array([[100.0, 100.0, 0.0, 60.0, 20.0], [250.0, 100.0, 0.0, 50.0, 20.0]], np.float32), np.array([False, True]))
+    cfg = LossConfig(scorer_labels="simulation_or_jaccard")
+    labels, known = label(grasps, truth, tested, cfg)
+    assert labels.tolist() == [0.0, 1.0, 0.0, 1.0] and known.all()
+    # The same grasps under the two sources it combines.
+    sim, sim_known = SCORER_LABELS.get("simulation")(grasps, truth, tested, cfg)
+    assert sim_known.tolist() == [True, False, False, True] and sim[sim_known].tolist() == [0.0, 1.0]
+    jac, _ = SCORER_LABELS.get("jaccard")(grasps, truth, tested, cfg)
+    assert jac.tolist() == [1.0, 1.0, 0.0, 0.0]
+    with pytest.raises(ValueError, match="needs the grasps tried in simulation"):
+        label(grasps, truth, None, cfg)
