@@ -72,7 +72,8 @@ class LossConfig:
     grasp tried in simulation; unmatched grasps are left out) or ``"simulation_or_jaccard"``
     (the outcome where a tried grasp matches, Jaccard matching elsewhere)."""
     sim_match: SimMatch = field(default_factory=SimMatch)
-    """When a tested grasp labels a prediction (``scorer_labels="simulation"``)."""
+    """When a tested grasp labels a prediction (``scorer_labels`` ``"simulation"`` and
+    ``"simulation_or_jaccard"``)."""
     scorer_tried: bool = False
     """Whether the scorer also rates every grasp tried in simulation on the image, placed on
     the anchor of its cell nearest its angle, against that grasp's outcome (needs the tried
