@@ -1,5 +1,6 @@
 """Procedural kinds drawn as flat outlines and extruded (polygons, stars, notched bars,
-L/T/U/cross shapes, wrenches), and tools assembled from parts (hammer, spatula, mug).
+L/T/U/cross shapes, wrenches, frames), and objects assembled from parts (hammer, spatula,
+mug, dumbbell).
 Metres; see :mod:`simgrasp.sim.shapes` for the size rules and the registry."""
 
 from __future__ import annotations
@@ -100,6 +101,26 @@ def cross(r: np.random.Generator) -> Shape:
     return slab(np.array(pts), r, a)
 
 
+@BUILDERS.register("frame")
+def frame(r: np.random.Generator) -> Shape:
+    """Rectangular frames, up to 3:1, around a rectangular hole at least 2.4 cm across; each
+    pair of opposite bars has its own width (0.6-3 cm), the narrower is the grip. Four
+    mitred bars are its convex parts."""
+    bars = np.array([uniform(r, 0.006, 0.03), uniform(r, 0.006, 0.03)])  # along x (the ends), along y (the sides)
+    short = uniform(r, 2 * bars.max() + 0.024, 0.12)
+    size = np.array([min(LONG_M, max(short, 2 * bars[0] + 0.024) * log_uniform(r, 1.0, 3.0)), short])
+    outer = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) * size / 2
+    inner = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) * (size / 2 - bars)
+    faces = np.array([f for k in range(4) for f in ([k, (k + 1) % 4, 4 + (k + 1) % 4], [k, 4 + (k + 1) % 4, 4 + k])])
+    thickness = uniform(r, 0.008, max(0.008, min(0.04, 1.5 * bars.min())))
+    mesh = trimesh.creation.extrude_triangulation(np.vstack([outer, inner]), faces, thickness)
+    bar_parts = []
+    for k in range(4):
+        quad = np.array([outer[k], outer[(k + 1) % 4], inner[(k + 1) % 4], inner[k]])
+        bar_parts.append(np.vstack([np.c_[quad, np.zeros(4)], np.c_[quad, np.full(4, thickness)]]))
+    return centred(mesh, bars.min(), bar_parts)
+
+
 def _jaw_head(centre: float, radius: float, half_handle: float, half_jaw: float, depth: float, sign: int) -> list:
     """Outline points of an open-ended wrench head: a circle of ``radius`` at x = ``centre``
     with a slot of half-width ``half_jaw`` cut ``depth`` deep, facing ``sign`` (+1: +x),
@@ -156,6 +177,30 @@ def spatula(r: np.random.Generator) -> Shape:
     blade = creation.box((blade_len, blade_w, blade_t))
     blade.apply_translation([blade_len / 2, 0, blade_t / 2])
     return centred(trimesh.util.concatenate([handle, blade]), hw, [handle.vertices, blade.vertices])
+
+
+@BUILDERS.register("dumbbell")
+def dumbbell(r: np.random.Generator) -> Shape:
+    """A round bar (1-3 cm) between two heads, discs or balls 2.5-6 cm across and at least
+    1.5 times the bar, that hold it off the table; the bar is the grip, 3-9 cm of it free
+    between the heads."""
+    d = uniform(r, 0.01, 0.03)
+    head_d = uniform(r, max(1.5 * d, 0.025), 0.06)
+    balls = bool(r.integers(2))
+    head_len = head_d if balls else uniform(r, 0.015, 0.04)
+    gap = min(uniform(r, 0.03, 0.09), LONG_M - 2 * head_len)
+    along_x = trimesh.transformations.rotation_matrix(np.pi / 2, [0, 1, 0])
+    bar = creation.cylinder(d / 2, gap + head_len, sections=24)
+    bar.apply_transform(along_x)
+    parts = [bar]
+    for sign in (1, -1):
+        head = creation.icosphere(subdivisions=2, radius=head_d / 2) if balls else creation.cylinder(
+            head_d / 2, head_len, sections=32)
+        if not balls:
+            head.apply_transform(along_x)
+        head.apply_translation([sign * (gap + head_len) / 2, 0, 0])
+        parts.append(head)
+    return centred(trimesh.util.concatenate(parts), d, [p.vertices for p in parts])
 
 
 @BUILDERS.register("mug")

@@ -12,12 +12,16 @@ the normal mesh path at scale 1: procedural objects keep their generated size.
 Split, by family, so that whole kinds are held out:
 
 - ``train``: the training kinds, indices whose last digit is 0-8;
-- ``validation``: the training kinds, indices ending in 9 (disjoint objects, same kinds);
-- ``test``: only the held-out kinds, which no training run sees. Each has a training
-  sibling with its geometric feature, so the test asks for generalisation across
-  families: torus (ring: a hole), mug (cup: a hollow body; hammer: a part sticking out),
-  cross (t_shape, l_shape: concave arms), wrench (spatula: a flat tool on a narrow
-  handle; u_shape: an open jaw).
+- ``validation``: the training kinds' indices ending in 9 (unseen objects of seen kinds)
+  and every object of the validation kinds, which no training run sees (unseen kinds):
+  frame (ring: a hole; u_shape: bars around a gap), dumbbell (hammer: heads on a handle;
+  capsule: a round rod), bottle (cylinder: a round body; cup: a revolved profile). Model
+  and recipe choices are made here, on both kinds of novelty;
+- ``test``: only the test kinds, which neither training nor model selection sees. Each
+  held-out kind has training siblings with its geometric feature, so the test asks for
+  generalisation across families: torus (ring: a hole), mug (cup: a hollow body; hammer:
+  a part sticking out), cross (t_shape, l_shape: concave arms), wrench (spatula: a flat
+  tool on a narrow handle; u_shape: an open jaw).
 
 Spec: ``procedural[:PART[:PART...]]``, each part one of a split (``train``,
 ``validation`` or ``val``, ``test``), a kind, or an index range ``A-B`` (inclusive) or
@@ -51,15 +55,22 @@ SPLIT_ALIASES = {"val": "validation"}
 
 @dataclass(frozen=True)
 class Kind:
-    """A family of shapes: what it teaches, and for a held-out family the training kinds
-    that share its feature (``siblings``; empty for training kinds)."""
+    """A family of shapes: what it teaches; for a held-out family, the split that holds all
+    of it (``validation`` or ``test``) and the training kinds that share its feature
+    (``siblings``, empty for training kinds)."""
 
     feature: str
     siblings: tuple[str, ...] = ()
+    split: str = "train"
+
+    def __post_init__(self) -> None:
+        if self.split not in SPLITS or bool(self.siblings) != (self.split != "train"):
+            raise ValueError(f"a held-out kind names its split (validation or test) and its training siblings, a "
+                             f"training kind neither; got split {self.split!r}, siblings {self.siblings}")
 
     @property
     def held_out(self) -> bool:
-        return bool(self.siblings)
+        return self.split != "train"
 
 
 KINDS: dict[str, Kind] = {
@@ -79,17 +90,20 @@ KINDS: dict[str, Kind] = {
     "cup": Kind("hollow body, open top"),
     "hammer": Kind("round handle, heavy head"),
     "spatula": Kind("narrow handle, thin blade"),
-    "torus": Kind("round tube around a hole", ("ring",)),
-    "mug": Kind("hollow body with a handle", ("cup", "hammer")),
-    "cross": Kind("four concave arms", ("t_shape", "l_shape")),
-    "wrench": Kind("flat tool, open jaws", ("spatula", "u_shape")),
+    "frame": Kind("rectangular hole in a rectangle", ("ring", "u_shape"), "validation"),
+    "dumbbell": Kind("round bar between two heads", ("hammer", "capsule"), "validation"),
+    "bottle": Kind("round body with a narrow neck", ("cylinder", "cup"), "validation"),
+    "torus": Kind("round tube around a hole", ("ring",), "test"),
+    "mug": Kind("hollow body with a handle", ("cup", "hammer"), "test"),
+    "cross": Kind("four concave arms", ("t_shape", "l_shape"), "test"),
+    "wrench": Kind("flat tool, open jaws", ("spatula", "u_shape"), "test"),
 }
 
 
 def split_of(kind: str, index: int) -> str:
     """The split object ``(kind, index)`` belongs to."""
     if KINDS[kind].held_out:
-        return "test"
+        return KINDS[kind].split
     return "validation" if index % 10 == VALIDATION_DIGIT else "train"
 
 
@@ -166,7 +180,7 @@ def procedural_entries(selector: str | None, cache_dir: str | None = None) -> li
         for i in indices for k in kinds if split is None or split_of(k, i) == split
     ]
     if not out:
-        held = ", ".join(k for k in KINDS if KINDS[k].held_out)
-        raise ValueError(f"procedural:{selector} selects no objects (the test split holds only the held-out kinds: "
-                         f"{held})")
+        held = {s: ", ".join(k for k in KINDS if KINDS[k].split == s) for s in ("validation", "test")}
+        raise ValueError(f"procedural:{selector} selects no objects (the test split holds only the test kinds: "
+                         f"{held['test']}; the validation kinds {held['validation']} are in no other split)")
     return out

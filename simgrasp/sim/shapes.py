@@ -6,7 +6,7 @@ meant to be held (``grip_m``: a box's middle side, a can's diameter, a ring's ri
 handle) is drawn over the 10 cm hand's range, 1-9 cm for kinds whose whole body can be
 that wide, narrower for handles and rims; long sides reach ``LONG_M`` where the shape has
 a narrower part to hold. Each mesh is watertight except the three assembled from
-overlapping closed parts (``mug``, ``hammer``, ``spatula``), listed in ``ASSEMBLED``.
+overlapping closed parts (``mug``, ``hammer``, ``spatula``, ``dumbbell``), listed in ``ASSEMBLED``.
 
 Each builder also returns the object's exact convex decomposition (:mod:`simgrasp.sim.convex`),
 so loading it needs no V-HACD."""
@@ -27,7 +27,7 @@ from simgrasp.sim.extrude import extrude, extrude_parts, min_width
 GRIP_M = (0.01, 0.09)  # the range of grasp widths drawn over (the hand opens 0.10 m)
 LONG_M = 0.15  # longest side: dropped up to 5 cm off centre, it stays within the ~0.26 m view
 CUP_SECTIONS, CUP_WALL_PARTS = 40, 20  # a cup's facets around, and its wall's convex parts (2 facets each)
-ASSEMBLED = ("mug", "hammer", "spatula")  # meshes that are unions of closed parts, not one closed surface
+ASSEMBLED = ("mug", "hammer", "spatula", "dumbbell")  # meshes that are unions of closed parts, not one closed surface
 
 
 @dataclass(frozen=True)
@@ -175,6 +175,21 @@ def cup_mesh(r: np.random.Generator) -> tuple[trimesh.Trimesh, float, float]:
     ro = d / 2
     profile = np.array([[0, 0], [ro, 0], [ro, h], [ro - wall, h], [ro - wall, base], [0, base]])
     return creation.revolve(profile, sections=CUP_SECTIONS), d, wall
+
+
+@BUILDERS.register("bottle")
+def bottle(r: np.random.Generator) -> Shape:
+    """Bottles: a revolved body, a sloping shoulder and a narrow neck (0.3-0.55 of the body);
+    the body diameter is the grip. Two convex parts: body with shoulder, and neck."""
+    d = wide(r, 0.03)
+    ro, neck_r = d / 2, d / 2 * uniform(r, 0.3, 0.55)
+    shoulder, neck = ro * uniform(r, 0.3, 1.0), uniform(r, 0.015, 0.04)
+    body = float(np.clip(d * uniform(r, 0.8, 2.5), 0.02, LONG_M - shoulder - neck))
+    top = body + shoulder
+    profile = np.array([[0, 0], [ro, 0], [ro, body], [neck_r, top], [neck_r, top + neck], [0, top + neck]])
+    mesh = creation.revolve(profile, sections=40)
+    z = mesh.vertices[:, 2]
+    return centred(mesh, d, [mesh.vertices[z <= top + 1e-9], mesh.vertices[z >= top - 1e-9]])
 
 
 @BUILDERS.register("plate")

@@ -13,7 +13,7 @@ from simgrasp.sim.config import ObjectConfig, SimConfig
 from simgrasp.sim.library import body_aabb, object_scale
 from simgrasp.sim.mesh import collision_sibling
 from simgrasp.sim.objects import resolve_objects
-from simgrasp.sim.procedural import KINDS, PER_KIND, ensure_file, generate, object_path, procedural_entries, split_of
+from simgrasp.sim.procedural import KINDS, PER_KIND, Kind, ensure_file, generate, object_path, procedural_entries, split_of
 from simgrasp.sim.shapes import ASSEMBLED, BUILDERS, GRIP_M, LONG_M
 
 SAMPLE = (0, 1, 17, 42, PER_KIND - 1)  # a few indices of each kind, enough to catch a bad draw
@@ -24,7 +24,14 @@ def test_every_kind_has_a_builder_and_held_out_kinds_have_training_siblings():
     for name, kind in KINDS.items():
         for sibling in kind.siblings:
             assert not KINDS[sibling].held_out, f"{name}'s sibling {sibling} must be a training kind"
-    assert {k for k in KINDS if KINDS[k].held_out} == {"torus", "mug", "cross", "wrench"}
+    assert {k for k in KINDS if KINDS[k].split == "test"} == {"torus", "mug", "cross", "wrench"}
+    assert {k for k in KINDS if KINDS[k].split == "validation"} == {"frame", "dumbbell", "bottle"}
+
+
+@pytest.mark.parametrize("split, siblings", [("test", ()), ("train", ("box",)), ("holdout", ("box",))])
+def test_a_kind_is_held_out_with_siblings_or_trained_without(split, siblings):
+    with pytest.raises(ValueError, match="a held-out kind names its split"):
+        Kind("anything", siblings, split)
 
 
 def test_same_seed_same_vertices_other_index_other_shape():
@@ -60,11 +67,15 @@ def test_split_is_family_wise_and_disjoint(tmp_path):
     sets = {s: {e.name for e in procedural_entries(s, cache)} for s in ("train", "validation", "test")}
     assert not (sets["train"] & sets["validation"]) and not (sets["train"] | sets["validation"]) & sets["test"]
     assert sum(map(len, sets.values())) == PER_KIND * len(KINDS)
-    held_out = {k for k in KINDS if KINDS[k].held_out}
-    assert {n.split("/")[1] for n in sets["test"]} == held_out
-    assert not {n.split("/")[1] for n in sets["train"] | sets["validation"]} & held_out
-    assert all(n.endswith("9") for n in sets["validation"])
+    kinds_of = {s: {n.split("/")[1] for n in names} for s, names in sets.items()}
+    test_kinds, val_kinds = ({k for k in KINDS if KINDS[k].split == s} for s in ("test", "validation"))
+    assert kinds_of["test"] == test_kinds and kinds_of["train"] == set(KINDS) - test_kinds - val_kinds
+    assert kinds_of["validation"] == set(KINDS) - test_kinds  # unseen kinds and unseen objects of seen kinds
+    for kind in val_kinds:  # a validation kind is all validation, every index
+        assert sum(n.split("/")[1] == kind for n in sets["validation"]) == PER_KIND
+    assert all(n.endswith("9") for n in sets["validation"] if n.split("/")[1] in kinds_of["train"])
     assert split_of("ring", 19) == "validation" and split_of("ring", 18) == "train" and split_of("torus", 0) == "test"
+    assert split_of("frame", 18) == "validation" and split_of("bottle", 19) == "validation"
 
 
 def test_spec_resolution_and_files(tmp_path, monkeypatch):
@@ -81,7 +92,8 @@ def test_spec_resolution_and_files(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("spec, message", [
-    ("procedural:ring:test", "test split holds only the held-out kinds"),
+    ("procedural:ring:test", "test split holds only the test kinds"),
+    ("procedural:frame:train", "validation kinds frame, dumbbell, bottle are in no other split"),
     ("procedural:banana", "a kind"),
     ("procedural:0-80", "within 0-79"),
     ("procedural:train:test", "at most one of each"),
