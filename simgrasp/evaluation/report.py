@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from simgrasp.evaluation.drawing import thumbnail_png
-from simgrasp.evaluation.tables import paired_rows, pct, policy_rows
+from simgrasp.evaluation.tables import family_rows, paired_rows, pct, policy_rows
 
 GALLERY_LIMIT = 120  # images embedded in one report; the rest stay as files in images/
 
@@ -139,6 +139,7 @@ def write_report(path: Path, results: dict[str, Any], rows: Sequence[dict[str, A
         for n, s in results["policies"].items()
     ]
     body += ["<h2>Failure reasons</h2>", html_table(["policy", "reasons"], reasons)]
+    body += ["<h2>Per object family</h2>", html_table(*family_rows(results))]
     body += ["<details><summary><b>Per object</b></summary>", per_object_table(results), "</details>"]
     skipped = results.get("skipped_objects") or []
     if skipped:

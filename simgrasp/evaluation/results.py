@@ -69,16 +69,26 @@ def throughput(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def family_of(name: str) -> str:
+    """An object's family: its name without the last ``/`` part (``procedural/frame/003`` ->
+    ``procedural/frame``, ``random_urdfs/812`` -> ``random_urdfs``, a folder's
+    ``02691156/1a04e3/model`` -> ``02691156/1a04e3``); a name without ``/`` is its own."""
+    return name.rsplit("/", 1)[0]
+
+
 def policy_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Summary of one policy's rows: trials, infrastructure errors, success rate with its
-    Wilson 95 % interval, stage rates, failure reasons, per-object rates, throughput."""
+    Wilson 95 % interval, stage rates, failure reasons, per-object and per-family
+    (:func:`family_of`) rates, throughput."""
     valid = [r for r in rows if not is_infrastructure(r)]
     infra = Counter(str(r.get("reason")) for r in rows if is_infrastructure(r))
     successes = sum(bool(r.get("success")) for r in valid)
     reasons = Counter(str(r.get("reason")) for r in valid if not r.get("success"))
     per_object: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    per_family: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in valid:
         per_object[str(r.get("object"))].append(r)
+        per_family[family_of(str(r.get("object")))].append(r)
     return {
         "privileged": any(bool(r.get("privileged")) for r in rows),  # it read the simulator (the oracle)
         "trials": len(rows),
@@ -91,6 +101,9 @@ def policy_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "failure_reasons": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
         "per_object": {
             o: rate(sum(bool(r.get("success")) for r in rs), len(rs)) for o, rs in sorted(per_object.items())
+        },
+        "per_family": {
+            f: rate(sum(bool(r.get("success")) for r in rs), len(rs)) for f, rs in sorted(per_family.items())
         },
         # Objects on which a privileged policy (the oracle) found no grasp that worked in any trial.
         "ungraspable_objects": sorted(

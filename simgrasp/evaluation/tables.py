@@ -85,11 +85,27 @@ def paired_rows(results: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     return headers, rows
 
 
+def family_rows(results: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """Header and one row per object family, one ``successes/trials rate`` cell per policy
+    ("-" where a policy ran no valid trial of the family)."""
+    names = list(results["policies"])
+    families = sorted({f for s in results["policies"].values() for f in s.get("per_family", {})})
+    rows = []
+    for f in families:
+        cells = [results["policies"][n].get("per_family", {}).get(f) for n in names]
+        rows.append([f, *("-" if c is None else f"{c['successes']}/{c['n']} {pct(c['rate'])}" for c in cells)])
+    return ["family", *names], rows
+
+
 def results_table(results: dict[str, Any]) -> str:
-    """The end-of-run summary: the policy table, then paired differences if several."""
+    """The end-of-run summary: the policy table, then paired differences if several, the
+    rates per object family if several, and the failure reasons."""
     text = render(*policy_rows(results))
     if results.get("paired"):
         text += "\n\npaired on the same seeds (Newcombe 95% interval):\n" + render(*paired_rows(results))
+    headers, families = family_rows(results)
+    if len(families) > 1:
+        text += "\n\nper object family:\n" + render(headers, families)
     reasons = {n: s["failure_reasons"] for n, s in results["policies"].items() if s["failure_reasons"]}
     if reasons:
         text += "\n\nfailure reasons:\n" + "\n".join(
