@@ -57,11 +57,13 @@ def test_modality_and_scorer_labels_from_flags_and_toml(tmp_path):
         build_configs(_args(config=toml))
 
 
-def test_the_sim_preset_reads_depth_and_learns_from_simulated_outcomes():
+def test_the_sim_preset_reads_depth_with_jaccard_labels_and_simulation_labels_one_flag_away():
     model, train = build_configs(_args(preset="sim"))
     assert (model.input, model.backbone, model.pretrained) == ("rgbd", "resnet18", False)
-    assert (train.loss.scorer_labels, train.loss.scorer_tried, train.iterations) == ("simulation", True, 3600)
+    assert (train.loss.scorer_labels, train.loss.scorer_tried, train.iterations) == ("jaccard", False, 3600)
     assert (train.lr_steps, train.lr_gamma) == ((2400,), 0.1)
+    _, train = build_configs(_args(preset="sim", scorer_labels="simulation"))
+    assert train.loss.scorer_labels == "simulation" and train.iterations == 3600
     model, train = build_configs(_args(preset="paper"))
     assert (train.loss.scorer_labels, train.loss.scorer_tried) == ("jaccard", False)
 
