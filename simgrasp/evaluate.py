@@ -82,7 +82,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     ap.add_argument("--suite", help="run a suite file (evaluations/NAME.toml); flags override its fields")
     ap.add_argument("--check", action="store_true", help="with --suite: exit 1 when a bound fails")
-    ap.add_argument("--compare", nargs="+", metavar="RUN", help="compare finished run folders; no trials run")
+    ap.add_argument(
+        "--compare",
+        nargs="+",
+        metavar="RUN",
+        help="compare finished run folders (RUN, or RUN:POLICY for one policy of it); no trials run",
+    )
+    ap.add_argument(
+        "--paired",
+        action="store_true",
+        help="with --compare: the runs faced the same scenes (one suite on the simulator); pair them by seed",
+    )
     ap.add_argument("--list", action="store_true", help="list the known policies and exit")
     ap.add_argument("--no-progress", action="store_true", help="no progress bar")
     return ap.parse_args(argv)
@@ -211,13 +221,15 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(known_policies()))
             return 0
         if args.compare:
-            cmp = compare_runs(args.compare)
+            cmp = compare_runs(args.compare, paired=args.paired)
             print(comparison_text(cmp))
             out = Path(args.out or Path("runs") / f"{time.strftime('%Y%m%d-%H%M%S')}-compare")
             write_comparison_report(out / "report.html", cmp)
             (out / "comparison.json").write_text(json.dumps(cmp, indent=2))
             print(f"\nreport: {out / 'report.html'}")
             return 0
+        if args.paired and not args.compare:
+            raise UsageError("--paired goes with --compare RUN RUN ...")
         if args.check and not args.suite:
             raise UsageError("--check needs --suite FILE (the bounds to check)")
         cfg, out, suite = build_config(args, notify)

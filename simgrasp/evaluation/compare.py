@@ -1,8 +1,14 @@
 """``--compare RUN_A RUN_B ...``: finished runs side by side, per policy and per object.
 
-Runs are independent samples (a simulated run and a real one do not share scenes), so
-differences against the first run use Newcombe's hybrid score interval for independent
-proportions. Nothing is run: every figure comes from the runs' ``trials.jsonl``.
+``RUN:POLICY`` takes one policy of a run; when every run is given so, the chosen policies
+are compared with each other whatever their labels (two checkpoints' cards on one suite).
+By default runs are independent samples (a simulated run and a real one do not share
+scenes), so differences against the first run use Newcombe's hybrid score interval for
+independent proportions. With ``paired=True`` (``--paired``) the runs must have faced the
+same scenes seed for seed (one suite or command on the simulator: same backend, objects
+and backend options in their ``run.json``, the same object on every common seed), and
+differences use the paired interval over the seeds both ran without an infrastructure
+error. Nothing is run: every figure comes from the runs' ``trials.jsonl``.
 """
 
 from __future__ import annotations
@@ -10,9 +16,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
+from simgrasp.evaluation.folder import EvaluationError, read_run_file
 from simgrasp.evaluation.log import TRIALS_FILE, latest_rows, read_rows
 from simgrasp.evaluation.report import bar_chart_svg, esc, html_table, page
-from simgrasp.evaluation.results import summarize
+from simgrasp.evaluation.results import is_infrastructure, paired_comparison, summarize
 from simgrasp.evaluation.stats import independent_difference
 from simgrasp.evaluation.tables import ci, pct, render
 
@@ -21,42 +28,112 @@ class CompareError(ValueError):
     """A run folder that cannot be compared; one line for the user."""
 
 
+SCENE_KEYS = ("backend", "backend_options", "objects")  # run.json identity fields that fix a seed's scene
+
+
+def split_spec(spec: str | Path) -> tuple[Path, str | None]:
+    """``RUN`` or ``RUN:POLICY`` as (folder, policy or None); a folder whose name holds a
+    colon is taken whole."""
+    p = Path(spec)
+    if p.is_dir() or ":" not in str(spec):
+        return p, None
+    head, _, policy = str(spec).rpartition(":")
+    return Path(head), policy or None
+
+
 def load_run(run_dir: str | Path) -> tuple[str, dict[str, Any]]:
-    """``(label, results)`` of a finished run folder, recomputed from its rows."""
-    p = Path(run_dir)
+    """``(label, results)`` of a finished run folder (``RUN`` or ``RUN:POLICY``), recomputed from its rows."""
+    label, rows, _ = _load(run_dir)
+    return label, summarize(rows)
+
+
+def _load(spec: str | Path) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
+    """(label, rows, run.json identity or {}) of ``RUN`` or ``RUN:POLICY``."""
+    p, policy = split_spec(spec)
     rows = latest_rows(read_rows(p / TRIALS_FILE))
     if not rows:
         raise CompareError(f"{p} holds no trials ({TRIALS_FILE} missing or empty)")
-    return p.name or str(p), summarize(rows)
+    label = p.name or str(p)
+    if policy is not None:
+        have = sorted({str(r["policy"]) for r in rows})
+        if policy not in have:
+            raise CompareError(f"{p} has no policy {policy!r}; it has {', '.join(have)}")
+        rows, label = [r for r in rows if r["policy"] == policy], f"{label}:{policy}"
+    try:
+        identity = (read_run_file(p) or {}).get("identity", {})
+    except EvaluationError as e:
+        raise CompareError(str(e)) from None
+    return label, rows, identity
 
 
-def compare_runs(run_dirs: Sequence[str | Path]) -> dict[str, Any]:
+def compare_runs(run_dirs: Sequence[str | Path], paired: bool = False) -> dict[str, Any]:
     """Per policy and per object, each run's rate and its difference from the first run
-    that has that policy (or object). Labels are the folder names, made unique."""
+    that has that policy (or object). Labels are the folder names (with ``:POLICY`` when
+    chosen), made unique. When every spec chooses a policy, they form one group named
+    after the first. ``paired``: see the module docstring."""
     if len(run_dirs) < 2:
         raise CompareError(f"expected two or more runs to compare, got {len(run_dirs)}")
-    runs: list[tuple[str, dict[str, Any]]] = []
-    for d in run_dirs:
-        label, res = load_run(d)
-        while label in {l for l, _ in runs}:
+    loaded = [_load(d) for d in run_dirs]
+    one_each = all(split_spec(d)[1] is not None for d in run_dirs)
+    runs: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = []
+    for label, rows, _ in loaded:
+        if one_each:  # one group: every chosen policy under the first one's name
+            rows = [{**r, "policy": loaded[0][1][0]["policy"]} for r in rows]
+        while label in {l for l, _, _ in runs}:
             label += "'"
-        runs.append((label, res))
-    policies = list(dict.fromkeys(p for _, r in runs for p in r["policies"]))
-    out: dict[str, Any] = {"runs": [l for l, _ in runs], "policies": {}, "objects": {}}
+        runs.append((label, summarize(rows), rows))
+    if paired:
+        _check_same_scenes(run_dirs, loaded)
+    policies = list(dict.fromkeys(p for _, r, _ in runs for p in r["policies"]))
+    out: dict[str, Any] = {"runs": [l for l, _, _ in runs], "paired": paired, "policies": {}, "objects": {}}
     for pol in policies:
-        entries = [(l, r["policies"][pol]["success"]) for l, r in runs if pol in r["policies"]]
-        out["policies"][pol] = _with_differences(entries)
-        objects = sorted({o for _, r in runs if pol in r["policies"] for o in r["policies"][pol]["per_object"]})
+        entries = [(l, r["policies"][pol]["success"]) for l, r, _ in runs if pol in r["policies"]]
+        if paired:
+            rows_of = [[x for x in rows if x["policy"] == pol] for _, r, rows in runs if pol in r["policies"]]
+            out["policies"][pol] = _with_paired_differences(entries, rows_of)
+        else:
+            out["policies"][pol] = _with_differences(entries)
+        objects = sorted({o for _, r, _ in runs if pol in r["policies"] for o in r["policies"][pol]["per_object"]})
         out["objects"][pol] = {
             o: _with_differences(
                 [
                     (l, r["policies"][pol]["per_object"][o])
-                    for l, r in runs
+                    for l, r, _ in runs
                     if pol in r["policies"] and o in r["policies"][pol]["per_object"]
                 ]
             )
             for o in objects
         }
+    return out
+
+
+def _check_same_scenes(specs: Sequence[str | Path], loaded: list[tuple[str, list[dict[str, Any]], dict[str, Any]]]) -> None:
+    """CompareError unless every run faced the first one's scenes seed for seed."""
+    base_spec, (_, base_rows, base_id) = specs[0], loaded[0]
+    base_objects = {int(r["seed"]): r.get("object") for r in base_rows if not is_infrastructure(r)}
+    for spec, (_, rows, identity) in zip(specs[1:], loaded[1:]):
+        for key in SCENE_KEYS:
+            if key not in base_id or key not in identity:
+                raise CompareError(f"--paired needs each run's run.json ({key} unknown for {base_spec} or {spec})")
+            if identity[key] != base_id[key]:
+                raise CompareError(f"--paired: {spec} ran {key}={identity[key]!r}, {base_spec} ran {base_id[key]!r}: "
+                                   "not the same scenes")
+        for r in rows:
+            seed = int(r["seed"])
+            if not is_infrastructure(r) and seed in base_objects and r.get("object") != base_objects[seed]:
+                raise CompareError(f"--paired: seed {seed} shows {r.get('object')!r} in {spec} but "
+                                   f"{base_objects[seed]!r} in {base_spec}: not the same scenes")
+
+
+def _with_paired_differences(entries: list[tuple[str, dict[str, Any]]], rows_of: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Like :func:`_with_differences`, each difference paired with the first run's rows."""
+    out = []
+    for i, ((label, s), rows) in enumerate(zip(entries, rows_of)):
+        row = {"run": label, **s, "difference": None, "difference_ci95": None}
+        if i > 0:
+            p = paired_comparison(rows, rows_of[0])
+            row.update(difference=p["difference"], difference_ci95=p["ci95"], pairs=p["pairs"])
+        out.append(row)
     return out
 
 
@@ -94,7 +171,8 @@ HEADERS = ["policy", "run", "trials", "success", "rate", "95% CI", "vs first run
 def comparison_text(cmp: dict[str, Any]) -> str:
     """The terminal view: one table per policy and a per-object table of common objects."""
     rows = [_cells(pol, e) for pol, entries in cmp["policies"].items() for e in entries]
-    text = render(HEADERS, rows)
+    how = "paired on common seeds (Newcombe)" if cmp.get("paired") else "independent samples (Newcombe)"
+    text = f"differences against the first run: {how}\n" + render(HEADERS, rows)
     obj_rows = [
         _cells(f"{pol} / {o}", e)
         for pol, objs in cmp["objects"].items()
@@ -114,7 +192,9 @@ def write_comparison_report(path: Path, cmp: dict[str, Any]) -> None:
     body = [
         "<h1>Run comparison</h1>",
         f"<p>runs: {', '.join(f'<code>{esc(r)}</code>' for r in cmp['runs'])}. "
-        "Differences are against the first run, with Newcombe's 95 % interval for independent proportions.</p>",
+        "Differences are against the first run, with Newcombe's 95 % interval for "
+        + ("paired proportions over the seeds both ran (the runs faced the same scenes).</p>" if cmp.get("paired")
+           else "independent proportions.</p>"),
     ]
     items = [(f"{pol} ({e['run']})", e["rate"], e["ci95"]) for pol, entries in cmp["policies"].items() for e in entries]
     body += [

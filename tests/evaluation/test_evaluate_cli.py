@@ -139,6 +139,41 @@ def test_compare_lays_runs_side_by_side(tmp_path, capsys):
     assert "<svg" in (tmp_path / "cmp" / "report.html").read_text()
 
 
+def test_compare_pairs_chosen_policies_of_runs_on_the_same_scenes(tmp_path, capsys):
+    from simgrasp.evaluation.results import paired_comparison
+
+    a, b, other = tmp_path / "a", tmp_path / "b", tmp_path / "other"
+    for d, policies, objects in ((a, "heuristic,random", "fake:0-4"), (b, "random", "fake:0-4"), (other, "random", "fake:0-2")):
+        args = ["--backend", "fake_backend:FakeBackend", "--objects", objects, "--no-progress"]
+        assert run_cli(capsys, *args, "--policy", policies, "--trials", "6", "--out", str(d))[0] == 0
+    code, out, err = run_cli(capsys, "--compare", f"{a}:heuristic", f"{b}:random", "--paired", "--out", str(tmp_path / "c"))
+    assert code == 0, err
+    assert "paired on common seeds" in out
+    cmp = json.loads((tmp_path / "c" / "comparison.json").read_text())
+    assert cmp["paired"] and list(cmp["policies"]) == ["heuristic"]  # one group, named after the first choice
+    first, second = cmp["policies"]["heuristic"]
+    assert (first["run"], second["run"]) == ("a:heuristic", "b:random")
+    rows = [json.loads(line) for line in (a / TRIALS_FILE).read_text().splitlines()]
+    rows_b = [json.loads(line) for line in (b / TRIALS_FILE).read_text().splitlines()]
+    expected = paired_comparison(rows_b, [r for r in rows if r["policy"] == "heuristic"])
+    assert second["pairs"] == 6 and second["difference"] == expected["difference"] < 0
+    assert second["difference_ci95"] == expected["ci95"]
+    # Other objects: not the same scenes, refused with the field that differs.
+    code, _, err = run_cli(capsys, "--compare", f"{a}:random", f"{other}:random", "--paired", "--out", str(tmp_path / "d"))
+    assert code == 2 and "objects='fake:0-2'" in err and "not the same scenes" in err
+    # Unpaired, the same comparison is made as independent samples.
+    code, out, _ = run_cli(capsys, "--compare", f"{a}:random", f"{other}:random", "--out", str(tmp_path / "e"))
+    assert code == 0 and "independent samples" in out
+
+
+def test_compare_names_the_policies_a_run_has(tmp_path, capsys):
+    assert run_cli(capsys, *FAKE, "--policy", "heuristic", "--trials", "2", "--out", str(tmp_path / "a"))[0] == 0
+    code, _, err = run_cli(capsys, "--compare", f"{tmp_path / 'a'}:scorer", str(tmp_path / "a"))
+    assert code == 2 and "has no policy 'scorer'; it has heuristic" in err
+    code, _, err = run_cli(capsys, *FAKE, "--paired", "--out", str(tmp_path / "x"))
+    assert code == 2 and "--paired goes with --compare" in err
+
+
 def test_compare_needs_finished_runs(tmp_path, capsys):
     code, _, err = run_cli(capsys, "--compare", str(tmp_path), str(tmp_path / "x"))
     assert code == 2 and "holds no trials" in err
