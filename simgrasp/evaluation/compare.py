@@ -41,12 +41,6 @@ def split_spec(spec: str | Path) -> tuple[Path, str | None]:
     return Path(head), policy or None
 
 
-def load_run(run_dir: str | Path) -> tuple[str, dict[str, Any]]:
-    """``(label, results)`` of a finished run folder (``RUN`` or ``RUN:POLICY``), recomputed from its rows."""
-    label, rows, _ = _load(run_dir)
-    return label, summarize(rows)
-
-
 def _load(spec: str | Path) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
     """(label, rows, run.json identity or {}) of ``RUN`` or ``RUN:POLICY``."""
     p, policy = split_spec(spec)
