@@ -6,12 +6,16 @@
                                         [--appearance fixed|randomized] [--scene pile:N]
                                         [--executor local|ray] [--address auto]
     python -m simgrasp.dataset sgt --data DIR --predictions FILE [--out JSONL]
+    python -m simgrasp.dataset tryout --checkpoint PT --data DIR[,DIR...] [--depth stereo]
+                                      [--workers W] [--by-scorer N] [--by-primary N] [--sampled N]
 
 ``inspect`` prints statistics (scenes, objects, grasps per scene, mean grasp box; for
 generated data the tried grasps: positives, negatives, reasons, sources, openings) and
 writes a montage with the grasps drawn; ``generate`` annotates scenes by simulated grasp
 trials in the Jacquard layout; ``sgt`` re-executes predicted grasps in the rebuilt
-scenes (the Jacquard paper's simulated grasp trial criterion).
+scenes (the Jacquard paper's simulated grasp trial criterion); ``tryout`` re-executes a
+trained network's own grasps in the rebuilt scenes and adds their outcomes to the
+scenes' tried-grasps sidecars (labels for a scorer taught by simulation).
 """
 
 from __future__ import annotations
@@ -91,11 +95,39 @@ def _sgt(args: argparse.Namespace) -> int:
     return run_predictions(args.data, args.predictions, args.out)
 
 
+def _tryout_args(p: argparse.ArgumentParser) -> None:
+    from simgrasp.data.tryout import TryoutConfig
+
+    d = TryoutConfig()
+    p.add_argument("--checkpoint", type=Path, required=True, help="the trained network whose grasps are tried")
+    p.add_argument("--data", required=True, help="generated dataset folder(s), comma-separated")
+    p.add_argument("--depth", default=None, choices=("perfect", "stereo"), help="depth file a depth-reading network gets")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--seed", type=int, default=0, help="seed of the sampled grasps")
+    p.add_argument("--by-scorer", type=int, default=d.by_scorer, help="best grasps by the scorer, per scene")
+    p.add_argument("--by-primary", type=int, default=d.by_primary, help="best grasps by the primary score, per scene")
+    p.add_argument("--sampled", type=int, default=d.sampled, help=f"grasps drawn among the --pool ({d.pool}) best by primary")
+    p.add_argument("--pool", type=int, default=d.pool)
+    p.add_argument("--limit", type=int, default=None, help="first N scenes of each folder only")
+    p.add_argument("--no-progress", action="store_true")
+
+
+def _tryout(args: argparse.Namespace) -> int:
+    from simgrasp.data.tryout import TryoutConfig, run_tryout
+
+    cfg = TryoutConfig(args.by_scorer, args.by_primary, args.sampled, args.pool)
+    summary = run_tryout(args.checkpoint, args.data.split(","), args.depth, cfg, args.seed, args.workers, args.limit,
+                         progress=not args.no_progress)
+    print(json.dumps(summary, indent=1, sort_keys=True))
+    return 0
+
+
 # name -> (add arguments, run); an unknown name is argparse's error listing the valid ones
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {
     "inspect": (_inspect_args, _inspect),
     "generate": (_generate_args, _generate),
     "sgt": (_sgt_args, _sgt),
+    "tryout": (_tryout_args, _tryout),
 }
 
 

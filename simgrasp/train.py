@@ -139,6 +139,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--checkpoint-every", type=int, default=None)
     ap.add_argument("--config", type=Path, default=None, help="TOML with [model] and [train] overrides, e.g. [train.loss]")
     ap.add_argument("--resume", type=Path, default=None, help="continue from this checkpoint")
+    ap.add_argument(
+        "--init", type=Path, default=None,
+        help="start from this checkpoint's network at iteration 0 (with [train] trainable = \"scorer\": teach its scorer anew)",
+    )
     ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args(argv)
     model_cfg, train_cfg = build_configs(args)
@@ -146,7 +150,8 @@ def main(argv: list[str] | None = None) -> None:
     val_set = training_set(args.val, args.depth) if args.val else None
     print(f"training on {len(train_set)} images; {model_cfg.backbone} at {model_cfg.input_size} px, "
           f"{train_cfg.iterations} iterations, batch {train_cfg.batch_size}")
-    path = train(train_set, args.out, model_cfg, train_cfg, val_set, args.resume, progress=not args.no_progress)
+    path = train(train_set, args.out, model_cfg, train_cfg, val_set, args.resume, progress=not args.no_progress,
+                 init=args.init)
     print(f"wrote {path}")
 
 

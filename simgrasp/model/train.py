@@ -34,6 +34,9 @@ from simgrasp.model.network import GraspNet
 from simgrasp.model.sample import GraspDataset
 
 
+TRAINABLE = ("all", "scorer")  # what TrainConfig.trainable may name
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Optimisation and bookkeeping (paper values where the paper gives them)."""
@@ -69,8 +72,18 @@ class TrainConfig:
     """Learning rate of the scorer's layers relative to ``lr`` (the paper uses one rate).
     The scorer is a small MLP trained from scratch on 64 grasps per image; at lr 1e-3 its
     loss stays near the base-rate entropy for the ~1600 iterations a CPU session allows."""
+    trainable: str = "all"
+    """What the optimiser updates: ``"all"`` (the paper's joint training) or ``"scorer"``
+    (the scorer's layers only, on its own loss, with the feature extractor and the primary
+    predictor frozen and their BatchNorm statistics kept: a scorer taught anew on top of a
+    trained network, from ``--init``, whose grasps, and so its primary ranking, stay
+    exactly as they were)."""
     loss: LossConfig = field(default_factory=LossConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+
+    def __post_init__(self) -> None:
+        if self.trainable not in TRAINABLE:
+            raise ValueError(f"trainable must be one of {TRAINABLE}, got {self.trainable!r}")
 
 
 def mean_grasp_box(dataset: GraspDataset, input_size: int, limit: int | None = None) -> tuple[float, float]:
@@ -163,6 +176,20 @@ def collate(items: list[View]) -> Batch:
     return Batch(imgs, [v.grasps for v in items], [v.tested for v in items], [v.tested_success for v in items])
 
 
+def freeze_for(model: GraspNet, trainable: str) -> None:
+    """Set which parameters learn (``trainable`` one of :data:`TRAINABLE`) and put the
+    frozen modules in eval mode, so that their BatchNorm statistics stay as trained. Call
+    after every ``model.train()``."""
+    if trainable not in TRAINABLE:
+        raise ValueError(f"trainable must be one of {TRAINABLE}, got {trainable!r}")
+    if trainable == "all":
+        return
+    for name, module in model.named_children():
+        if name != "scorer":
+            module.eval()
+            module.requires_grad_(False)
+
+
 def make_optimizer(model: GraspNet, cfg: TrainConfig) -> torch.optim.SGD:
     """SGD with momentum and weight decay; the scorer's layers at ``lr * scorer_lr_scale``."""
     scorer_params = list(model.scorer.parameters())
@@ -197,11 +224,15 @@ def train(
     val_set: GraspDataset | None = None,
     resume: str | Path | None = None,
     progress: bool = True,
+    init: str | Path | None = None,
 ) -> Path:
     """Train and return the path of the last checkpoint, ``out_dir/last.pt``. Writes
     ``metrics.jsonl`` (loss rows every ``log_every`` iterations, validation rows) as it
     goes. With ``resume``, the network config and optimiser state come from that
-    checkpoint and training continues from its iteration up to ``cfg.iterations``."""
+    checkpoint and training continues from its iteration up to ``cfg.iterations``. With
+    ``init`` (and no ``resume``), training starts at iteration 0 from that checkpoint's
+    network (its config replaces ``model_cfg``) with a fresh optimiser, and the score heads
+    keep their trained biases."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     log_path = out / "metrics.jsonl"
@@ -211,9 +242,13 @@ def train(
         ckpt = read_checkpoint(resume)
         model = model_from_checkpoint(ckpt, str(resume))
         start = int(ckpt["iteration"])
+    elif init is not None:
+        model = model_from_checkpoint(read_checkpoint(init), str(init))
     else:
         w, h = mean_grasp_box(train_set, model_cfg.input_size, cfg.anchor_limit)
         model = GraspNet(dataclasses.replace(model_cfg, anchor_w=w, anchor_h=h))
+    if cfg.trainable != "all" and resume is None and init is None:
+        raise ValueError(f"trainable={cfg.trainable!r} trains on top of a trained network; expected an init checkpoint")
     optimizer = make_optimizer(model, cfg)
     if resume is not None and ckpt.get("optimizer") is not None:
         try:
@@ -223,7 +258,8 @@ def train(
     train_dict = dataclasses.asdict(cfg)
     if start >= cfg.iterations:
         raise ValueError(f"checkpoint is at iteration {start}; expected --iterations above it, got {cfg.iterations}")
-    _log(log_path, {"event": "start", "iteration": start, "model": model.config.to_dict(), "train": train_dict})
+    start_row = {"event": "start", "iteration": start, "model": model.config.to_dict(), "train": train_dict}
+    _log(log_path, {**start_row, **({"init": str(init)} if init is not None and resume is None else {})})
 
     views = TrainViews(train_set, model.config.input_size, cfg.seed, cfg.augment, model.config.input)
     b = cfg.batch_size
@@ -241,19 +277,20 @@ def train(
     it = start
     for batch in bar:
         model.train()
-        if it == 0:
-            if cfg.loss.scorer_labels == "simulation" and not any(len(t) for t in batch.tested):
-                raise ValueError(
-                    "scorer_labels='simulation' needs grasps tried in simulation (the generator's _candidates.txt "
-                    f"sidecar); the first batch of {len(batch.tested)} images has none"
-                )
+        freeze_for(model, cfg.trainable)
+        if it == 0 and cfg.loss.scorer_labels == "simulation" and not any(len(t) for t in batch.tested):
+            raise ValueError(
+                "scorer_labels='simulation' needs grasps tried in simulation (the generator's _candidates.txt "
+                f"sidecar); the first batch of {len(batch.tested)} images has none"
+            )
+        if it == 0 and init is None:
             rates = start_at_base_rates(model, batch.images, batch.truths, cfg.loss, batch.tried())
             _log(log_path, {"event": "base_rates", "iteration": 0, **rates})
         losses = compute_losses(model, model(batch.images), batch.truths, cfg.loss, batch.tried())
         if cfg.warmup_iterations > 0 or cfg.lr_steps:
             set_lr(optimizer, cfg, it)
         optimizer.zero_grad(set_to_none=True)
-        losses.total.backward()
+        (losses.total if cfg.trainable == "all" else losses.scorer).backward()
         optimizer.step()
         it += 1
         row = {name: float(getattr(losses, name).detach()) for name in ("primary", "scorer", "regression")}

@@ -255,3 +255,28 @@ def test_simulation_labels_on_a_dataset_without_tried_grasps_fail_first(tmp_path
     with pytest.raises(ValueError, match="needs grasps tried in simulation.*first batch of 4 images has none"):
         train(SyntheticGraspDataset(4, 96), tmp_path, small, cfg, progress=False)
     assert not (tmp_path / "last.pt").exists()
+
+
+def test_scorer_only_training_leaves_the_rest_of_the_network_as_it_was(trained, tmp_path, tried):
+    # The scorer taught anew on top of a trained network: every parameter and BatchNorm
+    # statistic outside the scorer stays bit for bit, so the grasps and the primary score
+    # do not move; the scorer's weights do.
+    _, init = trained
+    cfg = _cfg(iterations=4, trainable="scorer", loss=LossConfig(top_t=16, scorer_labels="simulation", scorer_tried=True))
+    path = train(tried, tmp_path, ModelConfig(), cfg, progress=False, init=init)
+    before, after = read_checkpoint(init)["state_dict"], read_checkpoint(path)["state_dict"]
+    assert before.keys() == after.keys()
+    moved = {k for k in before if not torch.equal(before[k], after[k])}
+    assert moved and all(k.startswith("scorer.") for k in moved), sorted(moved)
+    assert any(k.startswith("scorer.fc") for k in moved)
+    start = _rows(tmp_path / "metrics.jsonl", "start")[0]
+    assert start["init"] == str(init) and start["train"]["trainable"] == "scorer"
+    assert not _rows(tmp_path / "metrics.jsonl", "base_rates")  # the trained heads keep their biases
+
+
+def test_trainable_is_checked(tmp_path, small):
+    with pytest.raises(ValueError, match="trainable must be one of \\('all', 'scorer'\\), got 'pgp'"):
+        _cfg(trainable="pgp")
+    with pytest.raises(ValueError, match="trains on top of a trained network; expected an init checkpoint"):
+        train(SyntheticGraspDataset(4, 96), tmp_path, small, _cfg(iterations=1, trainable="scorer"), progress=False)
+    assert not (tmp_path / "last.pt").exists()

@@ -1,0 +1,225 @@
+"""The network's own grasps, tried: a trained network's predictions on generated scenes,
+re-executed in the rebuilt scenes and added to each scene's tried-grasps sidecar.
+
+Why: the generator's candidates (antipodal, jittered, random) are not drawn like a
+network's predictions. A scorer taught by their outcomes learns their statistics (wide
+random openings succeed more often than narrow ones on the training objects) more than
+which of the network's own grasps hold. Trying the network's grasps gives the scorer
+physical labels where its ranking is used: among the grasps it is asked to rank.
+
+Per scene: the network predicts on the stored image (and the stored depth of the kind
+given, as in training); the ``by_scorer`` best grasps by the scorer, the ``by_primary``
+best by the primary score and ``sampled`` more drawn at random among the ``pool`` best by
+the primary score (the grasps the scorer is trained on), each grasp once, run the full
+lift-move-place trial in the scene rebuilt from its record
+(:class:`simgrasp.data.sgt.SGTRunner`). They are appended to the scene's
+``_candidates.txt`` with sources ``network:scorer``, ``network:primary`` and
+``network:sampled`` (:mod:`simgrasp.data.tried`). A scene whose sidecar already holds
+``network`` rows is skipped, so an interrupted run continues where it stopped, and one
+row per scene goes to ``tryout.jsonl`` in the dataset folder as it finishes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import zlib
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from simgrasp.data.generate import as_tried, label_of
+from simgrasp.data.io import read_depth, read_rgb
+from simgrasp.data.jacquard import find_scenes
+from simgrasp.data.tried import TriedGrasps, format_tried_lines, read_tried_file, tried_grasps
+from simgrasp.executors import ExecutorError, ExecutorOptions, WorkUnit, check_executor, open_executor
+
+SOURCE = "network"  # sources of the rows written here start with it
+LOG_NAME = "tryout.jsonl"
+
+
+@dataclass(frozen=True)
+class TryoutConfig:
+    """Which of the network's grasps are tried on each scene."""
+
+    by_scorer: int = 4  # the best by the scorer (what the `scorer` policy picks from)
+    by_primary: int = 4  # the best by the primary score
+    sampled: int = 4  # drawn at random among the `pool` best by the primary score
+    pool: int = 64  # the scorer trains on the 64 best by primary score (LossConfig.top_t)
+
+    def __post_init__(self) -> None:
+        counts = {"by_scorer": self.by_scorer, "by_primary": self.by_primary, "sampled": self.sampled}
+        if min(counts.values()) < 0 or sum(counts.values()) == 0 or self.pool < 1:
+            raise ValueError(f"expected counts >= 0 (not all 0) and pool >= 1, got {counts} and pool {self.pool}")
+
+
+def choose(primary: np.ndarray, scorer: np.ndarray, cfg: TryoutConfig, rng: np.random.Generator) -> list[tuple[int, str]]:
+    """The grasps to try, ``(index, source)`` in trial order, from the (N,) primary and
+    scorer probabilities: the best by the scorer, then by the primary score, then random
+    ones from the primary pool; no index twice (a grasp picked by both scores keeps its
+    first source and is not replaced)."""
+    picked: dict[int, str] = {}
+    for j in np.argsort(-np.asarray(scorer), kind="stable")[: cfg.by_scorer]:
+        picked.setdefault(int(j), f"{SOURCE}:scorer")
+    for j in np.argsort(-np.asarray(primary), kind="stable")[: cfg.by_primary]:
+        picked.setdefault(int(j), f"{SOURCE}:primary")
+    pool = [int(j) for j in np.argsort(-np.asarray(primary), kind="stable")[: cfg.pool] if int(j) not in picked]
+    for j in rng.permutation(pool)[: cfg.sampled]:
+        picked[int(j)] = f"{SOURCE}:sampled"
+    return list(picked.items())
+
+
+def has_network_rows(tried: TriedGrasps | None) -> bool:
+    return tried is not None and any(s.startswith(SOURCE) for s in tried.sources)
+
+
+def append_rows(path: Path, rows: list[tuple[np.ndarray, int, str, str]]) -> TriedGrasps:
+    """The sidecar at ``path`` (if any) with ``rows`` added, written atomically."""
+    old = read_tried_file(path) if path.is_file() else tried_grasps([])
+    merged = tried_grasps(
+        [(g, int(s), r, src) for g, s, r, src in zip(old.grasps, old.success, old.reasons, old.sources)] + rows
+    )
+    tmp = path.with_name("." + path.name + ".tmp")
+    tmp.write_text(format_tried_lines(merged))
+    os.replace(tmp, path)
+    return merged
+
+
+def scene_rng(seed: int, scene_id: str) -> np.random.Generator:
+    """The sampling generator of one scene, from the run seed and the scene id only."""
+    return np.random.default_rng([seed, zlib.crc32(scene_id.encode())])
+
+
+class SceneTryout:
+    """One worker's network and simulator (one per process)."""
+
+    def __init__(self, checkpoint: str, depth: str | None) -> None:
+        from simgrasp.data.sgt import SGTRunner  # the simulator and torch only where they run
+        from simgrasp.model.detector import Detector
+
+        self.detector = Detector.from_checkpoint(checkpoint)
+        self.depth = depth
+        if self.detector.needs_depth and depth is None:
+            raise ValueError(f"{checkpoint}: the network reads depth; pass the depth file kind (perfect or stereo)")
+        self.runner = SGTRunner()
+
+    def close(self) -> None:
+        self.runner.close()
+
+    def run(self, prefix: Path, cfg: TryoutConfig, seed: int) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        scene = prefix.name
+        paths = {k: prefix.with_name(prefix.name + s) for k, s in
+                 (("rgb", "_RGB.png"), ("record", "_scene.json"), ("tried", "_candidates.txt"),
+                  ("depth", f"_{self.depth}_depth.tiff"))}
+        row: dict[str, Any] = {"scene_id": scene, "prefix": str(prefix), "tried": 0, "sources": {}, "outcomes": {}}
+        if not paths["record"].is_file():
+            return {**row, "skipped": "no scene record", "seconds": time.perf_counter() - t0}
+        if paths["tried"].is_file() and has_network_rows(read_tried_file(paths["tried"])):
+            return {**row, "skipped": "already tried", "seconds": time.perf_counter() - t0}
+        rgb = read_rgb(paths["rgb"])
+        depth = [read_depth(paths["depth"])] if self.detector.needs_depth else None
+        pred = self.detector.predict([rgb], depth)[0]
+        rows: list[tuple[np.ndarray, int, str, str]] = []
+        for j, source in choose(pred.primary, pred.scorer, cfg, scene_rng(seed, scene)):
+            g = as_tried(pred.grasps[j])[0]  # what is tried is what is stored
+            outcome = self.runner.trial(paths["record"], g)
+            rows.append((g, label_of(outcome), outcome.reason, source))
+        append_rows(paths["tried"], rows)
+        return {
+            **row, "tried": len(rows), "sources": dict(Counter(r[3] for r in rows)),
+            "successes": {src: sum(r[1] == 1 for r in rows if r[3] == src) for src in sorted({r[3] for r in rows})},
+            "outcomes": dict(Counter(r[2] for r in rows)), "seconds": time.perf_counter() - t0,
+        }
+
+
+_worker: SceneTryout | None = None
+_worker_setup: tuple | None = None
+
+
+def tryout_task(setup: tuple[str, str | None, TryoutConfig, int], task: str) -> dict[str, Any]:
+    """The picklable work unit: try the network's grasps on the scene at prefix ``task``
+    with this process's network and simulator for ``setup = (checkpoint, depth, cfg, seed)``."""
+    global _worker, _worker_setup
+    if _worker is None or _worker_setup[:2] != setup[:2]:
+        close_tryout()
+        _worker, _worker_setup = SceneTryout(setup[0], setup[1]), setup
+    return _worker.run(Path(task), setup[2], setup[3])
+
+
+def close_tryout() -> None:
+    global _worker, _worker_setup
+    if _worker is not None:
+        _worker.close()
+    _worker, _worker_setup = None, None
+
+
+def _task_key(task: str) -> str:
+    return task
+
+
+TRYOUT: WorkUnit[tuple[str, str | None, TryoutConfig, int], str] = WorkUnit(tryout_task, _task_key, close_tryout)
+
+
+def run_tryout(
+    checkpoint: str | Path,
+    data: list[str | Path],
+    depth: str | None = None,
+    cfg: TryoutConfig = TryoutConfig(),
+    seed: int = 0,
+    workers: int = 1,
+    limit: int | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Try the network of ``checkpoint`` on every generated scene of the ``data`` folders
+    (the first ``limit`` of each, if given) that has none of its rows yet; returns the
+    summary: scenes and trials, and per source the success rate of this run's trials."""
+    if not Path(checkpoint).is_file():
+        raise FileNotFoundError(f"checkpoint not found: {checkpoint}")
+    options = ExecutorOptions(workers, 1)
+    try:
+        check_executor("local", options)
+    except ExecutorError as e:
+        raise ValueError(str(e)) from None
+    folders = [Path(d) for d in data]
+    for d in folders:
+        if not d.is_dir():
+            raise FileNotFoundError(f"dataset folder not found: {d}")
+    tasks: list[str] = []
+    log_of: dict[str, Path] = {}
+    for d in folders:
+        scenes = [s for s in find_scenes(d) if s.path("scene").is_file()][:limit]
+        if not scenes:
+            raise ValueError(f"{d}: expected generated scenes (with *_scene.json records), found none")
+        for s in scenes:
+            tasks.append(str(s.prefix.resolve()))
+            log_of[tasks[-1]] = d / LOG_NAME
+    setup = (str(Path(checkpoint).resolve()), depth, cfg, seed)
+    runner = open_executor("local", TRYOUT, options)
+    totals: Counter[str] = Counter()
+    wins: Counter[str] = Counter()
+    done = skipped = 0
+    t0 = time.perf_counter()
+    try:
+        for row in tqdm(runner.run(setup, tasks), total=len(tasks), disable=not progress, unit="scene"):
+            with log_of[row["prefix"]].open("a") as f:
+                f.write(json.dumps(row) + "\n")
+            if row.get("skipped"):
+                skipped += 1
+                continue
+            done += 1
+            totals.update(row["sources"])
+            wins.update(row["successes"])
+    finally:
+        runner.close()
+    return {
+        "checkpoint": str(checkpoint), "config": asdict(cfg), "seed": seed, "scenes": len(tasks),
+        "scenes_tried": done, "scenes_skipped": skipped, "trials": sum(totals.values()),
+        "success_by_source": {s: {"n": totals[s], "successes": wins[s], "rate": wins[s] / totals[s]} for s in sorted(totals)},
+        "wall_seconds": time.perf_counter() - t0,
+    }
