@@ -108,6 +108,11 @@ def _tryout_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--by-primary", type=int, default=d.by_primary, help="best grasps by the primary score, per scene")
     p.add_argument("--sampled", type=int, default=d.sampled, help=f"grasps drawn among the --pool ({d.pool}) best by primary")
     p.add_argument("--pool", type=int, default=d.pool)
+    p.add_argument("--max-opening-m", type=float, default=d.max_opening_m, help="widest grasp the gripper makes")
+    p.add_argument(
+        "--check-jaws", action=argparse.BooleanOptionalAction, default=d.check_jaws,
+        help="only grasps whose plates come down clear in the depth image (as the shipped policy cards)",
+    )
     p.add_argument("--limit", type=int, default=None, help="first N scenes of each folder only")
     p.add_argument("--no-progress", action="store_true")
 
@@ -115,7 +120,7 @@ def _tryout_args(p: argparse.ArgumentParser) -> None:
 def _tryout(args: argparse.Namespace) -> int:
     from simgrasp.data.tryout import TryoutConfig, run_tryout
 
-    cfg = TryoutConfig(args.by_scorer, args.by_primary, args.sampled, args.pool)
+    cfg = TryoutConfig(args.by_scorer, args.by_primary, args.sampled, args.pool, args.max_opening_m, args.check_jaws)
     summary = run_tryout(args.checkpoint, args.data.split(","), args.depth, cfg, args.seed, args.workers, args.limit,
                          progress=not args.no_progress)
     print(json.dumps(summary, indent=1, sort_keys=True))

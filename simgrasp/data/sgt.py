@@ -51,10 +51,17 @@ class SGTRunner:
 
     def trial(self, scene: SceneRef, grasp: GraspRect | Sequence[float]) -> Outcome:
         """Rebuild ``scene`` (see :func:`load_record`) and run the full trial of ``grasp``."""
+        obs = self.observation(scene)
+        g = grasp if isinstance(grasp, GraspRect) else GraspRect.from_array(grasp)
+        world = obs.camera.image_to_world(g, obs.depth)
+        return self._backend.execute(world)
+
+    def observation(self, scene: SceneRef) -> Any:
+        """The observation of the rebuilt ``scene`` (camera, depth image as the grasps are
+        mapped with), rebuilding it only when it is not the one shown."""
         from simgrasp.sim.backend import SimBackend  # the simulator only when a trial runs
 
         record = load_record(scene)
-        g = grasp if isinstance(grasp, GraspRect) else GraspRect.from_array(grasp)
         if self._backend is None or self._config != record["config"]:
             self.close()
             self._backend = SimBackend.from_record(record)
@@ -64,8 +71,7 @@ class SGTRunner:
         elif self._shown != record["scene"]:
             self._obs, _ = self._backend.load_scene(record)
             self._shown = record["scene"]
-        world = self._obs.camera.image_to_world(g, self._obs.depth)
-        return self._backend.execute(world)
+        return self._obs
 
     def close(self) -> None:
         if self._backend is not None:

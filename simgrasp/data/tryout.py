@@ -8,9 +8,10 @@ which of the network's own grasps hold. Trying the network's grasps gives the sc
 physical labels where its ranking is used: among the grasps it is asked to rank.
 
 Per scene: the network predicts on the stored image (and the stored depth of the kind
-given, as in training); the ``by_scorer`` best grasps by the scorer, the ``by_primary``
-best by the primary score and ``sampled`` more drawn at random among the ``pool`` best by
-the primary score (the grasps the scorer is trained on), each grasp once, run the full
+given, as in training); among the grasps the gripper can make (opening and plates checked
+as the shipped policy cards check them), the ``by_scorer`` best by the scorer, the
+``by_primary`` best by the primary score and ``sampled`` more drawn at random among the
+``pool`` best by the primary score (the grasps the scorer is trained on), each once, run the full
 lift-move-place trial in the scene rebuilt from its record
 (:class:`simgrasp.data.sgt.SGTRunner`). They are appended to the scene's
 ``_candidates.txt`` with sources ``network:scorer``, ``network:primary`` and
@@ -28,7 +29,7 @@ import zlib
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from tqdm import tqdm
@@ -37,6 +38,7 @@ from simgrasp.data.generate import as_tried, label_of
 from simgrasp.data.io import read_depth, read_rgb
 from simgrasp.data.jacquard import find_scenes
 from simgrasp.data.tried import TriedGrasps, format_tried_lines, read_tried_file, tried_grasps
+from simgrasp.geometry.clearance import JawSpec, executable_grasps
 from simgrasp.executors import ExecutorError, ExecutorOptions, WorkUnit, check_executor, open_executor
 
 SOURCE = "network"  # sources of the rows written here start with it
@@ -51,26 +53,53 @@ class TryoutConfig:
     by_primary: int = 4  # the best by the primary score
     sampled: int = 4  # drawn at random among the `pool` best by the primary score
     pool: int = 64  # the scorer trains on the 64 best by primary score (LossConfig.top_t)
+    # Only grasps the gripper can make, as the shipped policy cards check them: opening at
+    # most this (None: any) and, with check_jaws, both plates clear in the depth image
+    # (simgrasp.geometry.clearance). The scorer then learns to rank what a policy executes.
+    max_opening_m: float | None = 0.10
+    check_jaws: bool = True
 
     def __post_init__(self) -> None:
         counts = {"by_scorer": self.by_scorer, "by_primary": self.by_primary, "sampled": self.sampled}
         if min(counts.values()) < 0 or sum(counts.values()) == 0 or self.pool < 1:
             raise ValueError(f"expected counts >= 0 (not all 0) and pool >= 1, got {counts} and pool {self.pool}")
 
+    def jaws(self) -> JawSpec | None:
+        return JawSpec(max_opening_m=self.max_opening_m) if self.check_jaws else None
 
-def choose(primary: np.ndarray, scorer: np.ndarray, cfg: TryoutConfig, rng: np.random.Generator) -> list[tuple[int, str]]:
-    """The grasps to try, ``(index, source)`` in trial order, from the (N,) primary and
-    scorer probabilities: the best by the scorer, then by the primary score, then random
-    ones from the primary pool; no index twice (a grasp picked by both scores keeps its
-    first source and is not replaced)."""
+
+Executable = Callable[[np.ndarray, "int | None"], np.ndarray]
+"""``(order, keep)`` -> the first ``keep`` (None: all) indices of ``order`` the gripper can make, in order."""
+
+
+def _everything(order: np.ndarray, keep: int | None) -> np.ndarray:
+    return np.asarray(order)[:keep]
+
+
+def choose(
+    by_scorer: np.ndarray,
+    by_primary: np.ndarray,
+    cfg: TryoutConfig,
+    rng: np.random.Generator,
+    executable: Executable = _everything,
+) -> list[tuple[int, str]]:
+    """The grasps to try, ``(index, source)`` in trial order, from the grasp indices ranked
+    by the scorer and by the primary score: the best executable ones by the scorer, then by
+    the primary score, then random executable ones among the ``pool`` best by the primary
+    score; no index twice (a grasp picked by both scores keeps its first source and is not
+    replaced). When no grasp of a ranking is executable its best ones are taken as they
+    are, as a policy then executes its best."""
     picked: dict[int, str] = {}
-    for j in np.argsort(-np.asarray(scorer), kind="stable")[: cfg.by_scorer]:
-        picked.setdefault(int(j), f"{SOURCE}:scorer")
-    for j in np.argsort(-np.asarray(primary), kind="stable")[: cfg.by_primary]:
-        picked.setdefault(int(j), f"{SOURCE}:primary")
-    pool = [int(j) for j in np.argsort(-np.asarray(primary), kind="stable")[: cfg.pool] if int(j) not in picked]
-    for j in rng.permutation(pool)[: cfg.sampled]:
-        picked[int(j)] = f"{SOURCE}:sampled"
+    for order, n, source in ((by_scorer, cfg.by_scorer, "scorer"), (by_primary, cfg.by_primary, "primary")):
+        if n == 0:
+            continue
+        best = executable(order, n)
+        for j in best if len(best) else np.asarray(order)[:n]:
+            picked.setdefault(int(j), f"{SOURCE}:{source}")
+    if cfg.sampled:
+        pool = [int(j) for j in executable(np.asarray(by_primary)[: cfg.pool], None) if int(j) not in picked]
+        for j in rng.permutation(np.asarray(pool, np.int64))[: cfg.sampled]:
+            picked[int(j)] = f"{SOURCE}:sampled"
     return list(picked.items())
 
 
@@ -125,8 +154,16 @@ class SceneTryout:
         rgb = read_rgb(paths["rgb"])
         depth = [read_depth(paths["depth"])] if self.detector.needs_depth else None
         pred = self.detector.predict([rgb], depth)[0]
+        size = (rgb.shape[1], rgb.shape[0])
+        obs = self.runner.observation(paths["record"])  # the camera and depth the trials map grasps with
+        jaws = cfg.jaws()
+
+        def executable(order: np.ndarray, keep: int | None) -> np.ndarray:
+            return executable_grasps(order, pred.grasps, obs.camera, obs.depth, cfg.max_opening_m, jaws, keep)[0]
+
         rows: list[tuple[np.ndarray, int, str, str]] = []
-        for j, source in choose(pred.primary, pred.scorer, cfg, scene_rng(seed, scene)):
+        orders = pred.ranked("scorer", size), pred.ranked("primary", size)
+        for j, source in choose(*orders, cfg, scene_rng(seed, scene), executable):
             g = as_tried(pred.grasps[j])[0]  # what is tried is what is stored
             outcome = self.runner.trial(paths["record"], g)
             rows.append((g, label_of(outcome), outcome.reason, source))

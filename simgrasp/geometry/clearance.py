@@ -129,3 +129,36 @@ def jaw_clearance(
         worst_frac = max(worst_frac, float(np.mean(rise > spec.tolerance_m)))
         worst_rise = max(worst_rise, float(rise.max()))
     return Clearance(worst_frac <= spec.max_blocked_frac, worst_frac, max(worst_rise, 0.0))
+
+
+def executable_grasps(
+    order: np.ndarray,
+    grasps: np.ndarray,
+    camera: object,
+    depth: np.ndarray | None,
+    max_opening_m: float | None,
+    spec: JawSpec | None,
+    keep: int | None = None,
+) -> tuple[np.ndarray, int, int | None]:
+    """The grasps of ``order`` (indices into ``grasps`` (N, 5), image pixels), in that
+    order, that a gripper can make: opening at most ``max_opening_m`` (None: any) and, when
+    ``spec`` is given and the camera is a :class:`PinholeCamera` with a ``depth`` image,
+    plates clear (:func:`jaw_clearance`). Stops after ``keep`` (None: all). Returns the kept
+    indices (K,) int64 and how many were passed over as too wide and as blocked (None when
+    the plates could not be checked)."""
+    check_jaws = spec is not None and depth is not None and isinstance(camera, PinholeCamera)
+    kept: list[int] = []
+    wide = blocked = 0
+    for j in order:
+        rect = GraspRect.from_array(grasps[j])
+        world = camera.image_to_world(rect, depth)  # one mapping serves both checks
+        if max_opening_m is not None and world.opening_m > max_opening_m:
+            wide += 1
+            continue
+        if check_jaws and not jaw_clearance(camera, depth, rect, spec, world).clear:
+            blocked += 1
+            continue
+        kept.append(int(j))
+        if keep is not None and len(kept) == keep:
+            break
+    return np.asarray(kept, np.int64), wide, (blocked if check_jaws else None)

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from simgrasp.backends.base import Observation
-from simgrasp.geometry import GraspRect, PinholeCamera
-from simgrasp.geometry.clearance import JawSpec, jaw_clearance
+from simgrasp.geometry import GraspRect
+from simgrasp.geometry.clearance import JawSpec, executable_grasps
 from simgrasp.policies.base import Decision, register_policy
 
 
@@ -102,30 +102,16 @@ class NetworkPolicy:
         ``max_opening_m``, plates clear in the depth image), and how many ranked above the
         last kept were passed over for each reason. When none passes, ``order`` is returned
         as it is (the trial then shows why)."""
-        check_jaws = self.jaws is not None and observation.depth is not None
-        check_jaws = check_jaws and isinstance(observation.camera, PinholeCamera)
-        kept: list[int] = []
-        wide = blocked = 0
-        for j in order:
-            rect = GraspRect.from_array(grasps[j])
-            # One mapping to the world serves both checks.
-            world = observation.camera.image_to_world(rect, observation.depth)
-            if self.max_opening_m is not None and world.opening_m > self.max_opening_m:
-                wide += 1
-                continue
-            if check_jaws and not jaw_clearance(observation.camera, observation.depth, rect, self.jaws, world).clear:
-                blocked += 1
-                continue
-            kept.append(int(j))
-            if len(kept) == keep:
-                break
+        kept, wide, blocked = executable_grasps(
+            order, grasps, observation.camera, observation.depth, self.max_opening_m, self.jaws, keep
+        )
         passed: dict[str, Any] = {}
         if self.max_opening_m is not None:
             passed["too_wide_passed_over"] = wide
         if self.jaws is not None:
             # A camera without depth, or one that is not a pinhole model, cannot be checked.
-            passed["jaws_blocked_passed_over"] = blocked if check_jaws else None
-        return (np.asarray(kept, np.int64) if kept else order), passed
+            passed["jaws_blocked_passed_over"] = blocked
+        return (kept if len(kept) else order), passed
 
 
 @register_policy("scorer")

@@ -24,19 +24,34 @@ from simgrasp.model.network import GraspNet
 
 
 def test_choose_takes_each_score_best_then_samples_the_pool() -> None:
-    primary = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2])
-    scorer = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.95, 0.9])
+    by_primary = np.arange(8)
+    by_scorer = np.array([6, 7, 5, 4, 3, 2, 1, 0])
     cfg = TryoutConfig(by_scorer=2, by_primary=3, sampled=2, pool=5)
-    picked = choose(primary, scorer, cfg, np.random.default_rng(0))
+    picked = choose(by_scorer, by_primary, cfg, np.random.default_rng(0))
     assert picked[:5] == [(6, "network:scorer"), (7, "network:scorer"), (0, "network:primary"),
                           (1, "network:primary"), (2, "network:primary")]
-    assert {j for j, s in picked[5:]} <= {3, 4} and [s for _, s in picked[5:]] == ["network:sampled"] * 2
+    assert {j for j, s in picked[5:]} == {3, 4} and [s for _, s in picked[5:]] == ["network:sampled"] * 2
     # a grasp first by both scores is tried once, under the first source
-    both = choose(primary, primary, TryoutConfig(by_scorer=1, by_primary=1, sampled=0), np.random.default_rng(0))
+    both = choose(by_primary, by_primary, TryoutConfig(by_scorer=1, by_primary=1, sampled=0), np.random.default_rng(0))
     assert both == [(0, "network:scorer")]
     # the pool may run short: no index twice
-    short = choose(primary, scorer, TryoutConfig(by_scorer=0, by_primary=2, sampled=9, pool=3), np.random.default_rng(1))
+    short = choose(by_scorer, by_primary, TryoutConfig(0, 2, sampled=9, pool=3), np.random.default_rng(1))
     assert sorted(j for j, _ in short) == [0, 1, 2]
+
+
+def test_choose_skips_what_the_gripper_cannot_make() -> None:
+    # Odd indices cannot be made: each ranking's best makeable ones are tried instead, and
+    # the pool is sampled among makeable grasps only.
+    def even(order, keep):
+        return np.asarray([j for j in order if j % 2 == 0])[:keep]
+
+    by_primary = np.arange(10)
+    picked = choose(by_primary[::-1], by_primary, TryoutConfig(1, 2, sampled=5, pool=8), np.random.default_rng(0), even)
+    assert picked[:3] == [(8, "network:scorer"), (0, "network:primary"), (2, "network:primary")]
+    assert sorted(j for j, _ in picked[3:]) == [4, 6]
+    # nothing makeable: the best are taken as they are (a policy then executes its best)
+    none = choose(by_primary, by_primary, TryoutConfig(1, 1, 3), np.random.default_rng(0), lambda o, k: np.zeros(0, int))
+    assert none == [(0, "network:scorer")]
 
 
 def test_config_rejects_nothing_to_try() -> None:
