@@ -3,7 +3,7 @@
 ``python -m simgrasp.train --data DIR [--val DIR] --out runs/NAME [--preset cpu|sim|paper]
 [--backbone resnet18] [--input-size 320] [--input rgb|rgbd|depth]
 [--scorer-labels jaccard|simulation|simulation_or_jaccard] [--depth perfect|stereo] [--iterations 1600] [--batch 10] [--lr 1e-3]
-[--seed 0] [--resume runs/NAME/last.pt]``
+[--seed 0] [--resume runs/NAME/last.pt] [--init CHECKPOINT]``
 
 ``DIR`` is a dataset folder (Jacquard or Cornell layout), or ``synthetic:N[:SEED]`` for N drawn 320 px scenes
 (development without data; give the validation set another seed). Presets set the architecture and schedule; explicit flags override them:
