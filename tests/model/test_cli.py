@@ -60,10 +60,10 @@ def test_modality_and_scorer_labels_from_flags_and_toml(tmp_path):
 def test_the_sim_preset_reads_depth_with_jaccard_labels_and_simulation_labels_one_flag_away():
     model, train = build_configs(_args(preset="sim"))
     assert (model.input, model.backbone, model.pretrained) == ("rgbd", "resnet18", False)
-    assert (train.loss.scorer_labels, train.loss.scorer_tried, train.iterations) == ("jaccard", False, 3600)
-    assert (train.lr_steps, train.lr_gamma) == ((2400,), 0.1)
+    assert (train.loss.scorer_labels, train.loss.scorer_tried, train.iterations) == ("jaccard", False, 6000)
+    assert (train.lr_steps, train.lr_gamma) == ((4000,), 0.1)
     _, train = build_configs(_args(preset="sim", scorer_labels="simulation"))
-    assert train.loss.scorer_labels == "simulation" and train.iterations == 3600
+    assert train.loss.scorer_labels == "simulation" and train.iterations == 6000
     model, train = build_configs(_args(preset="paper"))
     assert (train.loss.scorer_labels, train.loss.scorer_tried) == ("jaccard", False)
 
