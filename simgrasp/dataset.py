@@ -113,6 +113,7 @@ def _tryout_args(p: argparse.ArgumentParser) -> None:
         "--check-jaws", action=argparse.BooleanOptionalAction, default=d.check_jaws,
         help="only grasps whose plates come down clear in the depth image (as the shipped policy cards)",
     )
+    p.add_argument("--tag", default=d.tag, help="names this round's rows (sources TAG:scorer, ...)")
     p.add_argument("--limit", type=int, default=None, help="first N scenes of each folder only")
     p.add_argument("--no-progress", action="store_true")
 
@@ -120,7 +121,7 @@ def _tryout_args(p: argparse.ArgumentParser) -> None:
 def _tryout(args: argparse.Namespace) -> int:
     from simgrasp.data.tryout import TryoutConfig, run_tryout
 
-    cfg = TryoutConfig(args.by_scorer, args.by_primary, args.sampled, args.pool, args.max_opening_m, args.check_jaws)
+    cfg = TryoutConfig(args.by_scorer, args.by_primary, args.sampled, args.pool, args.max_opening_m, args.check_jaws, args.tag)
     summary = run_tryout(args.checkpoint, args.data.split(","), args.depth, cfg, args.seed, args.workers, args.limit,
                          progress=not args.no_progress)
     print(json.dumps(summary, indent=1, sort_keys=True))

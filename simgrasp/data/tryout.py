@@ -15,9 +15,10 @@ as the shipped policy cards check them), the ``by_scorer`` best by the scorer, t
 lift-move-place trial in the scene rebuilt from its record
 (:class:`simgrasp.data.sgt.SGTRunner`). They are appended to the scene's
 ``_candidates.txt`` with sources ``network:scorer``, ``network:primary`` and
-``network:sampled`` (:mod:`simgrasp.data.tried`). A scene whose sidecar already holds
-``network`` rows is skipped, so an interrupted run continues where it stopped, and one
-row per scene goes to ``tryout.jsonl`` in the dataset folder as it finishes.
+``network:sampled`` (:mod:`simgrasp.data.tried`; ``network`` is the default tag, another
+tag names another round). A scene whose sidecar already holds rows of the tag is skipped,
+so an interrupted run continues where it stopped, and one row per scene goes to
+``tryout.jsonl`` in the dataset folder as it finishes.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from simgrasp.data.tried import TriedGrasps, format_tried_lines, read_tried_file
 from simgrasp.geometry.clearance import JawSpec, executable_grasps
 from simgrasp.executors import ExecutorError, ExecutorOptions, WorkUnit, check_executor, open_executor
 
-SOURCE = "network"  # sources of the rows written here start with it
+SOURCE = "network"  # the default tag: rows written here have sources TAG:scorer, TAG:primary, TAG:sampled
 LOG_NAME = "tryout.jsonl"
 
 
@@ -58,11 +59,17 @@ class TryoutConfig:
     # (simgrasp.geometry.clearance). The scorer then learns to rank what a policy executes.
     max_opening_m: float | None = 0.10
     check_jaws: bool = True
+    # Names this round's rows (their sources are TAG:scorer, ...): a scene holding rows of
+    # this tag is skipped, so another network (say, one trained on a first round) can be
+    # tried on the same scenes under another tag.
+    tag: str = SOURCE
 
     def __post_init__(self) -> None:
         counts = {"by_scorer": self.by_scorer, "by_primary": self.by_primary, "sampled": self.sampled}
         if min(counts.values()) < 0 or sum(counts.values()) == 0 or self.pool < 1:
             raise ValueError(f"expected counts >= 0 (not all 0) and pool >= 1, got {counts} and pool {self.pool}")
+        if not self.tag or any(c in self.tag for c in ":; \t\n"):
+            raise ValueError(f"expected a tag without ':', ';' or spaces, got {self.tag!r}")
 
     def jaws(self) -> JawSpec | None:
         return JawSpec(max_opening_m=self.max_opening_m) if self.check_jaws else None
@@ -95,16 +102,17 @@ def choose(
             continue
         best = executable(order, n)
         for j in best if len(best) else np.asarray(order)[:n]:
-            picked.setdefault(int(j), f"{SOURCE}:{source}")
+            picked.setdefault(int(j), f"{cfg.tag}:{source}")
     if cfg.sampled:
         pool = [int(j) for j in executable(np.asarray(by_primary)[: cfg.pool], None) if int(j) not in picked]
         for j in rng.permutation(np.asarray(pool, np.int64))[: cfg.sampled]:
-            picked[int(j)] = f"{SOURCE}:sampled"
+            picked[int(j)] = f"{cfg.tag}:sampled"
     return list(picked.items())
 
 
-def has_network_rows(tried: TriedGrasps | None) -> bool:
-    return tried is not None and any(s.startswith(SOURCE) for s in tried.sources)
+def has_rows_of(tried: TriedGrasps | None, tag: str) -> bool:
+    """Whether the sidecar already holds rows written under ``tag``."""
+    return tried is not None and any(s.split(":")[0] == tag for s in tried.sources)
 
 
 def append_rows(path: Path, rows: list[tuple[np.ndarray, int, str, str]]) -> TriedGrasps:
@@ -149,7 +157,7 @@ class SceneTryout:
         row: dict[str, Any] = {"scene_id": scene, "prefix": str(prefix), "tried": 0, "sources": {}, "outcomes": {}}
         if not paths["record"].is_file():
             return {**row, "skipped": "no scene record", "seconds": time.perf_counter() - t0}
-        if paths["tried"].is_file() and has_network_rows(read_tried_file(paths["tried"])):
+        if paths["tried"].is_file() and has_rows_of(read_tried_file(paths["tried"]), cfg.tag):
             return {**row, "skipped": "already tried", "seconds": time.perf_counter() - t0}
         rgb = read_rgb(paths["rgb"])
         depth = [read_depth(paths["depth"])] if self.detector.needs_depth else None

@@ -14,8 +14,8 @@ from simgrasp.data.candidates import CandidateConfig
 from simgrasp.data.generate import GenerateConfig
 from simgrasp.data.jacquard import JacquardDataset, find_scenes
 from simgrasp.data.runner import generate_dataset
-from simgrasp.data.tried import read_tried_file
-from simgrasp.data.tryout import LOG_NAME, TryoutConfig, append_rows, choose, run_tryout, scene_rng
+from simgrasp.data.tried import read_tried_file, tried_grasps
+from simgrasp.data.tryout import LOG_NAME, TryoutConfig, append_rows, choose, has_rows_of, run_tryout, scene_rng
 from simgrasp.dataset import main as dataset_main
 from simgrasp.model.checkpoint import save_checkpoint
 from simgrasp.model.config import ModelConfig
@@ -59,6 +59,15 @@ def test_config_rejects_nothing_to_try() -> None:
         TryoutConfig(by_scorer=0, by_primary=0, sampled=0)
     with pytest.raises(ValueError, match=">= 0"):
         TryoutConfig(by_scorer=-1)
+    with pytest.raises(ValueError, match="expected a tag without ':', ';' or spaces, got 'a:b'"):
+        TryoutConfig(tag="a:b")
+
+
+def test_a_tag_names_the_rows_and_what_is_skipped() -> None:
+    picked = choose(np.arange(4)[::-1], np.arange(4), TryoutConfig(1, 1, 1, pool=4, tag="round2"), np.random.default_rng(0))
+    assert [s for _, s in picked] == ["round2:scorer", "round2:primary", "round2:sampled"]
+    tried = tried_grasps([(np.array([1.0, 2, 3, 4, 5]), 1, "success", "network:scorer")])
+    assert has_rows_of(tried, "network") and not has_rows_of(tried, "round2") and not has_rows_of(tried, "net")
 
 
 def test_scene_rng_depends_on_seed_and_scene_only() -> None:
