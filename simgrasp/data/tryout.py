@@ -37,7 +37,7 @@ from tqdm import tqdm
 
 from simgrasp.data.generate import as_tried, label_of
 from simgrasp.data.io import read_depth, read_rgb
-from simgrasp.data.jacquard import find_scenes
+from simgrasp.data.jacquard import SUFFIXES, find_scenes
 from simgrasp.data.tried import TriedGrasps, format_tried_lines, read_tried_file, tried_grasps
 from simgrasp.geometry.clearance import JawSpec, executable_grasps
 from simgrasp.executors import ExecutorError, ExecutorOptions, WorkUnit, check_executor, open_executor
@@ -115,9 +115,13 @@ def has_rows_of(tried: TriedGrasps | None, tag: str) -> bool:
     return tried is not None and any(s.split(":")[0] == tag for s in tried.sources)
 
 
-def append_rows(path: Path, rows: list[tuple[np.ndarray, int, str, str]]) -> TriedGrasps:
-    """The sidecar at ``path`` (if any) with ``rows`` added, written atomically."""
-    old = read_tried_file(path) if path.is_file() else tried_grasps([])
+def append_rows(
+    path: Path, rows: list[tuple[np.ndarray, int, str, str]], old: TriedGrasps | None = None
+) -> TriedGrasps:
+    """The sidecar at ``path`` with ``rows`` added after ``old``, its rows as already read
+    (None: read here, if there is a file), written atomically."""
+    if old is None:
+        old = read_tried_file(path) if path.is_file() else tried_grasps([])
     merged = tried_grasps(
         [(g, int(s), r, src) for g, s, r, src in zip(old.grasps, old.success, old.reasons, old.sources)] + rows
     )
@@ -151,13 +155,13 @@ class SceneTryout:
     def run(self, prefix: Path, cfg: TryoutConfig, seed: int) -> dict[str, Any]:
         t0 = time.perf_counter()
         scene = prefix.name
-        paths = {k: prefix.with_name(prefix.name + s) for k, s in
-                 (("rgb", "_RGB.png"), ("record", "_scene.json"), ("tried", "_candidates.txt"),
-                  ("depth", f"_{self.depth}_depth.tiff"))}
+        kinds = {"rgb": "rgb", "record": "scene", "tried": "candidates", "depth": f"{self.depth}_depth"}
+        paths = {k: prefix.with_name(prefix.name + SUFFIXES[kind]) for k, kind in kinds.items() if kind in SUFFIXES}
         row: dict[str, Any] = {"scene_id": scene, "prefix": str(prefix), "tried": 0, "sources": {}, "outcomes": {}}
         if not paths["record"].is_file():
             return {**row, "skipped": "no scene record", "seconds": time.perf_counter() - t0}
-        if paths["tried"].is_file() and has_rows_of(read_tried_file(paths["tried"]), cfg.tag):
+        before = read_tried_file(paths["tried"]) if paths["tried"].is_file() else tried_grasps([])
+        if has_rows_of(before, cfg.tag):
             return {**row, "skipped": "already tried", "seconds": time.perf_counter() - t0}
         rgb = read_rgb(paths["rgb"])
         depth = [read_depth(paths["depth"])] if self.detector.needs_depth else None
@@ -175,7 +179,7 @@ class SceneTryout:
             g = as_tried(pred.grasps[j])[0]  # what is tried is what is stored
             outcome = self.runner.trial(paths["record"], g)
             rows.append((g, label_of(outcome), outcome.reason, source))
-        append_rows(paths["tried"], rows)
+        append_rows(paths["tried"], rows, before)
         return {
             **row, "tried": len(rows), "sources": dict(Counter(r[3] for r in rows)),
             "successes": {src: sum(r[1] == 1 for r in rows if r[3] == src) for src in sorted({r[3] for r in rows})},
