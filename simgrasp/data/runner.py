@@ -18,33 +18,26 @@ from tqdm import tqdm
 from simgrasp.config import load_toml, override, to_dict
 from simgrasp.data.generate import GenerateConfig, SceneAnnotator
 from simgrasp.data.writer import SUMMARY_NAME, append_log, read_log, rewrite_log, summarize
-from simgrasp.executors import ExecutorError, ExecutorOptions, WorkUnit, check_executor, open_executor
+from simgrasp.executors import ExecutorError, ExecutorOptions, ProcessCache, WorkUnit, check_executor, open_executor
 from simgrasp.sim.objects import resolve_objects
 
 RUN_NAME = "generation.json"  # what the run was asked to do; --resume must match it
 
-_worker: SceneAnnotator | None = None  # this process's annotator (one per process)
-_worker_setup: tuple[str, GenerateConfig] | None = None  # what _worker was built for
+_annotators: ProcessCache[tuple[str, GenerateConfig], SceneAnnotator] = ProcessCache(lambda setup: SceneAnnotator(*setup))
+"""This process's annotator, for ``setup = (objects, cfg)``."""
 
 
 def annotate_task(setup: tuple[str, GenerateConfig], task: tuple[str, int, int, int]) -> dict[str, Any]:
     """The generator's picklable work unit: annotate the scene ``task = (out, seed,
     object_index, scene_index)`` with this process's annotator for ``setup = (objects,
     cfg)``, built on first use and rebuilt only when the setup changes."""
-    global _worker, _worker_setup
-    if _worker is None or _worker_setup != setup:
-        close_annotator()
-        _worker, _worker_setup = SceneAnnotator(*setup), setup
     out, seed, o, s = task
-    return _worker.annotate(Path(out), seed, o, s)
+    return _annotators.get(setup).annotate(Path(out), seed, o, s)
 
 
 def close_annotator() -> None:
     """Close this process's annotator, if any."""
-    global _worker, _worker_setup
-    if _worker is not None:
-        _worker.close()
-    _worker, _worker_setup = None, None
+    _annotators.close()
 
 
 def scene_key(task: tuple[str, int, int, int]) -> tuple[int, int]:

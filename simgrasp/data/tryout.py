@@ -40,7 +40,7 @@ from simgrasp.data.io import read_depth, read_rgb
 from simgrasp.data.jacquard import SUFFIXES, find_scenes
 from simgrasp.data.tried import TriedGrasps, format_tried_lines, read_tried_file, tried_grasps
 from simgrasp.geometry.clearance import JawSpec, executable_grasps
-from simgrasp.executors import ExecutorError, ExecutorOptions, WorkUnit, check_executor, open_executor
+from simgrasp.executors import ExecutorError, ExecutorOptions, ProcessCache, WorkUnit, check_executor, open_executor
 
 SOURCE = "network"  # the default tag: rows written here have sources TAG:scorer, TAG:primary, TAG:sampled
 LOG_NAME = "tryout.jsonl"
@@ -187,25 +187,21 @@ class SceneTryout:
         }
 
 
-_worker: SceneTryout | None = None
-_worker_setup: tuple | None = None
+_tryouts: ProcessCache[tuple[str, str | None, TryoutConfig, int], SceneTryout] = ProcessCache(
+    lambda setup: SceneTryout(setup[0], setup[1]), key=lambda setup: setup[:2]
+)
+"""This process's network and simulator, for a setup's ``(checkpoint, depth)``."""
 
 
 def tryout_task(setup: tuple[str, str | None, TryoutConfig, int], task: str) -> dict[str, Any]:
     """The picklable work unit: try the network's grasps on the scene at prefix ``task``
     with this process's network and simulator for ``setup = (checkpoint, depth, cfg, seed)``."""
-    global _worker, _worker_setup
-    if _worker is None or _worker_setup[:2] != setup[:2]:
-        close_tryout()
-        _worker, _worker_setup = SceneTryout(setup[0], setup[1]), setup
-    return _worker.run(Path(task), setup[2], setup[3])
+    return _tryouts.get(setup).run(Path(task), setup[2], setup[3])
 
 
 def close_tryout() -> None:
-    global _worker, _worker_setup
-    if _worker is not None:
-        _worker.close()
-    _worker, _worker_setup = None, None
+    """Close this process's network and simulator, if any."""
+    _tryouts.close()
 
 
 def _task_key(task: str) -> str:

@@ -21,7 +21,7 @@ from simgrasp.backends import BACKENDS, Backend
 from simgrasp.backends.base import INFO_OBJECT, POLICY_ERROR, BackendError, privileged_access
 from simgrasp.evaluation.drawing import save_trial_image
 from simgrasp.policies import Policy, PolicyError, PolicySpec, build_policy, policy_rng, validate_decision
-from simgrasp.executors.base import WorkUnit
+from simgrasp.executors.base import ProcessCache, WorkUnit
 
 
 @dataclass(frozen=True)
@@ -197,33 +197,25 @@ def _drawable(decision: Any) -> Any:
         return None
 
 
-_WORKER: Worker | None = None
+_workers: ProcessCache[WorkerSetup, Worker] = ProcessCache(Worker)
+"""This process's worker (backend and policies), for a run's setup."""
 
 
 def run_trial(setup: WorkerSetup, job: TrialJob) -> dict[str, Any]:
     """The work unit: run ``job`` with this process's worker for ``setup`` (built on first
     use, rebuilt when the setup changes). Picklable, so any executor can call it."""
-    global _WORKER
-    if _WORKER is None or _WORKER.setup != setup:
-        if _WORKER is not None:
-            _WORKER.close()
-        _WORKER = Worker(setup)
-    return _WORKER.run(job)
+    return _workers.get(setup).run(job)
 
 
 def install_worker(worker: Worker) -> None:
     """Use an already built worker for :func:`run_trial` in this process (the in-process
     executor reuses the one built while validating the run)."""
-    global _WORKER
-    _WORKER = worker
+    _workers.install(worker.setup, worker)
 
 
 def close_worker() -> None:
     """Close this process's worker, if any."""
-    global _WORKER
-    if _WORKER is not None:
-        _WORKER.close()
-        _WORKER = None
+    _workers.close()
 
 
 def job_key(job: TrialJob) -> tuple[str, int]:

@@ -18,6 +18,7 @@ from simgrasp.registry import Registry
 
 S = TypeVar("S")  # what every job of a run shares (sent to each worker once)
 J = TypeVar("J")  # one job
+W = TypeVar("W", bound="Closable")  # the heavy state a work unit keeps per process
 
 
 class ExecutorError(RuntimeError):
@@ -32,6 +33,51 @@ class WorkUnit(Generic[S, J]):
     run: Callable[[S, J], dict[str, Any]]  # the row of one job; caches its heavy state per process
     key: Callable[[J], Hashable]  # names a job: each key runs, and yields its row, once per run
     release: Callable[[], None] | None = None  # frees this process's cache (the in-process executor's close)
+
+
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+class ProcessCache(Generic[S, W]):
+    """The one heavy object (a simulator, a network) a work unit keeps in each process:
+    built from the run's setup on first use, reused while the setup stays the same and
+    closed and rebuilt when it changes. ``key(setup)`` says what part of the setup the
+    object depends on (the whole setup unless given).
+
+    A module-level instance backs a work unit's ``run`` and its ``release`` is
+    :meth:`close`; the instance is never pickled, the module functions that use it are."""
+
+    def __init__(self, build: Callable[[S], W], key: Callable[[S], Hashable] | None = None) -> None:
+        self._build, self._key = build, key or (lambda setup: setup)
+        self._held: W | None = None
+        self._held_key: Any = None
+
+    def get(self, setup: S) -> W:
+        """This process's object for ``setup``."""
+        key = self._key(setup)
+        if self._held is None or self._held_key != key:
+            self.close()
+            self._held = self._build(setup)
+            self._held_key = key
+        return self._held
+
+    def install(self, setup: S, held: W) -> None:
+        """Use ``held``, already built for ``setup``, instead of building one."""
+        if held is not self._held:
+            self.close()
+        self._held, self._held_key = held, self._key(setup)
+
+    @property
+    def held(self) -> W | None:
+        """The object now kept, if any."""
+        return self._held
+
+    def close(self) -> None:
+        """Close and forget the object, if any. Safe to call twice."""
+        held, self._held, self._held_key = self._held, None, None
+        if held is not None:
+            held.close()
 
 
 @dataclass(frozen=True)
