@@ -60,6 +60,12 @@ class LossConfig:
     """Hard negatives per positive for the primary score."""
     top_t: int = 64
     """Grasps per image, highest primary score first, that train the scorer."""
+    scorer_random: int = 0
+    """Further grasps per image drawn uniformly from the others (not among the top
+    ``top_t``) that train the scorer too, labelled the same way (0: the paper). At test time
+    the scorer ranks all 20x20xk grasps, while the top T by primary score show it only
+    the grasps the primary score already likes; the draws show it the rest. The
+    regression loss's scorer term stays on the top T."""
     match_angle_deg: float | None = None
     """Angle-matching threshold; None means half the anchor spacing (15 degrees for k=6)."""
     scorer_angle_deg: float = 15.0
@@ -94,6 +100,8 @@ class LossConfig:
     (66.7 % against 84.8 % top-1 Jaccard on the validation split)."""
 
     def __post_init__(self) -> None:
+        if self.top_t < 1 or self.scorer_random < 0:
+            raise ValueError(f"top_t must be >= 1 and scorer_random >= 0, got {self.top_t} and {self.scorer_random}")
         if self.scorer_labels not in SCORER_LABELS:
             raise ValueError(f"scorer_labels must be one of {SCORER_LABELS.names()}, got {self.scorer_labels!r}")
 
@@ -193,15 +201,18 @@ def compute_losses(
     else:
         smooth = deltas.sum() * 0.0
 
-    # The scorer sees the T grasps with the highest primary scores.
+    # The scorer sees the T grasps with the highest primary scores (and, if asked, draws
+    # from the rest: scorer_random).
     t_count = min(cfg.top_t, deltas.shape[1])
     top = prob.topk(t_count, dim=1).indices  # (B, T)
     sel = torch.gather(deltas, 1, top[..., None].expand(b, t_count, 5))
-    grasps = decode(sel.detach(), model.anchors[top], mc.k).cpu().numpy()
+    rated_idx = torch.cat([top, _draw_others(prob.shape, top, cfg.scorer_random)], 1)
+    rated_sel = torch.gather(deltas, 1, rated_idx[..., None].expand(*rated_idx.shape, 5)).detach()
+    grasps = decode(rated_sel, model.anchors[rated_idx], mc.k).cpu().numpy()
     labeller = SCORER_LABELS.get(cfg.scorer_labels)
     pairs = [labeller(grasps[i], truths[i], None if tested is None else tested[i], cfg) for i in range(b)]
     labels, known = np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
-    scorer_logits = model.scorer(out.features, sel.detach(), top)
+    scorer_logits = model.scorer(out.features, rated_sel, rated_idx)
     keep = torch.as_tensor(known.reshape(-1), device=deltas.device)
     rated = [scorer_logits.reshape(-1, 2)[keep]]
     targets = [torch.as_tensor(labels.reshape(-1), device=deltas.device).long()[keep]]
@@ -232,6 +243,18 @@ def compute_losses(
         "critic": float(critic.detach()),
     }
     return Losses(primary, scorer, smooth + cfg.critic_weight * critic, stats)
+
+
+def _draw_others(shape: torch.Size, top: torch.Tensor, count: int) -> torch.Tensor:
+    """(B, count) grasp indices per image drawn uniformly without replacement from those not
+    in ``top`` (B, T), with torch's generator (seeded by training); fewer if fewer remain."""
+    b, n = shape
+    count = min(count, n - top.shape[1])
+    if count <= 0:
+        return top.new_zeros((b, 0))
+    keys = torch.rand(b, n, device=top.device)
+    keys.scatter_(1, top, -1.0)  # never drawn: rand is in [0, 1)
+    return keys.topk(count, dim=1).indices
 
 
 def _rate_tried(

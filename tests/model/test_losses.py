@@ -167,3 +167,39 @@ def test_simulation_or_jaccard_labels_every_grasp():
     assert jac.tolist() == [1.0, 1.0, 0.0, 0.0]
     with pytest.raises(ValueError, match="needs the grasps tried in simulation"):
         label(grasps, truth, None, cfg)
+
+
+def test_scorer_random_adds_draws_from_outside_the_top_t(net, batch):
+    images, truths = batch
+    out = net(images)
+    base = compute_losses(net, out, truths, LossConfig(top_t=16))
+    torch.manual_seed(0)
+    more = compute_losses(net, out, truths, LossConfig(top_t=16, scorer_random=8))
+    b = len(truths)
+    assert base.stats["scorer_rated"] == b * 16 and more.stats["scorer_rated"] == b * (16 + 8)
+    # The primary and regression losses (the critic term included) stay on the top T.
+    assert torch.equal(base.primary, more.primary) and torch.equal(base.regression, more.regression)
+    assert not torch.equal(base.scorer, more.scorer)
+    net.zero_grad(set_to_none=True)
+    more.scorer.backward()
+    assert _grad_groups(net) == ROUTES["scorer"]
+
+
+def test_draws_are_distinct_and_never_in_the_top():
+    from simgrasp.model.losses import _draw_others
+
+    torch.manual_seed(0)
+    top = torch.tensor([[0, 1, 2], [5, 6, 7]])
+    drawn = _draw_others(torch.Size((2, 10)), top, 4)
+    assert drawn.shape == (2, 4)
+    for row, t in zip(drawn.tolist(), top.tolist()):
+        assert len(set(row)) == 4 and not set(row) & set(t)
+    assert _draw_others(torch.Size((2, 10)), top, 50).shape == (2, 7)  # only 7 are left
+    assert _draw_others(torch.Size((2, 10)), top, 0).shape == (2, 0)
+
+
+def test_bad_selection_sizes_are_refused():
+    with pytest.raises(ValueError, match="scorer_random >= 0, got 64 and -1"):
+        LossConfig(scorer_random=-1)
+    with pytest.raises(ValueError, match="top_t must be >= 1"):
+        LossConfig(top_t=0)
