@@ -1,4 +1,5 @@
 import argparse
+import dataclasses
 
 import numpy as np
 import pytest
@@ -80,3 +81,12 @@ def test_training_set_depth_file(tmp_path):
     with pytest.raises(SystemExit, match="depth must be 'perfect', 'stereo' or None"):
         training_set(tmp_path, "noisy")
     assert JacquardDataset.__init__.__defaults__ is not None
+
+
+def test_the_zhou_preset_is_the_sim_preset_without_the_scorer_losses():
+    sim_model, sim = build_configs(_args(preset="sim"))
+    model, zhou = build_configs(_args(preset="zhou"))
+    assert model == sim_model
+    assert (zhou.loss.scorer_weight, zhou.loss.critic_weight) == (0.0, 0.0)
+    assert (sim.loss.scorer_weight, sim.loss.critic_weight) == (1.0, 1.0)
+    assert dataclasses.replace(zhou, loss=sim.loss) == sim

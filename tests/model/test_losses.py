@@ -203,3 +203,32 @@ def test_bad_selection_sizes_are_refused():
         LossConfig(scorer_random=-1)
     with pytest.raises(ValueError, match="top_t must be >= 1"):
         LossConfig(top_t=0)
+
+
+def test_zhou_baseline_leaves_the_scorer_untrained(net, batch):
+    """scorer_weight = critic_weight = 0: the FE and the PGP get exactly the gradients of the
+    primary and smooth-L1 losses, the scorer none."""
+    images, truths = batch
+    baseline = compute_losses(net, net(images), truths, LossConfig(top_t=16, scorer_weight=0.0, critic_weight=0.0))
+    net.zero_grad(set_to_none=True)
+    baseline.total.backward()
+    assert _grad_groups(net) == {"fe", "pgp_classify", "pgp_regress"}
+    got = {name: _grad_or_zero(p).clone() for name, p in net.named_parameters()}
+    assert torch.isfinite(baseline.scorer)  # still computed and logged
+
+    plain = compute_losses(net, net(images), truths, LossConfig(top_t=16, critic_weight=0.0))
+    net.zero_grad(set_to_none=True)
+    (plain.primary + plain.regression).backward()
+    for name, p in net.named_parameters():
+        torch.testing.assert_close(got[name], _grad_or_zero(p), msg=name)
+
+
+def _grad_or_zero(p: torch.Tensor) -> torch.Tensor:
+    return torch.zeros_like(p) if p.grad is None else p.grad
+
+
+def test_negative_loss_weights_are_refused():
+    with pytest.raises(ValueError, match="must be >= 0, got -1.0 and 1.0"):
+        LossConfig(scorer_weight=-1.0)
+    with pytest.raises(ValueError, match="must be >= 0, got 1.0 and nan"):
+        LossConfig(critic_weight=float("nan"))
