@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from tqdm import tqdm
 
-from simgrasp.data.io import DatasetFormatError, image_size, read_depth, read_rgb
+from simgrasp.data.io import DatasetFormatError, Dropped, check_image, read_depth, read_rgb
+from simgrasp.data.io import image_size as header_size
 from simgrasp.data.sample import GraspSample
 from simgrasp.geometry import wrap_angle_deg
 
@@ -62,12 +64,12 @@ def parse_rectangles(text: str, path: Path | str, first_edge: FirstEdge = "openi
         except ValueError:
             xy = ()
         if len(xy) != 2:
-            raise DatasetFormatError(f"{path}:{lineno}: expected two numbers 'x y', got {s!r}")
+            raise DatasetFormatError(f"{path}:{lineno}: expected two numbers 'x y', got {s!r}", "grasp line")
         points.append(xy)  # type: ignore[arg-type]
         first_line.append(lineno)
     if len(points) % 4:
         raise DatasetFormatError(
-            f"{path}:{first_line[-1]}: expected four lines per rectangle, got {len(points)} lines in all"
+            f"{path}:{first_line[-1]}: expected four lines per rectangle, got {len(points)} lines in all", "grasp line"
         )
     rows, skipped = [], 0
     for k in range(0, len(points), 4):
@@ -100,7 +102,8 @@ class CornellDataset:
     ``object_map``: a file mapping image numbers to object ids (see
     :func:`read_object_map`); without it every image is its own object, so object-wise
     splits become image-wise. ``image_size``: expected ``(width, height)`` or None.
-    ``check``/``strict``/``dropped``/``skipped_rects`` work as in JacquardDataset."""
+    ``check``/``strict``/``decode``/``progress``/``dropped``/``skipped_rects`` work as in
+    JacquardDataset."""
 
     def __init__(
         self,
@@ -110,6 +113,8 @@ class CornellDataset:
         first_edge: FirstEdge = "opening",
         check: bool = True,
         strict: bool = False,
+        decode: bool = False,
+        progress: bool = False,
     ) -> None:
         self.root = Path(root)
         if not self.root.is_dir():
@@ -119,17 +124,19 @@ class CornellDataset:
         self.first_edge: FirstEdge = first_edge
         self.image_size = image_size
         self._objects = read_object_map(Path(object_map)) if object_map else {}
-        self.dropped: list[tuple[str, str]] = []
+        self._size = check_image if decode else header_size
+        self.dropped: list[Dropped] = []
         self.skipped_rects = 0
         self.images: list[Path] = []
-        for rgb in sorted(p for p in self.root.rglob("pcd*r.png") if _NAME.match(p.name)):
+        found = sorted(p for p in self.root.rglob("pcd*r.png") if _NAME.match(p.name))
+        for rgb in tqdm(found, desc=f"check {self.root.name}", unit="image", disable=not (check and progress), delay=1.0):
             try:
                 if check:
                     self.skipped_rects += self._check(rgb)
             except DatasetFormatError as e:
                 if strict:
                     raise
-                self.dropped.append((str(rgb), str(e)))
+                self.dropped.append(Dropped.of(rgb, e))
                 continue
             self.images.append(rgb)
 
@@ -141,19 +148,17 @@ class CornellDataset:
         try:
             text = path.read_text()
         except FileNotFoundError:
-            raise DatasetFormatError(f"{path}: file not found") from None
+            raise DatasetFormatError(f"{path}: file not found", "missing file") from None
         return parse_rectangles(text, path, self.first_edge)
 
     def _check(self, rgb: Path) -> int:
-        size = image_size(rgb)
+        size = self._size(rgb)
         if self.image_size is not None and size != tuple(self.image_size):
             w, h = self.image_size
             raise DatasetFormatError(f"{rgb}: expected {w}x{h} pixels, got {size[0]}x{size[1]}")
         depth = self._sibling(rgb, "d.tiff")
-        if depth.is_file() and image_size(depth) != size:
-            raise DatasetFormatError(
-                f"{depth}: expected {size[0]}x{size[1]} pixels like its RGB image, got {image_size(depth)}"
-            )
+        if depth.is_file() and (depth_size := self._size(depth)) != size:
+            raise DatasetFormatError(f"{depth}: expected {size[0]}x{size[1]} pixels like its RGB image, got {depth_size}")
         pos, skipped = self._read(self._sibling(rgb, "cpos.txt"))
         if len(pos) == 0:
             raise DatasetFormatError(f"{self._sibling(rgb, 'cpos.txt')}: no valid rectangle")

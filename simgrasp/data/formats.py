@@ -10,6 +10,7 @@ from typing import Any, Callable
 import numpy as np
 
 from simgrasp.data.cornell import CornellDataset
+from simgrasp.data.io import PROBLEM_KINDS, Dropped
 from simgrasp.data.jacquard import JacquardDataset
 from simgrasp.data.sample import GraspDataset, GraspSample
 from simgrasp.data.synthetic import SyntheticGraspDataset
@@ -75,6 +76,24 @@ class ConcatDataset:
 
     def object_ids(self) -> list[str]:
         return [oid for p in self.parts for oid in p.object_ids()]
+
+    @property
+    def dropped(self) -> list[Dropped]:
+        """The scenes every part's reader left out, in order."""
+        return [d for p in self.parts for d in getattr(p, "dropped", [])]
+
+
+def dropped_summary(dropped: list[Dropped], examples: int = 2) -> list[str]:
+    """One line per kind of problem (:data:`simgrasp.data.io.PROBLEM_KINDS` order) saying how
+    many scenes were left out for it, with the reasons of the first ``examples``."""
+    lines = []
+    for kind, words in PROBLEM_KINDS.items():
+        found = [d for d in dropped if d.kind == kind]
+        if found:
+            more = f" (and {len(found) - examples} more)" if len(found) > examples else ""
+            scenes = "scene" if len(found) == 1 else "scenes"
+            lines.append(f"{len(found)} {scenes} with {words}: " + "; ".join(d.reason for d in found[:examples]) + more)
+    return lines
 
 
 def open_dataset(spec: str | Path, format: str | None = None, **kwargs: Any) -> GraspDataset:

@@ -10,14 +10,44 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
 
+# What can be wrong with a scene, each kind with the words a report uses for it.
+PROBLEM_KINDS: dict[str, str] = {
+    "image": "an unreadable image",
+    "grasp line": "a malformed grasp line",
+    "missing file": "a missing file",
+    "format": "another format problem",
+}
+
 
 class DatasetFormatError(ValueError):
     """A dataset file is missing, unreadable or malformed. The message names the file
-    (and the line, for text files)."""
+    (and the line, for text files); ``kind`` is a key of :data:`PROBLEM_KINDS`."""
+
+    def __init__(self, message: str, kind: str = "format") -> None:
+        if kind not in PROBLEM_KINDS:
+            raise ValueError(f"kind must be one of {sorted(PROBLEM_KINDS)}, got {kind!r}")
+        super().__init__(message)
+        self.kind = kind
+
+    def __reduce__(self):  # keep the kind across processes (loader workers, executors)
+        return type(self), (str(self), self.kind)
+
+
+class Dropped(NamedTuple):
+    """A scene a reader left out: its path, why (the error's message) and the kind of problem."""
+
+    path: str
+    reason: str
+    kind: str
+
+    @classmethod
+    def of(cls, path: str | Path, error: DatasetFormatError) -> "Dropped":
+        return cls(str(path), str(error), error.kind)
 
 
 def rect_values(parts: list[str], path: Path | str, lineno: int, line: str) -> list[float] | None:
@@ -29,11 +59,15 @@ def rect_values(parts: list[str], path: Path | str, lineno: int, line: str) -> l
     except ValueError:
         values = []
     if len(values) != 5:
-        raise DatasetFormatError(f"{path}:{lineno}: expected 5 ';'-separated numbers x;y;theta;w;h, got {line!r}")
+        raise DatasetFormatError(
+            f"{path}:{lineno}: expected 5 ';'-separated numbers x;y;theta;w;h, got {line!r}", kind="grasp line"
+        )
     if any(math.isnan(v) for v in values):
         return None
     if any(math.isinf(v) for v in values) or values[3] <= 0 or values[4] <= 0:
-        raise DatasetFormatError(f"{path}:{lineno}: expected finite values with w > 0 and h > 0, got {line!r}")
+        raise DatasetFormatError(
+            f"{path}:{lineno}: expected finite values with w > 0 and h > 0, got {line!r}", kind="grasp line"
+        )
     return values
 
 
@@ -43,9 +77,28 @@ def image_size(path: Path) -> tuple[int, int]:
         with Image.open(path) as im:
             return im.size
     except FileNotFoundError:
-        raise DatasetFormatError(f"{path}: file not found") from None
+        raise DatasetFormatError(f"{path}: file not found", "missing file") from None
     except OSError as e:
-        raise DatasetFormatError(f"{path}: not a readable image ({e})") from None
+        raise DatasetFormatError(f"{path}: not a readable image ({e})", "image") from None
+
+
+def check_image(path: Path) -> tuple[int, int]:
+    """``(width, height)`` of an image whose data is whole, cheaply: a PNG's chunks are all
+    read and their checksums checked (PIL's ``verify``, about a tenth of a decode: a
+    truncated or corrupted file fails); other formats (the TIFF depth images) are decoded.
+    Any failure is a :class:`DatasetFormatError` of kind ``"image"`` naming the file."""
+    try:
+        with Image.open(path) as im:
+            size, fmt = im.size, im.format
+            im.verify()
+        if fmt != "PNG":  # verify reads no pixel data of TIFF and most other formats
+            with Image.open(path) as im:
+                im.load()
+    except FileNotFoundError:
+        raise DatasetFormatError(f"{path}: file not found", "missing file") from None
+    except Exception as e:  # PIL raises OSError, SyntaxError, struct.error, ... for damaged files
+        raise DatasetFormatError(f"{path}: not a readable image ({e})", "image") from None
+    return size
 
 
 def read_rgb(path: Path) -> np.ndarray:
@@ -54,9 +107,9 @@ def read_rgb(path: Path) -> np.ndarray:
         with Image.open(path) as im:
             return np.asarray(im.convert("RGB"), dtype=np.uint8).copy()
     except FileNotFoundError:
-        raise DatasetFormatError(f"{path}: file not found") from None
+        raise DatasetFormatError(f"{path}: file not found", "missing file") from None
     except OSError as e:
-        raise DatasetFormatError(f"{path}: not a readable image ({e})") from None
+        raise DatasetFormatError(f"{path}: not a readable image ({e})", "image") from None
 
 
 def read_depth(path: Path) -> np.ndarray:
@@ -66,9 +119,9 @@ def read_depth(path: Path) -> np.ndarray:
         with Image.open(path) as im:
             a = np.asarray(im, dtype=np.float32).copy()
     except FileNotFoundError:
-        raise DatasetFormatError(f"{path}: file not found") from None
+        raise DatasetFormatError(f"{path}: file not found", "missing file") from None
     except OSError as e:
-        raise DatasetFormatError(f"{path}: not a readable depth image ({e})") from None
+        raise DatasetFormatError(f"{path}: not a readable depth image ({e})", "image") from None
     if a.ndim != 2:
         raise DatasetFormatError(f"{path}: expected a single-channel depth image, got shape {a.shape}")
     return a
@@ -80,9 +133,9 @@ def read_mask(path: Path) -> np.ndarray:
         with Image.open(path) as im:
             a = np.asarray(im)
     except FileNotFoundError:
-        raise DatasetFormatError(f"{path}: file not found") from None
+        raise DatasetFormatError(f"{path}: file not found", "missing file") from None
     except OSError as e:
-        raise DatasetFormatError(f"{path}: not a readable mask ({e})") from None
+        raise DatasetFormatError(f"{path}: not a readable mask ({e})", "image") from None
     return a.any(axis=2) if a.ndim == 3 else a > 0
 
 
@@ -114,7 +167,7 @@ def read_text(path: Path) -> str:
     try:
         return Path(path).read_text()
     except FileNotFoundError:
-        raise DatasetFormatError(f"{path}: file not found") from None
+        raise DatasetFormatError(f"{path}: file not found", "missing file") from None
 
 
 def write_text(path: Path, text: str) -> None:

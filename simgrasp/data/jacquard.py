@@ -29,7 +29,19 @@ from typing import Any, Literal
 
 import numpy as np
 
-from simgrasp.data.io import DatasetFormatError, image_size, read_depth, read_mask, read_rgb, read_text, rect_values
+from tqdm import tqdm
+
+from simgrasp.data.io import (
+    DatasetFormatError,
+    Dropped,
+    check_image,
+    image_size as header_size,
+    read_depth,
+    read_mask,
+    read_rgb,
+    read_text,
+    rect_values,
+)
 from simgrasp.data.sample import GraspSample
 from simgrasp.data.tried import TriedGrasps, read_tried_file
 
@@ -110,8 +122,12 @@ class JacquardDataset:
     ``depth``: which depth file to load (``"perfect"``, ``"stereo"``) or None for none.
     ``image_size``: the expected side in pixels (None: any square size, the same for all
     images of a scene). With ``check`` (default), construction reads every grasps file and
-    every image header, and drops bad scenes into ``self.dropped`` as ``(path, reason)``;
-    ``strict`` raises the first error instead. Pixels themselves are read in
+    every image header, and drops bad scenes into ``self.dropped`` as
+    :class:`simgrasp.data.io.Dropped` ``(path, reason, kind)``; ``strict`` raises the first
+    error instead. With ``decode`` as well, every image's data is checked too
+    (:func:`simgrasp.data.io.check_image`), so that a truncated file is dropped here rather
+    than met in the middle of a training run; ``progress`` shows a bar when that takes more
+    than a second. Pixels themselves are read in
     ``__getitem__``. ``self.skipped_lines`` counts grasp lines skipped for holding NaN.
     Samples carry the tried grasps of a ``_candidates.txt`` as ``tested`` (rows that are not
     labels dropped) and ``tested_success``; both are empty for scenes without one."""
@@ -123,6 +139,8 @@ class JacquardDataset:
         image_size: int | None = None,
         check: bool = True,
         strict: bool = False,
+        decode: bool = False,
+        progress: bool = False,
     ) -> None:
         self.root = Path(root)
         if not self.root.is_dir():
@@ -131,17 +149,20 @@ class JacquardDataset:
             raise ValueError(f"depth must be 'perfect', 'stereo' or None, got {depth!r}")
         self.depth_kind = depth
         self.image_size = image_size
-        self.dropped: list[tuple[str, str]] = []
+        self._size = check_image if decode else header_size
+        self.dropped: list[Dropped] = []
         self.skipped_lines = 0
         self.scenes: list[JacquardScene] = []
-        for scene in find_scenes(self.root):
+        found = find_scenes(self.root)
+        bar = tqdm(found, desc=f"check {self.root.name}", unit="scene", disable=not (check and progress), delay=1.0)
+        for scene in bar:
             try:
                 if check:
                     self.skipped_lines += self._check(scene)
             except DatasetFormatError as e:
                 if strict:
                     raise
-                self.dropped.append((str(scene.prefix), str(e)))
+                self.dropped.append(Dropped.of(scene.prefix, e))
                 continue
             self.scenes.append(scene)
 
@@ -149,11 +170,11 @@ class JacquardDataset:
         return ["rgb", "grasps"] + ([f"{self.depth_kind}_depth"] if self.depth_kind else [])
 
     def _check(self, scene: JacquardScene) -> int:
-        """Validate one scene without decoding pixels; returns its count of NaN lines."""
+        """Validate one scene (its image data too with ``decode``); returns its count of NaN lines."""
         for kind in self._required():
             if not scene.path(kind).is_file():
-                raise DatasetFormatError(f"{scene.path(kind)}: file not found (every scene needs {kind})")
-        w, h = image_size(scene.path("rgb"))
+                raise DatasetFormatError(f"{scene.path(kind)}: file not found (every scene needs {kind})", "missing file")
+        w, h = self._size(scene.path("rgb"))
         if w != h:
             raise DatasetFormatError(f"{scene.path('rgb')}: expected a square image, got {w}x{h}")
         if self.image_size is not None and w != self.image_size:
@@ -163,7 +184,7 @@ class JacquardDataset:
         siblings = [f"{self.depth_kind}_depth"] if self.depth_kind else []
         siblings += ["mask"] if scene.path("mask").is_file() else []
         for kind in siblings:
-            size = image_size(scene.path(kind))
+            size = self._size(scene.path(kind))
             if size != (w, h):
                 raise DatasetFormatError(
                     f"{scene.path(kind)}: expected {w}x{h} pixels like its RGB image, got {size[0]}x{size[1]}"

@@ -16,7 +16,7 @@ def test_reads_rectangles_skips_nan_and_drops_bad_files(cornell_root: Path) -> N
     assert isinstance(ds, GraspDataset)
     assert len(ds) == 2 and ds.object_ids() == ["7", "7"]
     assert ds.skipped_rects == 2  # one NaN rectangle in each kept image
-    reasons = {Path(p).name: r for p, r in ds.dropped}
+    reasons = {Path(d.path).name: d.reason for d in ds.dropped}
     assert "pcd0101cpos.txt:3" in reasons["pcd0101r.png"] and "ten" in reasons["pcd0101r.png"]
     assert "41x30" in reasons["pcd0102r.png"]
     s = ds[0]

@@ -41,3 +41,20 @@ def test_comma_separated_specs_are_read_one_after_another(jacquard_root: Path, t
     assert len(mixed) == len(open_dataset(jacquard_root)) + 1
     with pytest.raises(FileNotFoundError, match="dataset folder not found"):
         open_dataset(f"synthetic:1,{tmp_path / 'missing'}")
+
+
+def test_dropped_scenes_are_summed_up_one_line_per_kind(jacquard_root: Path, tmp_path: Path):
+    from simgrasp.data.formats import dropped_summary
+    from simgrasp.data.io import Dropped
+
+    both = open_dataset(f"{jacquard_root},synthetic:1")
+    assert [Path(d.path).name for d in both.dropped] == ["0_objC", "0_objD", "0_objE"]
+    lines = dropped_summary(both.dropped)
+    assert len(lines) == 3
+    assert lines[0].startswith("1 scene with a malformed grasp line: ") and "0_objC_grasps.txt:2" in lines[0]
+    assert lines[1].startswith("1 scene with a missing file: ") and "0_objE_RGB.png" in lines[1]
+    assert lines[2].startswith("1 scene with another format problem: ") and "34x34" in lines[2]
+    many = [Dropped(f"s{i}", f"s{i}_RGB.png: not a readable image", "image") for i in range(5)]
+    (line,) = dropped_summary(many)
+    assert line == "5 scenes with an unreadable image: s0_RGB.png: not a readable image; s1_RGB.png: not a readable image (and 3 more)"
+    assert dropped_summary([]) == []

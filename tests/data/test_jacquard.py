@@ -18,7 +18,7 @@ def test_reads_good_scenes_and_reports_dropped_ones(jacquard_root: Path) -> None
     assert ds.scene_ids() == ["0_objA", "1_objA", "0_objB"]
     assert ds.object_ids() == ["objA", "objA", "objB"]
     assert ds.skipped_lines == 1
-    reasons = {Path(p).name: r for p, r in ds.dropped}
+    reasons = {Path(d.path).name: d.reason for d in ds.dropped}
     assert set(reasons) == {"0_objC", "0_objD", "0_objE"}
     assert "0_objC_grasps.txt:2" in reasons["0_objC"] and "zero" in reasons["0_objC"]
     assert "0_objD_perfect_depth.tiff" in reasons["0_objD"] and "34x34" in reasons["0_objD"]
@@ -38,7 +38,7 @@ def test_depth_choice_and_declared_size(jacquard_root: Path) -> None:
     assert JacquardDataset(jacquard_root, depth=None)[0].depth is None
     assert JacquardDataset(jacquard_root, depth="stereo")[0].depth is not None
     ds = JacquardDataset(jacquard_root, image_size=1024)
-    assert len(ds) == 0 and any("expected 1024x1024" in r for _, r in ds.dropped)
+    assert len(ds) == 0 and any("expected 1024x1024" in d.reason for d in ds.dropped)
     with pytest.raises(ValueError, match="depth must be"):
         JacquardDataset(jacquard_root, depth="fake")  # type: ignore[arg-type]
 
@@ -94,7 +94,29 @@ def test_a_malformed_sidecar_drops_its_scene_naming_the_line(jacquard_root: Path
     (jacquard_root / "objB" / "0_objB_candidates.txt").write_text(HEADER + "16;16;0;14;5;1;success;antipodal\n1;2;3\n")
     ds = JacquardDataset(jacquard_root)
     assert ds.scene_ids() == ["0_objA", "1_objA"]
-    reasons = {Path(p).name: r for p, r in ds.dropped}
+    reasons = {Path(d.path).name: d.reason for d in ds.dropped}
     assert "0_objB_candidates.txt:3" in reasons["0_objB"] and "8 ';'-separated fields" in reasons["0_objB"]
     with pytest.raises(DatasetFormatError, match="0_objB_candidates.txt:3"):
         JacquardDataset(jacquard_root, strict=True)
+
+
+def test_dropped_scenes_say_what_kind_of_problem_they_have(jacquard_root: Path) -> None:
+    kinds = {Path(d.path).name: d.kind for d in JacquardDataset(jacquard_root).dropped}
+    assert kinds == {"0_objC": "grasp line", "0_objD": "format", "0_objE": "missing file"}
+    (jacquard_root / "objB" / "0_objB_grasps.txt").write_text("16;16;0;14\n")  # four fields, not five
+    dropped = {Path(d.path).name: d for d in JacquardDataset(jacquard_root).dropped}
+    assert dropped["0_objB"].kind == "grasp line" and "expected 5" in dropped["0_objB"].reason
+
+
+def test_decode_drops_a_truncated_image_the_header_check_keeps(jacquard_root: Path) -> None:
+    rgb = jacquard_root / "objA" / "1_objA_RGB.png"
+    rgb.write_bytes(rgb.read_bytes()[:60])
+    depth = jacquard_root / "objB" / "0_objB_perfect_depth.tiff"
+    depth.write_bytes(depth.read_bytes()[: depth.stat().st_size // 2])
+    assert JacquardDataset(jacquard_root).scene_ids() == ["0_objA", "1_objA", "0_objB"]
+    ds = JacquardDataset(jacquard_root, decode=True)
+    assert ds.scene_ids() == ["0_objA"]
+    bad = {Path(d.path).name: d for d in ds.dropped if d.kind == "image"}
+    assert set(bad) == {"1_objA", "0_objB"} and "1_objA_RGB.png: not a readable image" in bad["1_objA"].reason
+    assert "0_objB_perfect_depth.tiff" in bad["0_objB"].reason
+    assert JacquardDataset(jacquard_root, depth="stereo", decode=True).scene_ids() == ["0_objA", "0_objB"]
