@@ -1,4 +1,4 @@
-"""Benchmarks that print figures: ``python -m simgrasp.bench {sim,clutter,model,dataset,evaluate,robots,ray,all}``.
+"""Benchmarks that print figures: ``python -m simgrasp.bench {sim,clutter,scenes,model,dataset,evaluate,robots,ray,all}``.
 
 Each area keeps its benchmark next to its code as ``main(argv) -> None``; this module
 only dispatches, importing an area only when it is asked for."""
@@ -11,6 +11,7 @@ import sys
 BENCHMARKS = {
     "sim": "simgrasp.sim.bench",
     "clutter": "simgrasp.evaluation.clutter_bench",
+    "scenes": "simgrasp.sim.scene_bench",
     "model": "simgrasp.model.bench",
     "dataset": "simgrasp.data.bench",
     "evaluate": "simgrasp.evaluation.bench",

@@ -1,8 +1,10 @@
-"""A tiny name -> factory registry, used for policies, backends and object sets."""
+"""A tiny name -> factory registry, used for policies, backends and object sets, and the
+one resolver of "a registered name or ``package.module:attr``"."""
 
 from __future__ import annotations
 
-from typing import Callable, Generic, Iterator, TypeVar
+import importlib
+from typing import Any, Callable, Generic, Iterator, TypeVar
 
 T = TypeVar("T")
 
@@ -39,3 +41,24 @@ class Registry(Generic[T]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
+
+
+def import_attr(ref: str) -> Any:
+    """The object ``package.module:attr`` (``attr`` may be dotted) names; ``LookupError``
+    naming ``ref`` and the cause when it cannot be imported."""
+    module, sep, attr = ref.partition(":")
+    if not sep or not module or not attr:
+        raise LookupError(f"expected package.module:attr, got {ref!r}")
+    try:
+        obj: Any = importlib.import_module(module)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as e:
+        raise LookupError(f"cannot import {ref!r}: {e}") from None
+    return obj
+
+
+def resolve(ref: str, registry: Registry[T]) -> T:
+    """``registry``'s entry for a registered name, or the object a ``package.module:attr``
+    names; ``KeyError`` (unknown name, listing the known ones) or ``LookupError``."""
+    return import_attr(ref) if ":" in ref else registry.get(ref)

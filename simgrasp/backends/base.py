@@ -13,7 +13,7 @@ from typing import Any, Callable, Protocol, runtime_checkable
 import numpy as np
 
 from simgrasp.geometry import CameraModel, WorldGrasp
-from simgrasp.registry import Registry
+from simgrasp.registry import Registry, resolve
 
 # Failure reasons an Outcome may carry. Policy failures and infrastructure faults are
 # kept apart: the latter never count against a policy.
@@ -33,6 +33,9 @@ INFRASTRUCTURE_REASONS = frozenset({SIM_ERROR, ROBOT_ERROR})
 # The key of ``reset``'s info dict that names the object shown (a str): the trial row's
 # ``object`` field is copied from it.
 INFO_OBJECT = "object"
+# info key of a scene's summary, when the backend builds scenes: {"kind", "asked", "objects",
+# "left_out", "draw"} (objects held and asked for, names left out, the draw of the seed used)
+INFO_SCENE = "scene_summary"
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,12 @@ class Backend(Protocol):
     infrastructure_reason: str
     reset_options: frozenset[str]
 
+    @property
+    def image_shape(self) -> tuple[int, int]:
+        """(height, width) in pixels of every observation's images, known before any reset
+        (so an env can build its spaces without showing a scene or moving an arm)."""
+        ...
+
     def reset(self, seed: int, options: dict[str, Any] | None = None) -> tuple[Observation, dict[str, Any]]:
         """Set up a new scene chosen by ``seed`` (int >= 0; the same seed gives the same
         scene) and return its observation and an info dict for bookkeeping; the info is for
@@ -193,5 +202,5 @@ BACKENDS: Registry[Callable[..., Backend]] = Registry("backend")
 
 
 def make_backend(name: str, **kwargs: Any) -> Backend:
-    """Build a registered backend by name (``sim``, ``fanuc``...)."""
-    return BACKENDS.get(name)(**kwargs)
+    """Build a backend by registered name (``sim``, ``fanuc``...) or ``package.module:attr``."""
+    return resolve(name, BACKENDS)(**kwargs)

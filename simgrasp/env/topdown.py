@@ -38,9 +38,8 @@ class TopDownGraspEnv(gym.Env):
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
         self.render_mode = render_mode
         self.backend = make_backend(backend, **backend_kwargs)
-        # The image size is the backend's business: learn it from a first scene.
-        probe, _ = self.backend.reset(0)
-        h, w = probe.rgb.shape[:2]
+        # The image size is the backend's business; it says so without showing a scene.
+        h, w = self.backend.image_shape
         self.observation_space = spaces.Dict(
             {
                 "rgb": spaces.Box(0, 255, (h, w, 3), np.uint8),

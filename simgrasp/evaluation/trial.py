@@ -8,7 +8,6 @@ cluster, runs trials the same way and gets the same rows.
 
 from __future__ import annotations
 
-import importlib
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -18,8 +17,9 @@ from typing import Any, Callable
 import numpy as np
 
 from simgrasp.backends import BACKENDS, Backend
-from simgrasp.backends.base import INFO_OBJECT, POLICY_ERROR, BackendError, privileged_access
+from simgrasp.backends.base import INFO_OBJECT, INFO_SCENE, POLICY_ERROR, BackendError, privileged_access
 from simgrasp.evaluation.drawing import save_trial_image
+from simgrasp.registry import resolve
 from simgrasp.policies import Policy, PolicyError, PolicySpec, build_policy, policy_rng, validate_decision
 from simgrasp.executors.base import ProcessCache, WorkUnit
 
@@ -47,10 +47,7 @@ class TrialJob:
 
 def backend_factory(ref: str) -> Callable[..., Backend]:
     """A backend factory from a registered name or ``package.module:attr``."""
-    if ":" in ref:
-        module, _, attr = ref.partition(":")
-        return getattr(importlib.import_module(module), attr)
-    return BACKENDS.get(ref)
+    return resolve(ref, BACKENDS)  # type: ignore[return-value]
 
 
 class Worker:
@@ -106,6 +103,8 @@ class Worker:
             obs, info = self.backend.reset(job.seed)
             timings["reset"] = time.perf_counter() - t0
             row["object"] = str(info[INFO_OBJECT])
+            if INFO_SCENE in info:  # objects held and asked for, names left out, the draw used
+                row["scene"] = dict(info[INFO_SCENE])
             stage = "policy"
             t1 = time.perf_counter()
             decision = None

@@ -16,13 +16,13 @@ each worker process turns into a policy with :func:`build_policy`.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from simgrasp.config import load_toml_checked
 from simgrasp.policies.base import POLICIES, Policy
+from simgrasp.registry import import_attr
 
 REPO_ROOT = Path(__file__).resolve().parents[2]  # simgrasp/policies/cards.py -> the repository
 CARDS_DIR = REPO_ROOT / "policies"
@@ -131,14 +131,10 @@ def resolve_policy(ref: str) -> PolicySpec:
 
 
 def _import_attr(ref: str) -> Any:
-    module, _, attr = ref.partition(":")
     try:
-        obj: Any = importlib.import_module(module)
-        for part in attr.split("."):
-            obj = getattr(obj, part)
-    except (ImportError, AttributeError) as e:
+        return import_attr(ref)
+    except LookupError as e:
         raise PolicyError(f"cannot import policy {ref!r}: {e}") from None
-    return obj
 
 
 def build_policy(spec: PolicySpec) -> Policy:

@@ -193,6 +193,11 @@ class FanucBackend:
         return not self._session().read_din(self.cfg.gripper.jaw_closed_input)
 
     # -- the contract ---------------------------------------------------------------------------
+    @property
+    def image_shape(self) -> tuple[int, int]:
+        """(height, width) of the camera's frames, pixels, as calibrated."""
+        return self.cfg.calibration.height, self.cfg.calibration.width
+
     def reset(self, seed: int, options: dict[str, Any] | None = None) -> tuple[Observation, dict[str, Any]]:
         """Move out of view and capture a frame. The object is ``options["object"]``, else
         the one the cell console stages for ``seed`` once the arm is out of view

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from simgrasp.backends.base import (
+    INFO_SCENE,
     SIM_ERROR,
     Observation,
     Outcome,
@@ -87,7 +88,7 @@ class SimBackend:
                 overrides = {**overrides, key: {field_name: overrides[key]}}
         self.config = override(config or SimConfig(), overrides, "SimBackend") if overrides else (config or SimConfig())
         check_appearance(self.config.appearance)
-        self.kind = parse_scene_kind(self.config.scene.kind)
+        self.kind = self._checked_kind(self.config.scene.kind)
         self.library = ObjectLibrary(objects, self.config.library)
         self.world: World | None = World(self.config.scene)
         try:
@@ -99,6 +100,21 @@ class SimBackend:
         self._frame: Rendered | None = None
         self._seed: int | None = None
         self._last: Outcome | None = None  # the outcome of the last execute, for keep_going
+
+    def _checked_kind(self, text: str) -> SceneKind:
+        """The scene kind ``text``, refused (ValueError) when it asks for more objects than
+        ``SceneConfig.clutter_max_objects``, the most a scene of the camera's view holds."""
+        kind = parse_scene_kind(text)
+        most = self.config.scene.clutter_max_objects
+        if kind.n > most:
+            raise ValueError(f"scene {text!r} asks for {kind.n} objects; a {kind.name} scene in this view holds at most "
+                             f"{most} (scene.clutter_max_objects): use {kind.name}:{most} or fewer")
+        return kind
+
+    @property
+    def image_shape(self) -> tuple[int, int]:
+        """(height, width) of the rendered images, pixels."""
+        return self.config.camera.height, self.config.camera.width
 
     def skipped_objects(self) -> tuple[SkippedObject, ...]:
         """Every object file that could not be used so far, with the reason."""
@@ -120,7 +136,7 @@ class SimBackend:
         the objects do not rest in view after every drop."""
         seed = check_seed(seed)
         options = check_reset_options(self, options)
-        kind = parse_scene_kind(options["scene"]) if "scene" in options else self.kind
+        kind = self._checked_kind(options["scene"]) if "scene" in options else self.kind
         n = len(self.library)
         first = int(options.get("object_index", seed % n))
         for k in range(n):
@@ -140,7 +156,7 @@ class SimBackend:
         for k in range(self.config.scene.max_drops):
             rng = np.random.default_rng(seed if k == 0 else [seed, k])
             spec = draw_kind(world, self.library, entries, kind, self.config, rng)
-            spec.extra["seed"] = seed
+            spec.extra.update(seed=seed, draw=k, asked=kind.n)
             shown = self._show(spec)
             why = "" if spec.settled else "not at rest"
             why = why or self._out_of_view()
@@ -176,6 +192,8 @@ class SimBackend:
             "scale": spec.scale,
             "seed": spec.extra.get("seed"),
             "settled": spec.settled,
+            INFO_SCENE: {"kind": spec.kind, "asked": int(spec.extra.get("asked", 1)), "objects": len(self.scene.names),
+                         "left_out": list(spec.extra.get("left_out", [])), "draw": int(spec.extra.get("draw", 0))},
         }
         return self.observation(), info
 

@@ -57,3 +57,11 @@ def render(world: World, camera: PinholeCamera, cfg: CameraConfig, light: dict |
     depth = (f * n / (f - (f - n) * zbuf)).astype(np.float32)  # OpenGL depth buffer -> metres
     seg = np.asarray(seg, dtype=np.int32).reshape(cfg.height, cfg.width)
     return Rendered(np.ascontiguousarray(rgba[..., :3]), depth, seg, depth)
+
+
+def view_half_m(cfg: CameraConfig, z_m: float, height_m: float | None = None) -> tuple[float, float]:
+    """Half sides (x, y) in metres of the table-parallel square the camera (``height_m``
+    above the table, default ``cfg.height_m``) sees at height ``z_m``, centred below it."""
+    h = (cfg.height_m if height_m is None else height_m) - z_m
+    half_y = max(h, 0.0) * float(np.tan(0.5 * np.deg2rad(cfg.fov_y_deg)))
+    return half_y * cfg.width / cfg.height, half_y

@@ -24,6 +24,7 @@ import pybullet
 
 from simgrasp.registry import Registry
 from simgrasp.sim.appearance import draw_appearance
+from simgrasp.sim.camera import view_half_m
 from simgrasp.sim.config import SimConfig
 from simgrasp.sim.library import LoadedObject, ObjectLibrary, body_aabb
 from simgrasp.sim.objects import ObjectEntry
@@ -31,8 +32,9 @@ from simgrasp.sim.scene import PlacedObject, SceneSpec, draw_scene, random_quate
 from simgrasp.sim.world import World
 
 BOX_WALL_M = 0.01  # wall thickness of the pile's box
-BOX_HEIGHT_M = 0.2  # wall height of the pile's box
+BOX_HEIGHT_M = 1.0  # wall height of the pile's box: above the stack the objects fall from
 DROP_GAP_M = 0.02  # vertical gap between objects dropped into the box
+VIEW_MARGIN_M = 0.004  # an object in view stays this far inside the image border
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,19 @@ def draw_single(world: World, library: ObjectLibrary, entries: list[ObjectEntry]
     return draw_scene(world, library, entries[0], cfg, rng)
 
 
+def load_for_clutter(world: World, library: ObjectLibrary, entry: ObjectEntry, cfg: SimConfig) -> LoadedObject:
+    """Load ``entry`` away from the table at the library's scale, or smaller so its longest
+    side is at most ``SceneConfig.clutter_longest_max_m`` (objects sized for the scene, as
+    VGN sizes its object sets for its workspace)."""
+    obj = library.load(world, entry, [0, 0, 2.0], [0, 0, 0, 1])
+    lo, hi = body_aabb(world, obj.body)
+    longest, cap = float(np.max(hi - lo)), cfg.scene.clutter_longest_max_m
+    if longest <= cap:
+        return obj
+    world.client.removeBody(obj.body)
+    return library.load(world, entry, [0, 0, 2.0], [0, 0, 0, 1], scale=obj.scale * cap / longest)
+
+
 def _lift_onto(world: World, obj: LoadedObject, x: float, y: float, bottom_z: float) -> float:
     """Move ``obj`` (keeping its orientation) so its lowest point is at ``bottom_z`` above
     (x, y); returns the height of its top."""
@@ -96,17 +111,32 @@ def _lift_onto(world: World, obj: LoadedObject, x: float, y: float, bottom_z: fl
     return float(bottom_z + hi[2] - lo[2])
 
 
-def _finish(world: World, objects: list[LoadedObject], cfg: SimConfig, rng: np.random.Generator, steps: int) -> SceneSpec:
-    """Settle ``objects`` and describe them as a SceneSpec (the look drawn last, as for one object)."""
-    rested, more = world.settle([o.body for o in objects])
+def _finish(world: World, objects: list[LoadedObject], cfg: SimConfig, rng: np.random.Generator, steps: int,
+            left_out: list[str] | None = None) -> SceneSpec:
+    """Settle ``objects`` and describe them as a SceneSpec (the look drawn last, as for one
+    object). An object other than the first that is then out of view (it toppled or rolled
+    away) is taken out and named, with ``left_out``, in ``extra["left_out"]``; the first
+    stays, and its scene fails the in-view check (the next draw is used)."""
+    bodies = [o.body for o in objects]
+    rested, more = world.settle(bodies)
+    steps += more
+    gone = [o for o in objects[1:] if not in_view(world, o.body, cfg)]
+    if gone:
+        for o in gone:
+            world.client.removeBody(o.body)
+            objects.remove(o)
+        rested, more = world.settle([o.body for o in objects])
+        steps += more
     placed = []
     for o in objects:
         p, q = world.pose(o.body)
         placed.append(PlacedObject(o.entry, o.scale, tuple(map(float, p)), tuple(map(float, q))))  # type: ignore[arg-type]
     height, look = draw_appearance(world, objects[0].body, cfg, rng)
     first = placed[0]
-    return SceneSpec(first.entry, first.scale, first.position, first.orientation, float(height), look,
-                     bool(rested), int(steps + more), others=tuple(placed[1:]))
+    spec = SceneSpec(first.entry, first.scale, first.position, first.orientation, float(height), look,
+                     bool(rested), int(steps), others=tuple(placed[1:]))
+    spec.extra["left_out"] = [*(left_out or []), *(o.entry.name for o in gone)]
+    return spec
 
 
 def _box(world: World, half_m: float) -> list[int]:
@@ -120,27 +150,67 @@ def _box(world: World, half_m: float) -> list[int]:
     return walls
 
 
+def _lowest_camera_m(cfg: SimConfig) -> float:
+    """The lowest height (m) the scene's camera can have once its look is drawn."""
+    jitter = cfg.appearance.camera_height_jitter_m if cfg.appearance.mode != "fixed" else 0.0
+    return cfg.camera.height_m - jitter
+
+
+def in_view(world: World, body: int, cfg: SimConfig, margin_m: float = VIEW_MARGIN_M) -> bool:
+    """True when ``body``'s world AABB lies on or above the table and ``margin_m`` inside
+    what the camera sees at the AABB's top (at the lowest camera height the look can draw),
+    its origin not below the table (AABBs of some files reach below it). Conservative: an
+    object that passes shows wholly in the image."""
+    lo, hi = body_aabb(world, body)
+    hx, hy = view_half_m(cfg.camera, float(hi[2]), _lowest_camera_m(cfg))
+    inside_x = max(abs(float(lo[0])), abs(float(hi[0]))) <= hx - margin_m
+    inside_y = max(abs(float(lo[1])), abs(float(hi[1]))) <= hy - margin_m
+    return bool(world.pose(body)[0][2] > -0.02 and inside_x and inside_y)
+
+
+def _drop_into(world: World, obj: LoadedObject, half_m: float, bottom_z: float, rng: np.random.Generator) -> float:
+    """Turn ``obj`` at random and put its lowest point at ``bottom_z`` above a point drawn
+    in the square of half side ``half_m`` (less its own half size); returns its top (m)."""
+    world.client.resetBasePositionAndOrientation(obj.body, [0, 0, 2.0], random_quaternion(rng).tolist())
+    world.client.resetBaseVelocity(obj.body, [0, 0, 0], [0, 0, 0])
+    lo, hi = body_aabb(world, obj.body)
+    half = np.maximum(half_m - 0.5 * (hi - lo)[:2], 0.0)
+    x, y = rng.uniform(-half, half)
+    return _lift_onto(world, obj, float(x), float(y), bottom_z)
+
+
 @SCENE_KINDS.register("pile")
 def draw_pile(world: World, library: ObjectLibrary, entries: list[ObjectEntry], cfg: SimConfig,
               rng: np.random.Generator) -> SceneSpec:
-    """``entries`` dropped one after another at random poses into a box, then the box removed."""
+    """``entries`` stacked at random poses above a box, dropped and settled together; the
+    box is removed and the pile settles. An object that ends out of view is dropped again
+    onto the middle of the pile (up to ``max_drops`` times); one of the others still out
+    of view then is left out and named in ``extra["left_out"]`` (the first object never
+    is: its scene fails the in-view check and the next draw is used)."""
     world.reset()
     s = cfg.scene
     walls = _box(world, s.pile_box_half_m)
     objects: list[LoadedObject] = []
-    steps, top = 0, 0.0
+    top = 0.0
     for entry in entries:
-        obj = library.load(world, entry, [0, 0, 2.0], random_quaternion(rng))
-        lo, hi = body_aabb(world, obj.body)
-        half = np.maximum(s.pile_box_half_m - 0.5 * (hi - lo)[:2], 0.0)
-        x, y = rng.uniform(-half, half)
-        top = _lift_onto(world, obj, float(x), float(y), top + DROP_GAP_M)
+        obj = load_for_clutter(world, library, entry, cfg)
+        top = _drop_into(world, obj, s.pile_box_half_m, top + DROP_GAP_M, rng)
         objects.append(obj)
-        _, k = world.settle([o.body for o in objects])
-        steps += k
-        top = max(float(body_aabb(world, o.body)[1][2]) for o in objects)
+    bodies = [o.body for o in objects]
+    _, steps = world.settle(bodies)
     for w in walls:
         world.client.removeBody(w)
+    _, more = world.settle(bodies)
+    steps += more
+    for _ in range(s.max_drops):
+        out = [o for o in objects if not in_view(world, o.body, cfg)]
+        if not out:
+            break
+        for o in out:
+            top = max(float(body_aabb(world, b)[1][2]) for b in bodies)
+            _drop_into(world, o, 0.5 * s.pile_box_half_m, top + DROP_GAP_M, rng)
+        _, more = world.settle(bodies)
+        steps += more
     return _finish(world, objects, cfg, rng, steps)
 
 
@@ -148,6 +218,14 @@ def _overlaps(box: np.ndarray, boxes: list[np.ndarray], gap_m: float) -> bool:
     """True when the footprint ``box`` (x0, y0, x1, y1) comes within ``gap_m`` of any of ``boxes``."""
     return any(box[0] < b[2] + gap_m and b[0] < box[2] + gap_m and box[1] < b[3] + gap_m and b[1] < box[3] + gap_m
                for b in boxes)
+
+
+def _gap(xy: np.ndarray, size: np.ndarray, box: np.ndarray) -> float:
+    """Distance (m) between the footprint of side ``size`` centred at ``xy`` and ``box``
+    (x0, y0, x1, y1), 0 when they touch."""
+    dx = max(box[0] - (xy[0] + size[0] / 2), (xy[0] - size[0] / 2) - box[2], 0.0)
+    dy = max(box[1] - (xy[1] + size[1] / 2), (xy[1] - size[1] / 2) - box[3], 0.0)
+    return float(np.hypot(dx, dy))
 
 
 def _upright(world: World, longest_axis: int, yaw_rad: float) -> list[float]:
@@ -159,32 +237,81 @@ def _upright(world: World, longest_axis: int, yaw_rad: float) -> list[float]:
                                      [0, 0, 0], c.getQuaternionFromEuler(tilt))[1])
 
 
+def _footprint(world: World, obj: LoadedObject, q: list[float]) -> np.ndarray:
+    """Sides (x, y) in metres of ``obj``'s AABB when turned to quaternion ``q``."""
+    world.client.resetBasePositionAndOrientation(obj.body, [0, 0, 2.0], q)
+    lo, hi = body_aabb(world, obj.body)
+    return (hi - lo)[:2]
+
+
+def _free_place(world: World, obj: LoadedObject, turns: list[list[float]], boxes: list[np.ndarray], half_m: float,
+                cfg: SimConfig, rng: np.random.Generator) -> tuple[float, float, list[float]] | None:
+    """A place (x, y, quaternion) for ``obj`` whose footprint keeps ``packed_gap_m`` from
+    ``boxes`` and lies in what the camera sees (at most ``half_m`` from the centre): of one
+    position drawn per turn in ``turns``, the free one nearest the boxes (any when there
+    are none); None when none is free."""
+    best, best_gap = None, np.inf
+    for q in turns:
+        size = _footprint(world, obj, q)
+        lo, hi = body_aabb(world, obj.body)
+        seen = np.array(view_half_m(cfg.camera, float(hi[2] - lo[2]), _lowest_camera_m(cfg))) - VIEW_MARGIN_M
+        half = np.maximum(np.minimum(half_m, seen) - 0.5 * size, 0.0)
+        p = rng.uniform(-half, half)
+        box = np.r_[p - size / 2, p + size / 2]
+        if _overlaps(box, boxes, cfg.scene.packed_gap_m):
+            continue
+        gap = min((_gap(p, size, b) for b in boxes), default=0.0)
+        if gap < best_gap:
+            best, best_gap = (float(p[0]), float(p[1]), q), gap
+            if not boxes:
+                break
+    return best
+
+
 @SCENE_KINDS.register("packed")
 def draw_packed(world: World, library: ObjectLibrary, entries: list[ObjectEntry], cfg: SimConfig,
                 rng: np.random.Generator) -> SceneSpec:
-    """``entries`` upright side by side without overlap (left out when no place is free)."""
+    """``entries`` upright side by side without overlap: each is stood on end with
+    ``packed_tries`` random turns about z, each at a position drawn in the square (shrunk
+    to what the camera sees at its top); of the free ones, the one nearest the objects
+    already standing is taken, so the scene packs tight. An object with no free place is
+    left out and named in ``extra["left_out"]``."""
     world.reset()
     s = cfg.scene
     objects: list[LoadedObject] = []
     boxes: list[np.ndarray] = []
+    left_out: list[str] = []
+    axes: dict[int, int] = {}  # body -> the axis of its file's frame that stands vertical
     for entry in entries:
-        obj = library.load(world, entry, [0, 0, 2.0], [0, 0, 0, 1])
+        obj = load_for_clutter(world, library, entry, cfg)
         lo, hi = body_aabb(world, obj.body)
-        q = _upright(world, int(np.argmax(hi - lo)), rng.uniform(0, 2 * np.pi))
-        world.client.resetBasePositionAndOrientation(obj.body, [0, 0, 2.0], q)
-        lo, hi = body_aabb(world, obj.body)
-        size = (hi - lo)[:2]
-        half = np.maximum(s.packed_half_m - 0.5 * size, 0.0)
-        for _ in range(s.packed_tries):
-            x, y = rng.uniform(-half, half)
-            box = np.array([x - size[0] / 2, y - size[1] / 2, x + size[0] / 2, y + size[1] / 2])
-            if not _overlaps(box, boxes, s.packed_gap_m):
-                _lift_onto(world, obj, float(x), float(y), 0.001)
-                objects.append(obj)
-                boxes.append(box)
-                break
-        else:
+        axis = axes[obj.body] = int(np.argmax(hi - lo))
+        turns = [_upright(world, axis, rng.uniform(0, 2 * np.pi)) for _ in range(s.packed_tries)]
+        place = _free_place(world, obj, turns, boxes, s.packed_half_m, cfg, rng)
+        if place is None:
+            left_out.append(entry.name)
             world.client.removeBody(obj.body)
-    if not objects:
-        raise ValueError("packed scene: no object found a place")  # the first always fits an empty table
-    return _finish(world, objects, cfg, rng, 0)
+            continue
+        x, y, q = place
+        size = _footprint(world, obj, q)
+        _lift_onto(world, obj, x, y, 0.001)
+        objects.append(obj)
+        boxes.append(np.array([x - size[0] / 2, y - size[1] / 2, x + size[0] / 2, y + size[1] / 2]))
+    if not objects or objects[0].entry is not entries[0]:
+        raise ValueError(f"packed scene: {entries[0].name} found no place")  # the first always fits an empty table
+    _, steps = world.settle([o.body for o in objects])
+    for _ in range(s.max_drops):  # an object that toppled out of view stands again at a free place
+        out = [o for o in objects[1:] if not in_view(world, o.body, cfg)]
+        if not out:
+            break
+        for o in out:
+            boxes = [np.r_[lo[:2], hi[:2]] for lo, hi in (body_aabb(world, b.body) for b in objects if b is not o)]
+            turns = [_upright(world, axes[o.body], rng.uniform(0, 2 * np.pi)) for _ in range(s.packed_tries)]
+            place = _free_place(world, o, turns, boxes, s.packed_half_m, cfg, rng)
+            if place is not None:
+                world.client.resetBasePositionAndOrientation(o.body, [0, 0, 2.0], place[2])
+                world.client.resetBaseVelocity(o.body, [0, 0, 0], [0, 0, 0])
+                _lift_onto(world, o, place[0], place[1], 0.001)
+        _, more = world.settle([o.body for o in objects])
+        steps += more
+    return _finish(world, objects, cfg, rng, steps, left_out)

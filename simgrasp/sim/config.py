@@ -62,9 +62,11 @@ class SceneConfig:
     max_drops: int = 5  # drops (seeded from the scene's seed) until the objects rest in view
     kind: str = "single"  # single, pile:N or packed:N (simgrasp.sim.clutter)
     pile_box_half_m: float = 0.08  # pile: half side of the square box the objects are dropped into
-    packed_half_m: float = 0.1  # packed: half side of the square the objects stand in
+    packed_half_m: float = 0.12  # packed: half side of the square the objects stand in (shrunk to what the camera sees)
     packed_gap_m: float = 0.005  # packed: least gap between two objects' footprints
     packed_tries: int = 60  # packed: positions drawn per object before it is left out
+    clutter_longest_max_m: float = 0.10  # pile and packed: objects longer than this are scaled down to it
+    clutter_max_objects: int = 8  # pile and packed: the most objects a scene may ask for (the view holds no more)
     table_rgba: tuple[float, float, float, float] = (0.75, 0.72, 0.68, 1.0)  # the table's colour in fixed appearance
 
 

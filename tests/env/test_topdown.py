@@ -151,3 +151,19 @@ def test_actions_outside_the_space_raise_naming_what_was_expected(env, action, m
     env.reset(seed=1)
     with pytest.raises(ValueError, match=message):
         env.step(action)
+
+
+def test_construction_shows_no_scene_and_takes_module_attr_backends():
+    """Before: __init__ reset seed 0 to learn the image size (a pile that did not build
+    failed construction; on the FANUC backend the arm moved), and ``backend="pkg:Cls"``
+    was not resolved."""
+    env = gymnasium.make("simgrasp/TopDownGrasp-v0", backend="simgrasp.sim.backend:SimBackend",
+                   objects="pybullet_objects", scene="pile:5", camera={"width": 96, "height": 80})
+    try:
+        backend = env.unwrapped.backend
+        assert backend.scene is None  # nothing was dropped, rendered or moved
+        assert env.observation_space["rgb"].shape == (80, 96, 3)
+        obs, info = env.reset(seed=0)
+        assert obs["rgb"].shape == (80, 96, 3) and info["scene_summary"]["kind"] == "pile:5"
+    finally:
+        env.close()

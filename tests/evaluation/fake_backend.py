@@ -74,6 +74,10 @@ class FakeBackend:
         self.closed = False
         self._scene: dict[str, Any] | None = None
 
+    @property
+    def image_shape(self) -> tuple[int, int]:
+        return self.camera.height, self.camera.width
+
     def reset(self, seed: int, options: dict[str, Any] | None = None) -> tuple[Observation, dict[str, Any]]:
         seed = check_seed(seed)
         check_reset_options(self, options)

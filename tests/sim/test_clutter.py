@@ -123,3 +123,97 @@ def test_keep_going_puts_away_what_was_taken_and_saves_the_new_state(pile):
     with pytest.raises(RuntimeError, match="keep_going"):
         pile.reset(3)
         pile.keep_going()
+
+
+# -- scenes that build for any object set ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big_meshes(tmp_path_factory):
+    """A folder of plain solids in metres, several longer than the 27 cm view allows in a pile."""
+    import trimesh
+
+    d = tmp_path_factory.mktemp("meshes")
+    rng = np.random.default_rng(7)
+    for i in range(4):
+        trimesh.creation.box(extents=rng.uniform([0.12, 0.04, 0.03], [0.25, 0.09, 0.08])).export(d / f"box{i}.obj")
+    for i in range(3):
+        trimesh.creation.cylinder(radius=rng.uniform(0.02, 0.04), height=rng.uniform(0.1, 0.22)).export(d / f"cyl{i}.obj")
+    return str(d)
+
+
+@pytest.mark.parametrize("kind", ["pile:5", "packed:5"])
+def test_clutter_of_large_real_size_objects_builds_for_every_seed(big_meshes, kind):
+    """Before: 30 of 30 real-size piles of such a folder were lost as "partly out of view"."""
+    with SimBackend(big_meshes, scene=kind, library={"size": "real"}) as b:
+        for seed in range(6):
+            _, info = b.reset(seed)  # raises SceneError when every draw fails
+            s = info["scene_summary"]
+            assert s["kind"] == kind and s["asked"] == 5
+            assert s["objects"] == len(info["objects"]) and s["objects"] + len(s["left_out"]) == 5
+            assert info["objects"][0] == b.objects[seed % len(b.objects)].name  # the seed's object stays
+            labels = b.object_labels()
+            border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+            assert not border.any() and set(np.unique(labels)) == set(range(s["objects"] + 1))
+            for p in b.scene.spec.placed():  # sized for the scene: no object longer than the cap
+                assert p.scale <= 1.0
+
+
+def test_objects_are_scaled_down_to_the_clutter_cap(big_meshes):
+    from simgrasp.sim.library import body_aabb
+
+    with SimBackend(big_meshes, scene={"kind": "pile:3", "clutter_longest_max_m": 0.08}, library={"size": "real"}) as b:
+        b.reset(0)
+        for o in b.scene.objects:
+            lo, hi = body_aabb(b.world, o.body)
+            # a rotated box's AABB exceeds its longest side by at most sqrt(3)
+            assert np.max(hi - lo) <= 0.08 * np.sqrt(3) + 0.01
+            assert o.scale < 1.0  # every one of these solids is longer than 8 cm
+
+
+def test_the_scene_summary_reaches_the_trial_row():
+    from simgrasp.evaluation.trial import TrialJob, Worker, WorkerSetup
+    from simgrasp.policies import PolicySpec
+
+    setup = WorkerSetup("sim", {"objects": OBJECTS, "scene": "packed:4"}, (PolicySpec("heuristic", "heuristic"),))
+    worker = Worker(setup)
+    try:
+        row = worker.run(TrialJob("heuristic", 3, 0))
+    finally:
+        worker.close()
+    assert row["scene"]["kind"] == "packed:4" and row["scene"]["asked"] == 4
+    assert row["scene"]["objects"] + len(row["scene"]["left_out"]) == 4 and row["scene"]["draw"] >= 0
+
+
+@pytest.mark.parametrize("kind", ["pile:50", "packed:100"])
+def test_a_scene_that_cannot_fit_is_refused_with_the_largest_that_can(kind):
+    """Before: pile:50 hung, packed:100 ran quietly with at most 8 objects."""
+    with pytest.raises(ValueError, match=r"at most 8 .*:8 or fewer"):
+        SimBackend(OBJECTS, scene=kind)
+    with SimBackend(OBJECTS) as b, pytest.raises(ValueError, match="at most 8"):
+        b.reset(0, {"scene": kind})
+
+
+def test_a_redrawn_seed_is_recorded_and_rebuilt(monkeypatch):
+    """A seed whose first draw fails uses its next draw, deterministically, and says which."""
+    import simgrasp.sim.backend as backend_module
+
+    real = backend_module.draw_kind
+    calls = []
+
+    def first_draw_fails(world, library, entries, kind, cfg, rng):
+        spec = real(world, library, entries, kind, cfg, rng)
+        calls.append(1)
+        if len(calls) == 1:
+            spec.settled = False  # as a draw that never comes to rest
+        return spec
+
+    monkeypatch.setattr(backend_module, "draw_kind", first_draw_fails)
+    with SimBackend(OBJECTS) as b:
+        obs, info = b.reset(5)
+        assert info["scene_summary"]["draw"] == 1 and b.scene.spec.extra["draw"] == 1
+        record = b.scene_record()
+    monkeypatch.setattr(backend_module, "draw_kind", real)
+    with SimBackend(OBJECTS) as b2:
+        obs2, _ = b2.load_scene(record)
+    assert np.array_equal(obs.depth, obs2.depth)
