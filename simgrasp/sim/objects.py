@@ -19,36 +19,18 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import pybullet_data
 
 from simgrasp.registry import Registry
+from simgrasp.sim.entry import ObjectEntry
 from simgrasp.sim.mesh import MESH_SUFFIXES, is_collision_file
 
 DATA = Path(pybullet_data.getDataPath())
 SPLITS = {"train": (0, 799), "validation": (800, 899), "val": (800, 899), "test": (900, 999)}
 OBJECT_SETS: Registry[Callable[[str | None], list["ObjectEntry"]]] = Registry("object set")
-
-
-@dataclass(frozen=True)
-class ObjectEntry:
-    """One object: a display ``name``, its file ``path``, its ``kind`` (urdf or mesh) and,
-    for files already in metres at a size the gripper takes, the ``fixed_scale`` to load
-    them at instead of the library's fitting rule."""
-
-    name: str
-    path: str
-    kind: str
-    fixed_scale: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"name": self.name, "path": self.path, "kind": self.kind}
-        if self.fixed_scale is not None:  # absent otherwise, so earlier records stay as they were
-            d["fixed_scale"] = self.fixed_scale
-        return d
 
 
 def _entry(path: Path, name: str | None = None) -> ObjectEntry:

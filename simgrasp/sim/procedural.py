@@ -43,7 +43,7 @@ from simgrasp.sim import outlines as _outlines  # noqa: F401  (registers its kin
 from simgrasp.sim.config import default_cache_dir
 from simgrasp.sim.convex import parts_obj
 from simgrasp.sim.mesh import collision_sibling
-from simgrasp.sim.objects import ObjectEntry
+from simgrasp.sim.entry import ObjectEntry
 from simgrasp.sim.shapes import BUILDERS, Shape
 
 PER_KIND = 80  # indices 0..79 of every kind
