@@ -1,10 +1,10 @@
-"""The lift-move-place trial, the real robot's criterion: a grasp succeeds when the object
-is lifted, carried ``move_m`` sideways and set down at the place location without being
-dropped.
+"""The lift-move-place trial (simgrasp.backends.trial, the one protocol of every backend)
+run by physics: a grasp succeeds when the object is lifted, carried ``move_m`` sideways and
+set down at the place location without being dropped.
 
 A requested opening wider than the gripper opens is clipped to the maximum (noted in
 ``detail``): a network's width is an estimate, and a real gripper simply opens fully.
-Grasp centres outside the workspace are ``unreachable``. Simulation faults (NaN poses,
+Plans with a waypoint outside the workspace box are ``unreachable``. Simulation faults (NaN poses,
 the object thrown or fallen through the table) are ``sim_error``, never a policy failure.
 In a scene of several objects the trial follows the object the hand closed on (the one
 that rose most when the hand closed on two); touching any object on the way down is an
@@ -17,10 +17,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from simgrasp.backends.base import (
-    APPROACH_COLLISION, DROPPED_CARRY, DROPPED_PLACE, MISSED, POLICY_ERROR, SIM_ERROR, SLIPPED, SUCCESS,
-    UNREACHABLE, Outcome,
-)
+from simgrasp.backends.base import POLICY_ERROR, SIM_ERROR, SUCCESS, Outcome
+from simgrasp.backends.trial import Sensed, StageTimer, check_grasp, plan_trial, verdict
 from simgrasp.geometry import WorldGrasp
 from simgrasp.sim.config import TrialConfig
 from simgrasp.sim.gripper import Gripper
@@ -116,29 +114,19 @@ class TrialRunner:
         w, start_steps = self.world, self.world.steps
         self._p0 = {b: w.pose(b)[0] for b in self.objects}
         self.obj, self.taken = self.objects[0], None
-        timings: dict[str, float] = {}
-        t0 = time.perf_counter()
-        stage = "validate"
-        out = Outcome(False, POLICY_ERROR)
-
-        def mark(name: str) -> None:
-            nonlocal t0, stage
-            now = time.perf_counter()
-            timings[stage] = timings.get(stage, 0.0) + now - t0
-            t0, stage = now, name
-
+        timer = StageTimer()
         try:
-            out = self._run(grasp, lift_only, mark)
+            out = self._run(grasp, lift_only, timer.mark)
         except SimFault as e:
-            out = Outcome(False, SIM_ERROR, detail=f"{stage}: {e}")
-        mark("done")
+            out = Outcome(False, SIM_ERROR, detail=f"{timer.stage}: {e}")
+        timer.mark("done")
         moved = {b: self._moved(b) for b in self.objects}
         others = [d for b, d in moved.items() if b != self.taken]
         out.displacement_m = moved[self.taken] if self.taken is not None else max(moved.values())
         out.pushed_m = max(others, default=0.0)
         out.taken = "" if self.taken is None else self.names[self.objects.index(self.taken)]
         out.steps = w.steps - start_steps
-        out.timings_s = {k: round(v, 6) for k, v in timings.items()}
+        out.timings_s = timer.rounded()
         return out
 
     def _moved(self, body: int) -> float:
@@ -154,72 +142,70 @@ class TrialRunner:
         values = np.array([g.x_m, g.y_m, g.z_m, g.yaw_rad, g.opening_m])
         if not np.all(np.isfinite(values)) or g.opening_m <= 0:
             return Outcome(False, POLICY_ERROR, detail=f"grasp must be finite with a positive opening, got {g}")
-        if np.hypot(g.x_m, g.y_m) > c.workspace_radius_m or not 0.0 <= g.z_m <= 0.4:
-            return Outcome(False, UNREACHABLE, detail=f"grasp centre {values[:3].round(3).tolist()} outside the workspace")
+        plan = plan_trial(g, c.geometry())
+        refused = check_grasp(g, plan, c.workspace())
+        if refused is not None:
+            return refused
         detail = ""
         if g.opening_m > hand.max_opening_m:
             detail = f"opening {g.opening_m:.3f} m clipped to {hand.max_opening_m:.3f} m"
         opening = min(g.opening_m + c.opening_margin_m, hand.max_opening_m)
         self.yaw = g.yaw_rad
-        target = np.array([g.x_m, g.y_m, g.z_m])
-        above = target + [0, 0, c.pregrasp_height_m]
+        target, above = plan.grasp, plan.above
+        sensed = Sensed()
 
         mark("approach")
         hand.teleport(above, g.yaw_rad, opening)
         w.step()
         hit = self._touches_any
         if hit() or not self.follow(above, target, c.pregrasp_height_m / c.approach_speed_mps, lambda t: t, hit):
-            return Outcome(False, APPROACH_COLLISION, approach_collision=True, detail=detail)
+            sensed.collided = True
+            return verdict(sensed, detail)
         self.hold(0.02)  # let the constraint catch up with the target
 
         mark("close")
         hand.command_opening(0.0)
         self.hold(c.close_max_s, until=lambda: hand.finger_speed() < 1e-3, min_steps=8)
         held = [b for b in self.objects if hand.holds(b)]
+        sensed.closed_on_object = bool(held)
         if not held:
-            return Outcome(False, MISSED, detail=detail)
+            return verdict(sensed, detail)
 
         mark("lift")
         z_before = {b: w.pose(b)[0][2] for b in held}
-        self._smooth(target, target + [0, 0, c.lift_m])
+        self._smooth(target, plan.lift)
         # The hand may close on two objects: the trial follows the one that rose most.
         obj = self.obj = self.taken = max(held, key=lambda b: w.pose(b)[0][2] - z_before[b])
         z_before = z_before[obj]
         p0 = self._p0[obj]
-        lifted = hand.holds(obj) and w.pose(obj)[0][2] - z_before >= c.held_min_rise_m
-        if not lifted:
-            return Outcome(False, SLIPPED, detail=detail)
+        sensed.lifted = hand.holds(obj) and w.pose(obj)[0][2] - z_before >= c.held_min_rise_m
+        if not sensed.lifted:
+            return verdict(sensed, detail)
         if lift_only:
             return Outcome(True, SUCCESS, lifted=True, detail=detail)
 
-        mark("move")
-        d = np.deg2rad(c.move_direction_deg)
-        shift = np.array([np.cos(d), np.sin(d), 0.0]) * c.move_m
-        up = target + [0, 0, c.lift_m]
-        self._smooth(up, up + shift)
+        mark("carry")
+        self._smooth(plan.lift, plan.away)
         self.hold(0.05)  # the swing after stopping is where weak grasps let go
-        carried = hand.holds(obj) and w.pose(obj)[0][2] - z_before >= c.held_min_rise_m
-        if not carried:
-            return Outcome(False, DROPPED_CARRY, lifted=True, detail=detail)
+        sensed.carried = hand.holds(obj) and w.pose(obj)[0][2] - z_before >= c.held_min_rise_m
+        if not sensed.carried:
+            return verdict(sensed, detail)
 
         mark("place")
-        place = target + shift + [0, 0, c.place_clearance_m]
-        self._smooth(up + shift, place)
-        still_held = hand.holds(obj)
+        self._smooth(plan.away, plan.place)
+        sensed.held_when_lowered = hand.holds(obj)
+        mark("release")
         hand.command_opening(opening)
         self.hold(c.release_s)
         # Once open, how the hand leaves does not change where the object rests: take it
         # away at once instead of simulating the retreat.
         hand.park()
-        mark("settle")
         self.hold(0.25, until=lambda: np.linalg.norm(w.velocity(obj)[0]) < 0.01, min_steps=10)
         p1 = w.pose(obj)[0]
-        error = float(np.linalg.norm((p1 - (p0 + shift))[:2]))
+        error = float(np.linalg.norm((p1 - (p0 + plan.shift))[:2]))
         # Set down on the table, or on another object of a cluttered scene: not dropped either way.
         support = [w.table_id] + [b for b in self.objects if b != obj]
         on_table = any(w.in_contact(obj, b) for b in support) and not hand.touches(obj)
-        placed = still_held and on_table and error <= c.place_tolerance_m
-        if not placed:
-            why = "not held when lowered" if not still_held else f"rests {error:.3f} m from the place location" if on_table else "not resting on the table"
-            return Outcome(False, DROPPED_PLACE, lifted=True, carried=True, detail=(detail + "; " if detail else "") + why)
-        return Outcome(True, SUCCESS, lifted=True, carried=True, placed=True, detail=detail)
+        sensed.rests_at_place = on_table and error <= c.place_tolerance_m
+        sensed.why_not_placed = f"rests {error:.3f} m from the place location" if on_table else "not resting on the table"
+        return verdict(sensed, detail)
