@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import torch
 
@@ -95,6 +95,22 @@ def model_from_checkpoint(ckpt: dict[str, Any], where: str = "checkpoint") -> Gr
         summary = ", ".join(f"{k}={v}" for k, v in config.to_dict().items() if k in ("backbone", "k", "scorer_channels"))
         raise CheckpointError(f"{where}: the weights do not match the network its config describes ({summary}): {e}") from None
     return model
+
+
+def check_same_network(ckpt: dict[str, Any], asked: Mapping[str, tuple[Any, str]], where: str = "checkpoint") -> None:
+    """Refuse network settings asked for (field of :class:`ModelConfig` -> (value, who asked,
+    e.g. ``"--backbone"``)) that differ from the network the checkpoint holds, which is the
+    network a run started from it trains: :class:`CheckpointError` naming every difference
+    with both values."""
+    try:
+        have = ModelConfig.from_dict(ckpt["config"]).to_dict()  # older checkpoints: defaults filled in
+    except (ValueError, TypeError) as e:
+        raise CheckpointError(f"{where}: bad model config: {e}") from None
+    diffs = [f"{who} asks for {key} {value!r}, the checkpoint has {have[key]!r}"
+             for key, (value, who) in asked.items() if have.get(key) != value]
+    if diffs:
+        raise CheckpointError(f"{where} holds another network than asked for: {'; '.join(diffs)} "
+                              "(a run started from a checkpoint trains the checkpoint's network)")
 
 
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[GraspNet, dict[str, Any]]:
