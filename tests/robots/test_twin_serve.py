@@ -51,6 +51,17 @@ def test_every_fault_on_the_twin_ends_aborted_disconnected_and_recorded(twin_rig
     assert verbs(emu)[-2:] == ["FRC_Abort", "FRC_Disconnect"]
 
 
+def test_a_trial_that_drives_the_jaws_into_the_table_is_recorded_as_a_robot_error(twin_rig, tmp_path):
+    # the config puts the table 50 mm lower than it is: the descent presses the jaws onto it
+    overrides = twin_rig.robot_overrides() | {"motion": {"table_z_mm": -50.0}, "workspace": {"z_mm": [-100.0, 500.0]}}
+    cfg = RunConfig(("heuristic",), "fanuc", {"robot_config": str(TWIN), "overrides": overrides}, None, trials=1)
+    result = run_evaluation(cfg, tmp_path / "run", progress=False)
+    (row,) = read_rows(tmp_path / "run" / TRIALS_FILE)
+    assert row["reason"] == ROBOT_ERROR and row["infrastructure_error"] and "SRVO-050" in row["error"]
+    assert result.stopped is not None
+    assert twin_rig.cell.collisions and not twin_rig.emulator.session_active
+
+
 @pytest.mark.slow
 def test_twin_trials_end_to_end_compare_row_by_row_with_sim(twin_rig, tmp_path):
     options = {"robot_config": str(TWIN), "overrides": twin_rig.robot_overrides()}
