@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from simgrasp.config import INT, NON_NEGATIVE_INT, between, setting
 from simgrasp.robots.errors import RMIProtocolError
 
 KINDS = ("Communication", "Command", "Instruction")
@@ -44,19 +45,23 @@ class Pose:
             raise RMIProtocolError(f"expected a Position with X, Y, Z, W, P, R, got {d!r}") from e
 
 
+BIT = between(0, 1, integer=True)  # an arm flag: 0 or 1
+
+
 @dataclass(frozen=True)
 class Configuration:
-    """Arm configuration flags (turn numbers and front/up/left/flip) plus frame numbers."""
+    """Arm configuration flags (turn numbers and front/up/left/flip) plus frame numbers;
+    the ranges are what the packet can carry, the controller refuses frames it lacks."""
 
-    utool: int = 1
-    uframe: int = 0
-    front: int = 1
-    up: int = 1
-    left: int = 0
-    flip: int = 0
-    turn4: int = 0
-    turn5: int = 0
-    turn6: int = 0
+    utool: int = setting(1, NON_NEGATIVE_INT)
+    uframe: int = setting(0, NON_NEGATIVE_INT)
+    front: int = setting(1, BIT)
+    up: int = setting(1, BIT)
+    left: int = setting(0, BIT)
+    flip: int = setting(0, BIT)
+    turn4: int = setting(0, INT)
+    turn5: int = setting(0, INT)
+    turn6: int = setting(0, INT)
 
     def to_packet(self) -> dict[str, int]:
         return {
