@@ -9,7 +9,10 @@ a PLC or an operator's screen) that puts the next object in place. The twin serv
   (``{"seed": N, "object": "...", "skipped": [...]}``), read by :func:`stage` when
   ``cell.stage_url`` is set in the robot config.
 
-Nothing here knows what stands behind the callables: the server takes them.
+A malformed query (no seed, two, one that is not plain decimal digits, one beyond
+:data:`MAX_SEED`, an unknown parameter) gets HTTP 400 and a one-line reason; an unknown
+path 404; a callable that fails 500 with its error on one line. Nothing here knows what
+stands behind the callables: the server takes them.
 """
 
 from __future__ import annotations
@@ -24,9 +27,14 @@ from typing import Any, Callable
 
 import numpy as np
 
+from simgrasp.backends.base import check_seed
 from simgrasp.robots.errors import RobotError
 
 HOST = "127.0.0.1"
+# The sim takes any seed >= 0 (numpy's SeedSequence has no bound); the console takes those
+# that every reader of a run carries exactly: numpy int64 arrays, JSON readers of the rows.
+MAX_SEED = 2**63 - 1
+MAX_QUERY = 256  # characters; a longer query is refused before it is parsed
 
 
 class CellStagingError(RuntimeError):
@@ -47,6 +55,34 @@ def encode_png(rgb: np.ndarray) -> bytes:
     return buf.tobytes()
 
 
+def parse_seed(query: str) -> int:
+    """The seed of a ``/scene`` query string (``"seed=12"``); ValueError with a one-line
+    reason unless it holds exactly one ``seed``, written in ASCII digits, 0..MAX_SEED."""
+    if len(query) > MAX_QUERY:
+        raise ValueError(f"expected a query of at most {MAX_QUERY} characters, got {len(query)}")
+    try:
+        params = urllib.parse.parse_qs(query, keep_blank_values=True, strict_parsing=bool(query), errors="strict")
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ValueError(f"expected a query seed=N, got {query!r}: {e}") from None
+    unknown = sorted(set(params) - {"seed"})
+    if unknown:
+        raise ValueError(f"expected only the parameter seed, got {unknown}")
+    values = params.get("seed", [])
+    if len(values) != 1:
+        raise ValueError(f"expected one seed=N, got {len(values)} seed parameters")
+    text = values[0]
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(f"expected the seed in decimal digits 0-9, got {text!r}")
+    if len(text) > len(str(MAX_SEED)) or int(text) > MAX_SEED:
+        raise ValueError(f"expected a seed in 0..{MAX_SEED}, got {text[:40]}{'...' if len(text) > 40 else ''}")
+    return check_seed(int(text))
+
+
+def one_line(text: str) -> bytes:
+    """``text`` as a single line of UTF-8 ending in a newline (reasons in replies)."""
+    return (" ".join(text.split()) + "\n").encode("utf-8", "replace")
+
+
 class ConsoleServer:
     """Serves ``frame()`` (RGB uint8) at ``/frame.png`` and ``stage(seed)`` (a JSON-able
     dict) at ``POST /scene?seed=N``, in a thread. ``port=0`` picks a free port."""
@@ -55,6 +91,10 @@ class ConsoleServer:
         console = self
 
         class Handler(BaseHTTPRequestHandler):
+            # the server's own refusals (a garbled request line, an unknown method) on one line too
+            error_message_format = "%(code)d %(message)s\n"
+            error_content_type = "text/plain; charset=utf-8"
+
             def log_message(self, *args: Any) -> None:  # quiet: the emulator logs what matters
                 pass
 
@@ -65,27 +105,37 @@ class ConsoleServer:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def _refuse(self, code: int, why: str) -> None:
+                self._reply(code, one_line(why), "text/plain; charset=utf-8")
+
             def do_GET(self) -> None:
-                if urllib.parse.urlparse(self.path).path != "/frame.png":
-                    return self._reply(404, b"expected GET /frame.png", "text/plain")
-                self._reply(200, encode_png(console.frame()), "image/png")
+                url = urllib.parse.urlsplit(self.path)
+                if url.path != "/frame.png":
+                    return self._refuse(404, f"expected GET /frame.png, got GET {self.path[:200]}")
+                try:
+                    body = encode_png(console.frame())
+                except Exception as e:  # the camera could not render: say why
+                    return self._refuse(500, f"no frame: {type(e).__name__}: {e}")
+                self._reply(200, body, "image/png")
 
             def do_POST(self) -> None:
-                url = urllib.parse.urlparse(self.path)
-                seed = urllib.parse.parse_qs(url.query).get("seed", [""])[0]
-                if url.path != "/scene" or not seed.isdigit():
-                    why = f"expected POST /scene?seed=N (N >= 0), got {self.path}"
-                    return self._reply(400, why.encode(), "text/plain")
+                url = urllib.parse.urlsplit(self.path)
+                if url.path != "/scene":
+                    return self._refuse(404, f"expected POST /scene?seed=N, got POST {self.path[:200]}")
                 try:
-                    body = json.dumps(console.stage(int(seed))).encode()
+                    seed = parse_seed(url.query)
+                except ValueError as e:
+                    return self._refuse(400, f"POST /scene?seed=N: {e}")
+                try:
+                    body = json.dumps(console.stage(seed)).encode()
                 except Exception as e:  # the cell could not stage it: say why
-                    return self._reply(500, f"{type(e).__name__}: {e}".encode(), "text/plain")
+                    return self._refuse(500, f"{type(e).__name__}: {e}")
                 self._reply(200, body, "application/json")
 
         self.frame, self.stage = frame, stage
         self._server = ThreadingHTTPServer((HOST, port), Handler)
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:

@@ -62,6 +62,14 @@ def test_a_trial_that_drives_the_jaws_into_the_table_is_recorded_as_a_robot_erro
     assert twin_rig.cell.collisions and not twin_rig.emulator.session_active
 
 
+def test_the_twin_console_stages_the_largest_seed_and_refuses_the_next(twin_rig):
+    from simgrasp.robots.console import MAX_SEED, CellStagingError, stage
+
+    assert stage(twin_rig.console.url, MAX_SEED)["seed"] == MAX_SEED  # the sim takes every seed the console passes
+    with pytest.raises(CellStagingError, match="expected a seed in"):
+        stage(twin_rig.console.url, MAX_SEED + 1)
+
+
 @pytest.mark.slow
 def test_twin_trials_end_to_end_compare_row_by_row_with_sim(twin_rig, tmp_path):
     options = {"robot_config": str(TWIN), "overrides": twin_rig.robot_overrides()}
