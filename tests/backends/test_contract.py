@@ -53,7 +53,7 @@ def case(request, tmp_path) -> Iterator[Case]:
         yield Case("sim", opts, lambda o: {**o, "scene": {"drop_radius_m": 1.0, "max_drops": 1}})
     elif request.param == "fanuc":
         from simgrasp.robots.camera import ArrayCamera
-        from simgrasp.robots.rmi_emulator import RMIEmulator
+        from simgrasp.rehearsal.emulator import RMIEmulator
 
         with RMIEmulator(port=0) as emu:
             opts = {
@@ -71,8 +71,8 @@ def case(request, tmp_path) -> Iterator[Case]:
 
             yield Case("fanuc", opts, fault)
     elif request.param == "twin":
-        from simgrasp.robots.twin import TwinConfig
-        from simgrasp.robots.twin_serve import TwinRig
+        from simgrasp.rehearsal.twin import TwinConfig
+        from simgrasp.rehearsal.rig import TwinRig
 
         with TwinRig(TwinConfig(objects="random_urdfs:900-901")) as rig:
             opts = {"robot_config": str(EXAMPLE_CELL.with_name("twin.toml")), "overrides": rig.robot_overrides()}

@@ -7,9 +7,28 @@ import pytest
 from simgrasp.robots.backend import FanucBackend
 from simgrasp.robots.camera import ArrayCamera
 from simgrasp.robots.rmi import RMIClient
-from simgrasp.robots.rmi_emulator import RMIEmulator
+from simgrasp.rehearsal.emulator import RMIEmulator
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "assets" / "robot" / "example_robot.toml"
+
+
+def staged(seed: int) -> dict[str, Any]:
+    """A staging station that serves seeds 0..5."""
+    if seed > 5:
+        raise ValueError(f"no scene {seed}")
+    return {"seed": seed, "object": f"thing{seed}"}
+
+
+@pytest.fixture
+def console() -> Iterator[tuple[Any, np.ndarray]]:
+    """A cell console on a free port serving a red rectangle and staging seeds 0..5."""
+    from simgrasp.rehearsal.console import ConsoleServer
+
+    frame = np.zeros((12, 16, 3), np.uint8)
+    frame[2:5, 3:9] = (200, 10, 30)
+    server = ConsoleServer(lambda: frame, staged).start()
+    yield server, frame
+    server.stop()
 
 
 @pytest.fixture
@@ -62,8 +81,8 @@ TWIN = Path(__file__).resolve().parents[2] / "assets" / "robot" / "twin.toml"
 def twin_rig():
     """A twin cell on loopback (free ports), shared by a module's tests: building its world
     costs a few hundred ms. Tests stage the scene they need by seed."""
-    from simgrasp.robots.twin import TwinConfig
-    from simgrasp.robots.twin_serve import TwinRig
+    from simgrasp.rehearsal.twin import TwinConfig
+    from simgrasp.rehearsal.rig import TwinRig
 
     with TwinRig(TwinConfig(objects="random_urdfs:900-909")) as rig:
         yield rig

@@ -5,7 +5,7 @@ from simgrasp.robots import rmi_protocol as rp
 from simgrasp.robots.errors import COLLISION_DETECTED, RMIErrorReply, SystemFaultError
 from simgrasp.robots.rmi import RMIClient
 from simgrasp.robots.rmi_protocol import Configuration, Pose
-from simgrasp.robots.twin import TwinCell, TwinConfig, wpr_matrix
+from simgrasp.rehearsal.twin import TwinCell, TwinConfig, wpr_matrix
 from simgrasp.sim.backend import SimBackend
 
 CFG = Configuration(utool=1, uframe=1)
@@ -96,13 +96,16 @@ def test_an_undefined_frame_is_named():
         cell.hand_target({k: 0.0 for k in "XYZWPR"} | {"W": 180.0}, 1, 7)
 
 
-def test_the_real_robot_path_never_imports_the_simulator():
+@pytest.mark.parametrize("modules, banned", [
+    ("simgrasp.robots.backend, simgrasp.robots.rmi, simgrasp.robots.collect, simgrasp.robots.console, "
+     "simgrasp.calibrate", ("simgrasp.sim", "pybullet", "torch", "simgrasp.rehearsal")),
+    ("simgrasp.rehearsal.emulator, simgrasp.rehearsal.cli", ("simgrasp.sim", "pybullet", "torch")),
+])
+def test_the_real_robot_path_and_the_bare_emulator_never_import_the_simulator(modules, banned):
     import subprocess
     import sys
 
-    code = ("import sys, simgrasp.robots.backend, simgrasp.robots.rmi, simgrasp.robots.collect, "
-            "simgrasp.robots.console, simgrasp.robots.rmi_emulator, simgrasp.calibrate; "
-            "print(sorted(m for m in sys.modules if m.startswith(('simgrasp.sim', 'pybullet', 'torch'))))")
+    code = f"import sys, {modules}; print(sorted(m for m in sys.modules if m.startswith({banned!r})))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
 

@@ -1,8 +1,8 @@
 """A digital twin of the cell: the emulated controller drives a PyBullet world.
 
-The one module of the robots layer that imports the simulator (a twin is a simulator by
-nature); the RMI client and ``FanucBackend`` never do. :class:`TwinCell` is the
-:class:`~simgrasp.robots.emulated_controller.Cell` behind the RMI emulator: linear motions
+A twin is a simulator by nature: it lives in the rehearsal layer, apart from the robots
+layer, whose RMI client and ``FanucBackend`` never import the simulator. :class:`TwinCell`
+is the :class:`~simgrasp.rehearsal.controller.Cell` behind the RMI emulator: linear motions
 move the simulated hand through the commanded poses at the commanded speed, the gripper
 outputs open and close its jaws, the jaw-closed input reads them, and each scene is the one
 ``SimBackend.reset(seed)`` serves (the twin keeps a sim backend for its world and scenes).
@@ -26,7 +26,7 @@ from typing import Any, Callable
 import numpy as np
 
 from simgrasp.backends.base import INFO_OBJECT
-from simgrasp.robots.emulated_controller import CellCollision
+from simgrasp.rehearsal.controller import CellCollision
 from simgrasp.sim import HELD_OUT_OBJECTS
 from simgrasp.sim.backend import SimBackend
 from simgrasp.sim.config import SimConfig
@@ -155,7 +155,7 @@ class TwinCell:
         ``utool``) at ``speed_mm_s`` (peak), in simulated time. The hand turns the short
         way; a simulation fault is noted in ``faults`` and the move ends there. A move
         that presses the hand on the table stops at contact and raises
-        :class:`~simgrasp.robots.emulated_controller.CellCollision`."""
+        :class:`~simgrasp.rehearsal.controller.CellCollision`."""
         with self.lock:
             end, yaw, tool_point = self.hand_target(target, uframe, utool)
             turn = (yaw - self.yaw + np.pi) % (2 * np.pi) - np.pi

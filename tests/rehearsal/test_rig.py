@@ -63,7 +63,8 @@ def test_a_trial_that_drives_the_jaws_into_the_table_is_recorded_as_a_robot_erro
 
 
 def test_the_twin_console_stages_the_largest_seed_and_refuses_the_next(twin_rig):
-    from simgrasp.robots.console import MAX_SEED, CellStagingError, stage
+    from simgrasp.rehearsal.console import MAX_SEED
+    from simgrasp.robots.console import CellStagingError, stage
 
     assert stage(twin_rig.console.url, MAX_SEED)["seed"] == MAX_SEED  # the sim takes every seed the console passes
     with pytest.raises(CellStagingError, match="expected a seed in"):

@@ -1,10 +1,10 @@
-"""An RMI emulator on 127.0.0.1: ``python -m simgrasp.robots.rmi_emulator --port 16001``.
+"""An RMI emulator on 127.0.0.1: ``python -m simgrasp.rehearsal --port 16001``.
 
 It serves the subset of FANUC RMI that simgrasp uses: the connect-port hand-over to a
 session port, one client at a time, commands answered at once, instructions checked
 (SequenceID order, at most 8 outstanding, every field) and answered when they finish,
 FINE moves answered on arrival and CNT moves only once the next instruction takes over,
-digital I/O with a gripper model (see :mod:`simgrasp.robots.emulated_controller`). For
+digital I/O with a gripper model (see :mod:`simgrasp.rehearsal.controller`). For
 tests it runs in a thread (``port=0`` picks a free port) and fails on demand:
 :meth:`inject_fault` pushes ``FRC_SystemFault``, :meth:`drop_after` cuts the connection.
 Every packet is logged in order in :attr:`log`.
@@ -25,8 +25,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from simgrasp.robots import rmi_protocol as rp
-from simgrasp.robots.emulated_commands import (
+from simgrasp.rehearsal.commands import answer
+from simgrasp.rehearsal.controller import MOTIONS, CellCollision, EmulatedController
+from simgrasp.rehearsal.fields import (
     ERR_ALREADY_CONNECTED,
     ERR_INTERNAL,
     ERR_INVALID_COMMAND,
@@ -34,7 +35,7 @@ from simgrasp.robots.emulated_commands import (
     FieldError,
     speed_mm_s,
 )
-from simgrasp.robots.emulated_controller import MOTIONS, CellCollision, EmulatedController
+from simgrasp.robots import rmi_protocol as rp
 from simgrasp.robots.errors import COLLISION_DETECTED, RMIProtocolError
 
 log = logging.getLogger(__name__)
@@ -354,7 +355,7 @@ class RMIEmulator:
             self._send(sock, "session", {"Communication": verb, "ErrorID": ERR_INVALID_COMMAND})
             return True
         with self.ctl.lock:
-            reply = self.ctl.command(packet) if kind == "Command" else self.ctl.instruction(packet)
+            reply = answer(self.ctl, packet) if kind == "Command" else self.ctl.instruction(packet)
         if reply is not None:
             self._send(sock, "session", reply)
         return True
@@ -465,8 +466,3 @@ class RMIEmulator:
             self.ctl.running = max(0, self.ctl.running - 1)
         self._send(self._session, "session", {"Instruction": packet["Instruction"], "ErrorID": 0, "SequenceID": packet["SequenceID"]})
 
-
-if __name__ == "__main__":
-    from simgrasp.robots.emulator_cli import main
-
-    main()

@@ -11,10 +11,10 @@ import pytest
 
 from simgrasp.geometry import GraspRect
 from simgrasp.robots import rmi_protocol as rp
-from simgrasp.robots.emulated_commands import COMMANDS
-from simgrasp.robots.emulated_controller import INSTRUCTIONS
+from simgrasp.rehearsal.commands import COMMANDS
+from simgrasp.rehearsal.controller import INSTRUCTIONS
 from simgrasp.robots.errors import RMIT_BASE
-from simgrasp.robots.rmi_emulator import RMIEmulator
+from simgrasp.rehearsal.emulator import RMIEmulator
 
 from .conftest import RawSession, serves_a_client
 

@@ -9,7 +9,7 @@ import pytest
 from simgrasp.robots import rmi_protocol as rp
 from simgrasp.robots.errors import RMIT_BASE
 from simgrasp.robots.rmi import RMIClient
-from simgrasp.robots.rmi_emulator import RMIEmulator
+from simgrasp.rehearsal.emulator import RMIEmulator
 
 from .conftest import RawSession, serves_a_client
 

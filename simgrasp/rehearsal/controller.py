@@ -1,9 +1,10 @@
-"""The state of an emulated FANUC controller and its answers to commands (no sockets).
+"""The state of an emulated FANUC controller (no sockets).
 
 :class:`EmulatedController` holds what the RMI emulator's threads share: servo and
 pendant flags, the RMI program (initialised, held, next SequenceID, queue), digital I/O,
-the TCP pose and a gripper with an object model. Commands are answered here at once;
-instructions are checked and queued here and executed by the server's worker thread.
+the TCP pose and a gripper with an object model. Instructions are checked and queued here
+and executed by the server's worker thread; commands are answered by
+:mod:`simgrasp.rehearsal.commands` from this state.
 
 With a :class:`Cell` attached (the digital twin), motions, waits, the jaws and the
 jaw-closed input act on that cell instead of the flag model below.
@@ -22,12 +23,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from simgrasp.robots import rmi_protocol as rp
-from simgrasp.robots.emulated_commands import (
+from simgrasp.rehearsal.fields import (
     ARM_FLAGS,
-    COMMANDS,
     ERR_HOLD,
-    ERR_INVALID_COMMAND,
     ERR_INVALID_INSTRUCTION,
     ERR_NOT_RUNNING,
     ERR_QUEUE_FULL,
@@ -37,6 +35,7 @@ from simgrasp.robots.emulated_commands import (
     check_reach,
     check_wait,
 )
+from simgrasp.robots import rmi_protocol as rp
 from simgrasp.robots.errors import describe_error
 
 RELATIVE_MOTIONS = ("FRC_LinearRelative",)
@@ -174,23 +173,6 @@ class EmulatedController:
         self.lock.notify_all()
 
     # -- packets ------------------------------------------------------------------------------
-    def command(self, packet: dict[str, Any]) -> dict[str, Any]:
-        """The reply to a ``Command`` packet (an unknown verb gets RMIT-013, a bad field
-        the code its check names)."""
-        verb = packet["Command"]
-        reply: dict[str, Any] = {"Command": verb, "ErrorID": 0}
-        handler = COMMANDS.get(verb)
-        why = verb
-        try:
-            error = handler(self, packet, reply) if handler is not None else ERR_INVALID_COMMAND
-        except FieldError as e:
-            reply = {"Command": verb, "ErrorID": e.error_id}
-            error, why = e.error_id, f"{verb} ({e})"
-        reply["ErrorID"] = error
-        if error:
-            self.note_error(error, why)
-        return reply
-
     def note_error(self, error_id: int, verb: str) -> None:
         """Remember an error for ``FRC_ReadError`` (newest first, at most 5)."""
         self.errors.appendleft(f"{describe_error(error_id)} in reply to {verb}")
