@@ -107,8 +107,8 @@ top_t = 16
 """
 
 
-def _main(tmp_path, *argv: str, tiny: bool = True):
-    """Run the command; (exit status, stdout, stderr). ``tiny``: the smallest network."""
+def _main(tmp_path, *argv: str):
+    """Run the command on the smallest network; (exit status, stdout, stderr)."""
     import contextlib
     import io
 
@@ -116,11 +116,12 @@ def _main(tmp_path, *argv: str, tiny: bool = True):
 
     toml = tmp_path / "tiny.toml"
     toml.write_text(TINY_TOML)
-    extra = ["--config", str(toml), "--input-size", "64", "--workers", "0", "--no-progress"] if tiny else ["--no-progress"]
+    # First, so that a test's own value wins; a run that should be refused trains little if it is not.
+    tiny_args = ["--config", str(toml), "--input-size", "64", "--workers", "0", "--iterations", "1", "--batch", "2"]
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            status = main([*argv, *extra])
+            status = main([*tiny_args, "--no-progress", *argv])
         except SystemExit as e:  # argparse's own refusals
             status = e.code
     return status, out.getvalue(), err.getvalue()
