@@ -47,7 +47,7 @@ def _inspect(args: argparse.Namespace) -> int:
     ds = open_dataset(args.root, args.format)
     stats = dataset_stats(ds)
     print(json.dumps(stats, indent=2) if args.json else format_stats(stats))
-    for path, reason in getattr(ds, "dropped", [])[:20]:
+    for path, reason, _ in getattr(ds, "dropped", [])[:20]:
         print(f"dropped {path}: {reason}", file=sys.stderr)
     if len(ds):
         out = args.montage or args.root / "montage.png"

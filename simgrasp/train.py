@@ -3,7 +3,13 @@
 ``python -m simgrasp.train --data DIR [--val DIR] --out runs/NAME [--preset cpu|sim|zhou|paper]
 [--backbone resnet18] [--input-size 320] [--input rgb|rgbd|depth]
 [--scorer-labels jaccard|simulation|simulation_or_jaccard] [--depth perfect|stereo] [--iterations 1600] [--batch 10] [--lr 1e-3]
-[--seed 0] [--resume runs/NAME/last.pt] [--init CHECKPOINT]``
+[--seed 0] [--resume runs/NAME/last.pt] [--init CHECKPOINT] [--bad-data skip|refuse]``
+
+Every input is checked before the first iteration: flags, the run folder (writable, and
+holding no other run), the checkpoint, and every image of the data (scenes with unreadable
+images or malformed grasp lines are skipped with one line per kind of problem, or refused
+with ``--bad-data refuse``). A mistake gets one line ``simgrasp.train: error: ...`` and exit
+status 2; an interrupted run saves the iterations it did (exit status 130).
 
 ``DIR`` is a dataset folder (Jacquard or Cornell layout), or ``synthetic:N[:SEED]`` for N drawn 320 px scenes
 (development without data; give the validation set another seed). Presets set the architecture and schedule; explicit flags override them:
@@ -24,17 +30,19 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from simgrasp.config import load_toml_checked, override
-from simgrasp.data.formats import open_dataset
+from simgrasp.data.formats import dropped_summary, open_dataset
 from simgrasp.data.sample import GraspDataset
+from simgrasp.model.backbone import BACKBONES
+from simgrasp.model.checkpoint import CheckpointError, check_same_network, load_model
 from simgrasp.model.config import ModelConfig
 from simgrasp.model.inputs import MODALITIES
 from simgrasp.model.losses import SCORER_LABELS
-from simgrasp.model.train import TrainConfig, train
+from simgrasp.model.train import TrainConfig, check_run_folder, resume_point, train
 from simgrasp.registry import Registry
 
 PRESETS: Registry[dict[str, dict[str, Any]]] = Registry("training preset")
@@ -76,60 +84,157 @@ PRESETS.register("paper")(
 )
 
 
-def training_set(spec: str | Path, depth: str | None = None) -> GraspDataset:
-    """The dataset ``spec`` names (see :func:`simgrasp.data.formats.open_dataset`), with at
+PROG = "simgrasp.train"  # how errors name the command: ``simgrasp.train: error: ...``
+BAD_DATA = ("skip", "refuse")  # what --bad-data may say
+
+
+def training_set(spec: str | Path, depth: str | None = None, bad_data: str = "skip", role: str = "--data",
+                 progress: bool = False) -> GraspDataset:
+    """The dataset ``spec`` names (see :func:`simgrasp.data.formats.open_dataset`), every
+    image's data checked (``decode``) so that no unreadable file is met mid-run, with at
     least one sample; any problem exits with its message. ``depth``: which depth file a
     Jacquard-layout folder gives (``perfect`` or ``stereo``: the generator writes the depth
-    the camera saw, noise included, as ``stereo``); None for the reader's default."""
+    the camera saw, noise included, as ``stereo``); None for the reader's default. Scenes a
+    reader leaves out are reported on stderr, one line per kind of problem, or with
+    ``bad_data="refuse"`` refused."""
     try:
-        dataset = open_dataset(spec, **({} if depth is None else {"depth": depth}))
+        return open_training_set(spec, depth, bad_data, role, progress)
     except (FileNotFoundError, ValueError) as e:
         raise SystemExit(str(e)) from None
+
+
+def open_training_set(spec: str | Path, depth: str | None = None, bad_data: str = "skip", role: str = "--data",
+                      progress: bool = False) -> GraspDataset:
+    """:func:`training_set` raising ValueError instead of exiting; ``role`` names the flag
+    that gave ``spec`` in messages."""
+    if bad_data not in BAD_DATA:
+        raise ValueError(f"--bad-data: expected one of {', '.join(BAD_DATA)}, got {bad_data!r}")
+    try:
+        dataset = open_dataset(spec, decode=True, progress=progress, **({} if depth is None else {"depth": depth}))
+    except (FileNotFoundError, ValueError) as e:
+        raise ValueError(f"{role}: {e}") from None
+    dropped = getattr(dataset, "dropped", [])
+    lines = dropped_summary(dropped)
     if len(dataset) == 0:
-        raise SystemExit(f"{spec}: expected a dataset with at least one scene, found none")
+        raise ValueError(f"{role} {spec}: expected a dataset with at least one usable scene, found none"
+                         + "".join(f"; {line}" for line in lines))
+    if dropped and bad_data == "refuse":
+        total = len(dataset) + len(dropped)
+        raise ValueError(f"{role} {spec}: {len(dropped)} of {total} scenes are unusable (--bad-data refuse): " + "; ".join(lines))
+    for line in lines:
+        print(f"{PROG}: warning: {role} {spec}: skipped {line}", file=sys.stderr)
     return dataset
 
 
+def _apply(cfg: Any, values: dict[str, tuple[str, Any]]) -> Any:
+    """``cfg`` with each given flag's value (field -> (flag, value)) applied strictly, one at
+    a time, so that a refused value names its flag."""
+    for field_name, (flag, value) in values.items():
+        if value is not None:
+            cfg = override(cfg, {field_name: value}, flag)
+    return cfg
+
+
+def _model_flags(args: argparse.Namespace) -> dict[str, tuple[str, Any]]:
+    return {
+        "input": ("--input", getattr(args, "input", None)),
+        "backbone": ("--backbone", args.backbone),
+        "input_size": ("--input-size", args.input_size),
+        "k": ("--k", args.k),
+        "pretrained": ("--pretrained", args.pretrained),
+    }
+
+
 def build_configs(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
-    """Preset first, then every flag the user gave."""
-    preset = PRESETS.get(args.preset)
+    """Preset first, then every flag the user gave, then the ``--config`` file; a value a
+    config refuses raises ValueError naming the flag or the file."""
+    name = args.preset or "cpu"
+    preset = PRESETS.get(name)
     model = ModelConfig.from_dict(preset["model"])
-    train_cfg = override(TrainConfig(), preset["train"], f"preset {args.preset}")
-    model_flags = {
-        "input": getattr(args, "input", None),
-        "backbone": args.backbone,
-        "input_size": args.input_size,
-        "k": args.k,
-        "pretrained": args.pretrained,
-    }
-    model = dataclasses.replace(model, **{k: v for k, v in model_flags.items() if v is not None})
+    train_cfg = override(TrainConfig(), preset["train"], f"preset {name}")
+    model = _apply(model, _model_flags(args))
     train_flags = {
-        "iterations": args.iterations,
-        "batch_size": args.batch,
-        "lr": args.lr,
-        "seed": args.seed,
-        "workers": args.workers,
-        "val_every": args.val_every,
-        "val_limit": args.val_limit,
-        "checkpoint_every": args.checkpoint_every,
+        "iterations": ("--iterations", args.iterations),
+        "batch_size": ("--batch", args.batch),
+        "lr": ("--lr", args.lr),
+        "seed": ("--seed", args.seed),
+        "workers": ("--workers", args.workers),
+        "val_every": ("--val-every", args.val_every),
+        "val_limit": ("--val-limit", args.val_limit),
+        "checkpoint_every": ("--checkpoint-every", args.checkpoint_every),
     }
-    train_cfg = dataclasses.replace(train_cfg, **{k: v for k, v in train_flags.items() if v is not None})
+    train_cfg = _apply(train_cfg, train_flags)
     if getattr(args, "scorer_labels", None) is not None:
         train_cfg = override(train_cfg, {"loss": {"scorer_labels": args.scorer_labels}}, "--scorer-labels")
     if getattr(args, "config", None) is not None:
         # A TOML file with [model] and/or [train] tables, applied strictly after the flags.
-        d = load_toml_checked(args.config, {"model", "train"}, SystemExit)
+        d = load_toml_checked(args.config, {"model", "train"}, ValueError)
         model = override(model, d.get("model", {}), f"{args.config} [model]")
         train_cfg = override(train_cfg, d.get("train", {}), f"{args.config} [train]")
     return model, train_cfg
 
 
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="python -m simgrasp.train", description=__doc__.splitlines()[0])
+def network_asked(args: argparse.Namespace, model: ModelConfig) -> dict[str, tuple[Any, str]]:
+    """The network settings the user asked for explicitly (an explicit ``--preset``, model
+    flags, the ``--config`` file's [model] table): field -> (the value it came to, who
+    asked last). A run started from a checkpoint must not be asked for another network."""
+    who: dict[str, str] = {}
+    if args.preset is not None:
+        who.update({k: f"--preset {args.preset}" for k in PRESETS.get(args.preset)["model"]})
+    who.update({k: flag for k, (flag, value) in _model_flags(args).items() if value is not None})
+    if getattr(args, "config", None) is not None:
+        who.update({k: f"{args.config} [model]" for k in load_toml_checked(args.config, {"model", "train"}, ValueError).get("model", {})})
+    return {k: (getattr(model, k), source) for k, source in who.items()}
+
+
+def check_start(args: argparse.Namespace, model: ModelConfig, cfg: TrainConfig) -> tuple[ModelConfig, int]:
+    """The network a run from ``--resume`` or ``--init`` trains and the iteration it starts
+    at, checked before any data is read: the file is a whole checkpoint whose weights fit
+    its config (the check that policy cards go through, :func:`simgrasp.model.checkpoint.load_model`),
+    a resumed one carries optimizer state and stands below ``--iterations``, and no
+    network flag asks for another network than the checkpoint's."""
+    flag, path = ("--resume", args.resume) if args.resume is not None else ("--init", args.init)
+    where = f"{flag} {path}"
+    try:
+        net, ckpt = load_model(path)
+    except FileNotFoundError as e:
+        raise ValueError(f"{flag}: {e}") from None
+    except CheckpointError as e:
+        raise CheckpointError(f"{flag}: {e}") from None
+    start = resume_point(ckpt, where, cfg) if flag == "--resume" else 0
+    check_same_network(ckpt, network_asked(args, model), where)
+    return net.config, start
+
+
+def check_flags(args: argparse.Namespace, model: ModelConfig) -> None:
+    """What no single config can see: flags that go together or exclude one another."""
+    if args.resume is not None and args.init is not None:
+        raise ValueError("expected one of --resume (continue a run) or --init (a new run from a network), got both")
+    if args.val is None:
+        given = [flag for flag, value in (("--val-every", args.val_every), ("--val-limit", args.val_limit)) if value is not None]
+        if given:
+            raise ValueError(f"{' and '.join(given)} set how the --val set is used; expected --val DIR with them, got none")
+    if args.resume is None and args.init is None and model.backbone not in BACKBONES:
+        raise ValueError(f"--backbone: expected one of {', '.join(BACKBONES.names())}, got {model.backbone!r}")
+
+
+def check_depth(dataset: GraspDataset, model: ModelConfig, role: str, spec: str) -> None:
+    """A modality that reads depth needs a dataset that has depth images (read from its first sample)."""
+    if MODALITIES.get(model.input).depth and dataset[0].depth is None:
+        raise ValueError(f"input {model.input!r} reads depth images; expected them in {role} {spec}, found none")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, like every other error of the command
+        self.exit(2, f"{PROG}: error: {message}\n")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = _Parser(prog="python -m simgrasp.train", description=__doc__.splitlines()[0])
     ap.add_argument("--data", required=True, help="training set: a dataset folder or synthetic:N[:SEED]")
     ap.add_argument("--val", default=None, help="held-out set for periodic top-1 Jaccard accuracy")
     ap.add_argument("--out", type=Path, required=True, help="run folder (last.pt, metrics.jsonl)")
-    ap.add_argument("--preset", default="cpu", choices=PRESETS.names())
+    ap.add_argument("--preset", default=None, choices=PRESETS.names(), help="architecture and schedule (default: cpu)")
     ap.add_argument("--backbone", default=None)
     ap.add_argument("--input-size", type=int, default=None, help="network input side in pixels")
     ap.add_argument("--k", type=int, default=None, help="anchor orientations")
@@ -156,17 +261,58 @@ def main(argv: list[str] | None = None) -> None:
         "--init", type=Path, default=None,
         help="start from this checkpoint's network at iteration 0 (with [train] trainable = \"scorer\": teach its scorer anew)",
     )
+    ap.add_argument(
+        "--bad-data", default="skip", choices=BAD_DATA,
+        help="scenes with unreadable images or malformed grasp lines: skip them and say so (default), or refuse to train",
+    )
     ap.add_argument("--no-progress", action="store_true")
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> Path:
+    """Check every input, then train; returns the last checkpoint's path."""
     model_cfg, train_cfg = build_configs(args)
-    train_set = training_set(args.data, args.depth)
-    val_set = training_set(args.val, args.depth) if args.val else None
-    print(f"training on {len(train_set)} images; {model_cfg.backbone} at {model_cfg.input_size} px, "
-          f"{train_cfg.iterations} iterations, batch {train_cfg.batch_size}")
-    path = train(train_set, args.out, model_cfg, train_cfg, val_set, args.resume, progress=not args.no_progress,
-                 init=args.init)
+    check_flags(args, model_cfg)
+    check_run_folder(args.out, args.resume)
+    start, network = 0, model_cfg
+    if args.resume is not None or args.init is not None:
+        network, start = check_start(args, model_cfg, train_cfg)
+    progress = not args.no_progress
+    train_set = open_training_set(args.data, args.depth, args.bad_data, "--data", progress)
+    val_set = open_training_set(args.val, args.depth, args.bad_data, "--val", progress) if args.val else None
+    for role, spec, dataset in (("--data", args.data, train_set), ("--val", args.val, val_set)):
+        if dataset is not None:
+            check_depth(dataset, network, role, spec)
+    source = f"resuming {args.resume} at iteration {start}; " if args.resume else (
+        f"starting from the network of {args.init}; " if args.init else "")
+    print(f"{source}training on {len(train_set)} images; {network.backbone} at {network.input_size} px, input {network.input}, "
+          f"iterations {start} to {train_cfg.iterations}, batch {train_cfg.batch_size}")
+    return train(train_set, args.out, model_cfg, train_cfg, val_set, args.resume, progress=progress, init=args.init)
+
+
+def _one_line(e: BaseException) -> str:
+    """An exception as one line, with its notes. A loader worker's report carries the
+    worker's traceback: its last line is the original error."""
+    lines = [line.strip() for line in str(e).splitlines() if line.strip()] or [type(e).__name__]
+    message = lines[-1] if any(line.startswith("Traceback") for line in lines) else " ".join(lines)
+    return "; ".join([message, *getattr(e, "__notes__", [])])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Exit status: 0 trained, 2 bad input (one line on stderr, nothing trained unless it
+    says what was saved), 130 interrupted (what was done is saved)."""
+    args = parse_args(argv)
+    try:
+        path = run(args)
+    except KeyboardInterrupt as e:
+        print(f"\n{PROG}: interrupted" + "".join(f"; {n}" for n in getattr(e, "__notes__", [])), file=sys.stderr)
+        return 130
+    except (ValueError, OSError) as e:  # bad input, unreadable files: one line, no traceback
+        print(f"{PROG}: error: {_one_line(e)}", file=sys.stderr)
+        return 2
     print(f"wrote {path}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

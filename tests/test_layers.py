@@ -26,6 +26,7 @@ ALLOWED: dict[str, set[str]] = {
     "backends": {"geometry", "registry"},
     "sim": {"geometry", "backends"} | LEAVES,
     "robots": {"geometry", "backends"} | LEAVES,
+    "rehearsal": {"geometry", "backends", "robots", "sim"} | LEAVES,
     "model": {"geometry"} | LEAVES,
     "data": {"geometry", "sim", "model", "backends", "executors"} | LEAVES,
     "policies": {"geometry", "model", "backends"} | LEAVES,
@@ -33,21 +34,18 @@ ALLOWED: dict[str, set[str]] = {
     "executors": {"registry"},
 }
 
-# Named exceptions, module -> the extra layers it may import. The digital twin is a simulator
-# by nature: it alone in the robots layer drives the sim (the RMI client, FanucBackend and
-# the emulator never import it; the emulator loads the twin only when asked for).
+# Named exceptions, module -> the extra layers it may import.
 # The oracle (privileged, the ceiling of a benchmark level) proposes the antipodal candidates
 # the dataset generator annotates with (simgrasp.data.candidates: numpy and OpenCV only),
 # so the concept is written once.
-MODULE_EXCEPTIONS: dict[str, set[str]] = {
-    "simgrasp.robots.twin": {"sim"}, "simgrasp.robots.twin_camera": {"sim"}, "simgrasp.policies.oracle": {"data"},
-}
+MODULE_EXCEPTIONS: dict[str, set[str]] = {"simgrasp.policies.oracle": {"data"}}
 
 # Third-party packages a layer must not import (geometry is stricter: numpy and stdlib only).
 FORBIDDEN_THIRD_PARTY: dict[str, set[str]] = {
     "backends": {"pybullet", "torch", "gymnasium", "ray"},
     "sim": {"torch", "gymnasium", "ray"},
     "robots": {"pybullet", "torch", "gymnasium", "ray"},
+    "rehearsal": {"torch", "gymnasium", "ray"},  # the twin drives PyBullet (through the sim)
     "model": {"pybullet", "gymnasium", "ray"},
     "data": {"gymnasium"},
     "policies": {"pybullet", "gymnasium", "ray"},
@@ -132,6 +130,53 @@ def test_the_checker_catches_a_bad_import(tmp_path: Path, monkeypatch: pytest.Mo
     assert _violations(fake / "geometry" / "y.py") == [
         "simgrasp.geometry.y (geometry) imports torch: numpy and the standard library only"
     ]
+
+
+# Layers whose modules must not import one another in a circle (lazy imports included).
+ACYCLIC_LAYERS = ("robots", "rehearsal")
+
+
+def _module_imports(path: Path) -> set[str]:
+    """The simgrasp modules ``path`` imports, ``from pkg import mod`` resolved to ``pkg.mod``."""
+    found = set(_imports(path))
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+    return {n for n in found if n.startswith("simgrasp.")}
+
+
+def _import_cycles(paths: list[Path]) -> list[list[str]]:
+    """Every import circle among the modules at ``paths`` (each reported once, from its least name)."""
+    graph = {_module_name(p): _module_imports(p) for p in paths}
+    graph = {m: sorted(t for t in targets if t in graph and t != m) for m, targets in graph.items()}
+    cycles: list[list[str]] = []
+
+    def walk(start: str, node: str, trail: list[str]) -> None:
+        for nxt in graph[node]:
+            if nxt == start:
+                cycles.append(trail)
+            elif nxt > start and nxt not in trail:
+                walk(start, nxt, trail + [nxt])
+
+    for m in sorted(graph):
+        walk(m, m, [m])
+    return cycles
+
+
+def test_robots_and_rehearsal_import_no_circle():
+    paths = [p for p in MODULES if _layer(_module_name(p)) in ACYCLIC_LAYERS]
+    assert len(paths) > 10 and _import_cycles(paths) == []
+
+
+def test_the_circle_check_finds_a_circle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    fake = tmp_path / "simgrasp" / "rehearsal"
+    fake.mkdir(parents=True)
+    (fake / "a.py").write_text("from simgrasp.rehearsal import b\n")
+    (fake / "b.py").write_text("def f():\n    from simgrasp.rehearsal.c import g\n")
+    (fake / "c.py").write_text("import simgrasp.rehearsal.a\n")
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", tmp_path / "simgrasp")
+    cycle = ["simgrasp.rehearsal.a", "simgrasp.rehearsal.b", "simgrasp.rehearsal.c"]
+    assert _import_cycles(sorted(fake.glob("*.py"))) == [cycle]
 
 
 def test_importing_geometry_loads_no_heavy_library():

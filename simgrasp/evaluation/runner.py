@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from simgrasp.config import ConfigError
 from simgrasp.evaluation.folder import (
     LOCK_FILE,
     RUN_FILE,
@@ -120,6 +121,8 @@ def validate_worker(setup: WorkerSetup) -> Worker:
         return Worker(setup)
     except PolicyError as e:
         raise EvaluationError(str(e)) from None
+    except ConfigError as e:  # a backend option out of its range: the message names field, range and value
+        raise EvaluationError(f"cannot start backend {setup.backend!r}: {e}") from None
     except Exception as e:
         raise EvaluationError(f"cannot start backend {setup.backend!r}: {type(e).__name__}: {e}") from None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import torch
 
@@ -63,9 +63,10 @@ def read_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> dic
     try:
         ckpt = torch.load(path, map_location=device, weights_only=True)
     except Exception as e:  # torch raises several types for truncated or foreign files
+        first = next((line.strip() for line in str(e).splitlines() if line.strip()), "")  # torch's run to pages
         raise CheckpointError(
             f"{path}: not a readable checkpoint (expected a torch.save file of a {FORMAT} dict; "
-            f"it may be truncated): {type(e).__name__}: {e}"
+            f"it may be truncated): {type(e).__name__}: {first}"
         ) from None
     if not isinstance(ckpt, dict):
         raise CheckpointError(f"{path}: expected a dict with keys {REQUIRED_KEYS}, got {type(ckpt).__name__}")
@@ -95,6 +96,22 @@ def model_from_checkpoint(ckpt: dict[str, Any], where: str = "checkpoint") -> Gr
         summary = ", ".join(f"{k}={v}" for k, v in config.to_dict().items() if k in ("backbone", "k", "scorer_channels"))
         raise CheckpointError(f"{where}: the weights do not match the network its config describes ({summary}): {e}") from None
     return model
+
+
+def check_same_network(ckpt: dict[str, Any], asked: Mapping[str, tuple[Any, str]], where: str = "checkpoint") -> None:
+    """Refuse network settings asked for (field of :class:`ModelConfig` -> (value, who asked,
+    e.g. ``"--backbone"``)) that differ from the network the checkpoint holds, which is the
+    network a run started from it trains: :class:`CheckpointError` naming every difference
+    with both values."""
+    try:
+        have = ModelConfig.from_dict(ckpt["config"]).to_dict()  # older checkpoints: defaults filled in
+    except (ValueError, TypeError) as e:
+        raise CheckpointError(f"{where}: bad model config: {e}") from None
+    diffs = [f"{who} asks for {key} {value!r}, the checkpoint has {have[key]!r}"
+             for key, (value, who) in asked.items() if have.get(key) != value]
+    if diffs:
+        raise CheckpointError(f"{where} holds another network than asked for: {'; '.join(diffs)} "
+                              "(a run started from a checkpoint trains the checkpoint's network)")
 
 
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[GraspNet, dict[str, Any]]:

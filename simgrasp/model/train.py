@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,6 +212,45 @@ def set_lr(optimizer: torch.optim.SGD, cfg: TrainConfig, iteration: int) -> None
         group["lr"] = cfg.lr * scale * factor
 
 
+LAST = "last.pt"  # the checkpoint a run writes and keeps up to date in its folder
+
+
+def check_run_folder(out_dir: str | Path, resume: str | Path | None = None) -> Path:
+    """The run folder ``out_dir``, created (parents too) and shown writable by writing a
+    temporary file in it. A folder already holding a run's ``last.pt`` is refused unless
+    ``resume`` is that very file: a new run there would overwrite it."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{out}: expected a run folder, got a file")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
+            pass
+    except OSError as e:
+        raise ValueError(f"{out}: expected a writable run folder, got {type(e).__name__}: {e.strerror or e}") from None
+    last = out / LAST
+    if last.exists() and (resume is None or Path(resume).resolve() != last.resolve()):
+        raise ValueError(
+            f"{out} already holds a run ({LAST}); expected a new folder, or resume from {last} to continue that run"
+        )
+    return out
+
+
+def resume_point(ckpt: dict[str, Any], where: str, cfg: TrainConfig) -> int:
+    """The iteration a run resumed from checkpoint ``ckpt`` (read from ``where``) starts
+    at. Refused: a checkpoint without optimizer state (an exported or shipped one, which
+    :func:`train` can start from with ``init``) and one already at ``cfg.iterations``."""
+    start = int(ckpt["iteration"])
+    if ckpt.get("optimizer") is None:
+        raise CheckpointError(
+            f"{where} holds no optimizer state (an exported checkpoint, at iteration {start}), so a run cannot "
+            "continue from it; expected a run's last.pt, or start a new run from its network with --init"
+        )
+    if start >= cfg.iterations:
+        raise ValueError(f"{where} is at iteration {start}; expected --iterations above it, got {cfg.iterations}")
+    return start
+
+
 def _log(path: Path, row: dict[str, Any]) -> None:
     with path.open("a") as f:
         f.write(json.dumps(row) + "\n")
@@ -232,16 +272,20 @@ def train(
     checkpoint and training continues from its iteration up to ``cfg.iterations``. With
     ``init`` (and no ``resume``), training starts at iteration 0 from that checkpoint's
     network (its config replaces ``model_cfg``) with a fresh optimiser, and the score heads
-    keep their trained biases."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    keep their trained biases. The folder must be writable and hold no other run
+    (:func:`check_run_folder`). Should the loop stop early (unreadable data, an
+    interrupt), the iterations done are saved to ``last.pt`` first, and the exception
+    carries a note saying so."""
+    if resume is not None and init is not None:
+        raise ValueError(f"expected one of resume or init, got both ({resume} and {init})")
+    out = check_run_folder(out_dir, resume)
     log_path = out / "metrics.jsonl"
     torch.manual_seed(cfg.seed)
     start = 0
     if resume is not None:
         ckpt = read_checkpoint(resume)
+        start = resume_point(ckpt, str(resume), cfg)
         model = model_from_checkpoint(ckpt, str(resume))
-        start = int(ckpt["iteration"])
     elif init is not None:
         model = model_from_checkpoint(read_checkpoint(init), str(init))
     else:
@@ -256,8 +300,6 @@ def train(
         except (ValueError, KeyError) as e:
             raise CheckpointError(f"{resume}: optimizer state does not fit the network: {e}") from None
     train_dict = dataclasses.asdict(cfg)
-    if start >= cfg.iterations:
-        raise ValueError(f"checkpoint is at iteration {start}; expected --iterations above it, got {cfg.iterations}")
     start_row = {"event": "start", "iteration": start, "model": model.config.to_dict(), "train": train_dict}
     _log(log_path, {**start_row, **({"init": str(init)} if init is not None and resume is None else {})})
 
@@ -275,34 +317,45 @@ def train(
     bar = tqdm(loader, total=cfg.iterations - start, initial=0, disable=not progress, desc="train")
     t0 = time.perf_counter()
     it = start
-    for batch in bar:
-        model.train()
-        freeze_for(model, cfg.trainable)
-        if it == 0 and cfg.loss.scorer_labels == "simulation" and not any(len(t) for t in batch.tested):
-            raise ValueError(
-                "scorer_labels='simulation' needs grasps tried in simulation (the generator's _candidates.txt "
-                f"sidecar); the first batch of {len(batch.tested)} images has none"
-            )
-        if it == 0 and init is None:
-            rates = start_at_base_rates(model, batch.images, batch.truths, cfg.loss, batch.tried())
-            _log(log_path, {"event": "base_rates", "iteration": 0, **rates})
-        losses = compute_losses(model, model(batch.images), batch.truths, cfg.loss, batch.tried())
-        if cfg.warmup_iterations > 0 or cfg.lr_steps:
-            set_lr(optimizer, cfg, it)
-        optimizer.zero_grad(set_to_none=True)
-        (losses.total if cfg.trainable == "all" else losses.scorer).backward()
-        optimizer.step()
-        it += 1
-        row = {name: float(getattr(losses, name).detach()) for name in ("primary", "scorer", "regression")}
-        bar.set_postfix({k[:4]: f"{v:.3f}" for k, v in row.items()})
-        if it % cfg.log_every == 0 or it == cfg.iterations:
-            _log(log_path, {"event": "train", "iteration": it, **row, **losses.stats, "elapsed_s": time.perf_counter() - t0})
-        last = it == cfg.iterations
-        if val_set is not None and ((cfg.val_every and it % cfg.val_every == 0) or last):
-            acc = jaccard_accuracy(Detector(model.eval()), val_set, cfg.val_limit)
-            metrics = {"val_primary": acc["primary"], "val_scorer": acc["scorer"], "val_n": acc["n"]}
-            _log(log_path, {"event": "val", "iteration": it, **metrics})
-            bar.write(f"iteration {it}: Jaccard top-1 primary {acc['primary']:.3f}, scorer {acc['scorer']:.3f}")
-        if (cfg.checkpoint_every and it % cfg.checkpoint_every == 0) or last:
-            save_checkpoint(out / "last.pt", model, it, optimizer, train_dict, metrics)
-    return out / "last.pt"
+    saved = start  # the iteration last.pt holds
+    try:
+        for batch in bar:
+            model.train()
+            freeze_for(model, cfg.trainable)
+            if it == 0 and cfg.loss.scorer_labels == "simulation" and not any(len(t) for t in batch.tested):
+                raise ValueError(
+                    "scorer_labels='simulation' needs grasps tried in simulation (the generator's _candidates.txt "
+                    f"sidecar); the first batch of {len(batch.tested)} images has none"
+                )
+            if it == 0 and init is None:
+                rates = start_at_base_rates(model, batch.images, batch.truths, cfg.loss, batch.tried())
+                _log(log_path, {"event": "base_rates", "iteration": 0, **rates})
+            losses = compute_losses(model, model(batch.images), batch.truths, cfg.loss, batch.tried())
+            if cfg.warmup_iterations > 0 or cfg.lr_steps:
+                set_lr(optimizer, cfg, it)
+            optimizer.zero_grad(set_to_none=True)
+            (losses.total if cfg.trainable == "all" else losses.scorer).backward()
+            optimizer.step()
+            it += 1
+            row = {name: float(getattr(losses, name).detach()) for name in ("primary", "scorer", "regression")}
+            bar.set_postfix({k[:4]: f"{v:.3f}" for k, v in row.items()})
+            if it % cfg.log_every == 0 or it == cfg.iterations:
+                _log(log_path, {"event": "train", "iteration": it, **row, **losses.stats, "elapsed_s": time.perf_counter() - t0})
+            last = it == cfg.iterations
+            if val_set is not None and ((cfg.val_every and it % cfg.val_every == 0) or last):
+                acc = jaccard_accuracy(Detector(model.eval()), val_set, cfg.val_limit)
+                metrics = {"val_primary": acc["primary"], "val_scorer": acc["scorer"], "val_n": acc["n"]}
+                _log(log_path, {"event": "val", "iteration": it, **metrics})
+                bar.write(f"iteration {it}: Jaccard top-1 primary {acc['primary']:.3f}, scorer {acc['scorer']:.3f}")
+            if (cfg.checkpoint_every and it % cfg.checkpoint_every == 0) or last:
+                save_checkpoint(out / LAST, model, it, optimizer, train_dict, metrics)
+                saved = it
+    except BaseException as e:  # unreadable data met late, an interrupt: keep the iterations done
+        if it > saved:
+            try:
+                save_checkpoint(out / LAST, model, it, optimizer, train_dict, metrics)
+                e.add_note(f"iteration {it} is saved in {out / LAST}; continue with --resume {out / LAST}")
+            except Exception as save_error:  # noqa: BLE001 - the first error is the one to report
+                e.add_note(f"iteration {it} could not be saved: {save_error}")
+        raise
+    return out / LAST

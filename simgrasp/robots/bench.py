@@ -20,10 +20,10 @@ import numpy as np
 from simgrasp.config import override
 from simgrasp.geometry import GraspRect
 from simgrasp.geometry.homography import apply_homography, fit_homography
+from simgrasp.rehearsal.emulator import RMIEmulator
 from simgrasp.robots.backend import FanucBackend
 from simgrasp.robots.camera import ArrayCamera
 from simgrasp.robots.rmi import RMIClient
-from simgrasp.robots.rmi_emulator import RMIEmulator
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "assets" / "robot" / "example_robot.toml"
 TWIN = EXAMPLE.with_name("twin.toml")
@@ -102,8 +102,8 @@ def bench_twin(trials: int) -> None:
     from simgrasp.policies import build_policy, resolve_policy
     from simgrasp.robots.collect import collect_pairs, grid_points
     from simgrasp.robots.config import load_robot_config
-    from simgrasp.robots.twin_camera import TwinCameraConfig
-    from simgrasp.robots.twin_serve import TwinRig
+    from simgrasp.rehearsal.rig import TwinRig
+    from simgrasp.rehearsal.twin_camera import TwinCameraConfig
     from simgrasp.sim import HELD_OUT_OBJECTS
     from simgrasp.sim.backend import SimBackend
 

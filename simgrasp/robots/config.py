@@ -1,9 +1,11 @@
 """The robot cell's configuration: one dataclass per concern, loaded strictly from TOML.
 
 Units: millimetres and degrees in the robot's user frame (what the controller speaks),
-seconds, mm/s. ``load_robot_config`` applies a TOML file over the defaults with
-:func:`simgrasp.config.override`, so a misspelt key fails loudly; ``save_robot_config``
-writes every field back, which is how ``python -m simgrasp.calibrate`` stores a fit.
+seconds, mm/s. Every field declares its range (:func:`simgrasp.config.setting`).
+``load_robot_config`` applies a TOML file over the defaults with
+:func:`simgrasp.config.override`, so a misspelt key or a value out of range fails loudly;
+``save_robot_config`` writes every field back, which is how ``python -m simgrasp.calibrate``
+stores a fit.
 """
 
 from __future__ import annotations
@@ -14,62 +16,74 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simgrasp.config import load_toml, override, to_dict
+from simgrasp.config import (
+    FINITE, NAME, NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE, POSITIVE_INT, TEXT, Number, Values, between, check_config,
+    load_toml, override, pair, setting, to_dict,
+)
 from simgrasp.robots.rmi_protocol import Configuration
 
 
 @dataclass(frozen=True)
 class ConnectionConfig:
-    host: str = "127.0.0.1"  # controller address
-    port: int = 16001  # RMI connect port; the session port comes from FRC_Connect
-    timeout_s: float = 5.0  # longest wait for a command's reply
-    motion_timeout_s: float = 60.0  # longest wait for one queued instruction to finish
-    group_mask: int = 1  # motion groups FRC_Initialize takes
+    host: str = setting("127.0.0.1", NAME)  # controller address
+    # RMI connect port; the session port comes from FRC_Connect
+    port: int = setting(16001, between(1, 65535, integer=True))
+    timeout_s: float = setting(5.0, POSITIVE)  # longest wait for a command's reply
+    motion_timeout_s: float = setting(60.0, POSITIVE)  # longest wait for one queued instruction to finish
+    group_mask: int = setting(1, between(1, 255, integer=True))  # motion groups FRC_Initialize takes
 
 
 @dataclass(frozen=True)
 class CameraConfig:
-    source: str = "0"  # OpenCV device index, stream URL, or a folder of images to replay
-    warmup_frames: int = 5  # frames dropped after opening (auto exposure settles)
+    source: str = setting("0", NAME)  # OpenCV device index, stream URL, or a folder of images to replay
+    warmup_frames: int = setting(5, NON_NEGATIVE_INT)  # frames dropped after opening (auto exposure settles)
 
 
 @dataclass(frozen=True)
 class CellConfig:
-    stage_url: str = ""  # cell console that stages each trial's scene by seed and names its object ("": objects list)
-    stage_timeout_s: float = 60.0  # longest wait for the console to stage a scene
+    # cell console that stages each trial's scene by seed and names its object ("": objects list)
+    stage_url: str = setting("", TEXT)
+    stage_timeout_s: float = setting(60.0, POSITIVE)  # longest wait for the console to stage a scene
 
 
 @dataclass(frozen=True)
 class CalibrationConfig:
-    homography: tuple[float, ...] = ()  # 9 values, row-major: pixels -> table XY in mm
-    width: int = 640  # image size the homography was fitted at, pixels
-    height: int = 480
-    mean_error_mm: float = 0.0  # reprojection error over the calibration pairs
-    max_error_mm: float = 0.0
-    n_points: int = 0  # calibration pairs used (0: not calibrated)
-    marker_tool: int = 0  # UTool whose origin is a camera-visible marker, for calibrate --collect (0: none)
-    grid_x_mm: tuple[float, float] = (300.0, 500.0)  # user-frame X span of the --collect grid
-    grid_y_mm: tuple[float, float] = (-100.0, 100.0)  # user-frame Y span of the --collect grid
-    grid_n: int = 5  # points per side of the --collect grid
+    # 9 values, row-major: pixels -> table XY in mm
+    homography: tuple[float, ...] = setting((), Values(FINITE, lengths=(0, 9)))
+    width: int = setting(640, POSITIVE_INT)  # image size the homography was fitted at, pixels
+    height: int = setting(480, POSITIVE_INT)
+    mean_error_mm: float = setting(0.0, NON_NEGATIVE)  # reprojection error over the calibration pairs
+    max_error_mm: float = setting(0.0, NON_NEGATIVE)
+    n_points: int = setting(0, NON_NEGATIVE_INT)  # calibration pairs used (0: not calibrated)
+    # UTool whose origin is a camera-visible marker, for calibrate --collect (0: none)
+    marker_tool: int = setting(0, NON_NEGATIVE_INT)
+    # user-frame X span of the --collect grid
+    grid_x_mm: tuple[float, float] = setting((300.0, 500.0), pair(FINITE, "<"))
+    # user-frame Y span of the --collect grid
+    grid_y_mm: tuple[float, float] = setting((-100.0, 100.0), pair(FINITE, "<"))
+    grid_n: int = setting(5, Number(lo=2, integer=True))  # points per side of the --collect grid
 
 
 @dataclass(frozen=True)
 class MotionConfig:
-    table_z_mm: float = 0.0  # table top height in the user frame
-    grasp_height_mm: float = 15.0  # jaw centres above the table top when the jaws close
-    approach_height_mm: float = 100.0  # the straight-down approach starts this far above the grasp
-    lift_height_mm: float = 150.0  # lifted this far above the grasp
-    carry_offset_mm: tuple[float, float] = (0.0, 150.0)  # XY move-away at lift height, then back
-    place_clearance_mm: float = 3.0  # set back down this far above the grasp height
-    view_pose_mm: tuple[float, float, float] = (300.0, 0.0, 400.0)  # XYZ out of the camera's view
-    speed_mm_s: int = 100  # linear speed of every move
-    max_speed_mm_s: int = 250  # hard cap on speed_mm_s
-    override_percent: int = 10  # controller speed override: low until the cell is trusted
-    cnt_value: int = 50  # blending of intermediate CNT moves, 0..100
-    w_deg: float = 180.0  # tool pointing straight down
-    p_deg: float = 0.0
-    yaw_offset_deg: float = 0.0  # tool R when the jaws open along the user frame's +X
-    r_min_deg: float = -90.0  # R is folded into [r_min_deg, r_min_deg + 180): the jaws are symmetric
+    table_z_mm: float = setting(0.0, FINITE)  # table top height in the user frame
+    grasp_height_mm: float = setting(15.0, NON_NEGATIVE)  # jaw centres above the table top when the jaws close
+    approach_height_mm: float = setting(100.0, POSITIVE)  # the straight-down approach starts this far above the grasp
+    lift_height_mm: float = setting(150.0, POSITIVE)  # lifted this far above the grasp
+    # XY move-away at lift height, then back
+    carry_offset_mm: tuple[float, float] = setting((0.0, 150.0), Values(FINITE, lengths=(2,)))
+    place_clearance_mm: float = setting(3.0, NON_NEGATIVE)  # set back down this far above the grasp height
+    # XYZ out of the camera's view
+    view_pose_mm: tuple[float, float, float] = setting((300.0, 0.0, 400.0), Values(FINITE, lengths=(3,)))
+    speed_mm_s: int = setting(100, POSITIVE_INT)  # linear speed of every move
+    max_speed_mm_s: int = setting(250, POSITIVE_INT)  # hard cap on speed_mm_s
+    # controller speed override: low until the cell is trusted
+    override_percent: int = setting(10, between(1, 100, integer=True))
+    cnt_value: int = setting(50, between(0, 100, integer=True))  # blending of intermediate CNT moves, 0..100
+    w_deg: float = setting(180.0, FINITE)  # tool pointing straight down
+    p_deg: float = setting(0.0, FINITE)
+    yaw_offset_deg: float = setting(0.0, FINITE)  # tool R when the jaws open along the user frame's +X
+    r_min_deg: float = setting(-90.0, FINITE)  # R is folded into [r_min_deg, r_min_deg + 180): the jaws are symmetric
 
     @property
     def speed(self) -> int:
@@ -83,21 +97,21 @@ class MotionConfig:
 
 @dataclass(frozen=True)
 class GripperConfig:
-    close_port: int = 1  # DOUT that closes the jaws
-    open_port: int = 2  # DOUT that opens them (0: single solenoid, close_port OFF opens)
-    jaw_closed_input: int = 1  # DIN that reads ON when the jaws shut fully, on nothing
-    max_opening_mm: float = 85.0  # widest grasp the jaws take
-    close_time_s: float = 0.5  # controller-side wait after switching, for the jaws to move
-    open_time_s: float = 0.5
+    close_port: int = setting(1, POSITIVE_INT)  # DOUT that closes the jaws
+    open_port: int = setting(2, NON_NEGATIVE_INT)  # DOUT that opens them (0: single solenoid, close_port OFF opens)
+    jaw_closed_input: int = setting(1, POSITIVE_INT)  # DIN that reads ON when the jaws shut fully, on nothing
+    max_opening_mm: float = setting(85.0, POSITIVE)  # widest grasp the jaws take
+    close_time_s: float = setting(0.5, NON_NEGATIVE)  # controller-side wait after switching, for the jaws to move
+    open_time_s: float = setting(0.5, NON_NEGATIVE)
 
 
 @dataclass(frozen=True)
 class WorkspaceConfig:
     """Every target must lie inside this box (user frame, mm) or nothing moves."""
 
-    x_mm: tuple[float, float] = (150.0, 650.0)
-    y_mm: tuple[float, float] = (-350.0, 350.0)
-    z_mm: tuple[float, float] = (5.0, 500.0)
+    x_mm: tuple[float, float] = setting((150.0, 650.0), pair(FINITE, "<"))
+    y_mm: tuple[float, float] = setting((-350.0, 350.0), pair(FINITE, "<"))
+    z_mm: tuple[float, float] = setting((5.0, 500.0), pair(FINITE, "<"))
 
     def violation(self, x: float, y: float, z: float) -> str | None:
         """Why ``(x, y, z)`` mm is outside the box, or None when inside."""
@@ -117,24 +131,14 @@ class RobotConfig:
     arm: Configuration = field(default_factory=Configuration)  # UFrame/UTool numbers and arm flags
     gripper: GripperConfig = field(default_factory=GripperConfig)
     workspace: WorkspaceConfig = field(default_factory=WorkspaceConfig)
-    objects: tuple[str, ...] = ()  # object names, one per trial in turn (seed modulo count)
+    objects: tuple[str, ...] = setting((), Values(NAME))  # object names, one per trial in turn (seed modulo count)
 
 
 def validate(cfg: RobotConfig) -> RobotConfig:
-    """Refuse settings that would make the cell unsafe or the run meaningless."""
-    m, c = cfg.motion, cfg.calibration
-    if not 1 <= m.override_percent <= 100:
-        raise ValueError(f"motion.override_percent must be 1..100, got {m.override_percent}")
-    if m.speed_mm_s < 1 or m.max_speed_mm_s < 1:
-        raise ValueError(f"motion speeds must be >= 1 mm/s, got {m.speed_mm_s} capped at {m.max_speed_mm_s}")
-    if m.approach_height_mm <= 0 or m.lift_height_mm <= 0:
-        raise ValueError(f"approach and lift heights must be positive, got {m.approach_height_mm}, {m.lift_height_mm}")
-    for name, (lo, hi) in (("x_mm", cfg.workspace.x_mm), ("y_mm", cfg.workspace.y_mm), ("z_mm", cfg.workspace.z_mm)):
-        if not lo < hi:
-            raise ValueError(f"workspace.{name} must be (low, high) with low < high, got ({lo}, {hi})")
-    if c.homography and len(c.homography) != 9:
-        raise ValueError(f"calibration.homography must hold 9 values (3x3 row-major), got {len(c.homography)}")
-    return cfg
+    """``cfg`` when every field lies in its declared range (speeds, the override percent,
+    heights, the workspace box, the homography's 9 values...); else ValueError naming the
+    first that does not: settings that would make the cell unsafe or the run meaningless."""
+    return check_config(cfg)
 
 
 def load_robot_config(path: str | Path) -> RobotConfig:

@@ -1,7 +1,8 @@
 """Robot errors: controller ErrorIDs mapped to exception classes with readable messages.
 
 FANUC RMI reports errors as integer ``ErrorID``s; ``2556929 + k`` is alarm RMIT-(k+1)
-(2556935 = RMIT-007). Each error class below names what an operator has to do, so a
+(2556935 = RMIT-007). Alarms of other facilities come as facility code * 1000 + number, as
+KAREL status codes do: 11050 is SRVO-050 (collision detected). Each error class below names what an operator has to do, so a
 stopped evaluation says why it stopped. All of them are :class:`RobotError`, itself a
 :class:`~simgrasp.backends.base.BackendError` the evaluation loop can catch.
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 from simgrasp.backends.base import BackendError
 
 RMIT_BASE = 2556928  # ErrorID of RMIT-000; RMIT-n is RMIT_BASE + n
+SRVO_BASE = 11000  # ErrorID of SRVO-000 (servo alarms, facility 11)
+COLLISION_DETECTED = SRVO_BASE + 50  # SRVO-050: the arm hit something and stopped
 
 
 class RobotError(BackendError):
@@ -83,6 +86,7 @@ ERROR_TEXT: dict[int, str] = {
     RMIT_BASE + 29: "sequence ID out of order; the robot is held until FRC_Reset",
     RMIT_BASE + 31: "invalid speed value",
     RMIT_BASE + 36: "invalid destination position (unreachable)",
+    COLLISION_DETECTED: "collision detected: the arm stopped at contact (clear it, then FRC_Reset)",
 }
 
 _ERROR_CLASSES: dict[int, type[RMIErrorReply]] = {
@@ -95,9 +99,13 @@ _ERROR_CLASSES: dict[int, type[RMIErrorReply]] = {
 
 
 def rmit_code(error_id: int) -> str:
-    """``"RMIT-007"`` for ErrorID 2556935; ``"error 42"`` for IDs outside the RMIT range."""
-    k = int(error_id) - RMIT_BASE
-    return f"RMIT-{k:03d}" if 0 < k < 1000 else f"error {error_id}"
+    """``"RMIT-007"`` for ErrorID 2556935, ``"SRVO-050"`` for 11050; ``"error 42"`` for
+    IDs outside those ranges."""
+    for base, facility in ((RMIT_BASE, "RMIT"), (SRVO_BASE, "SRVO")):
+        k = int(error_id) - base
+        if 0 < k < 1000:
+            return f"{facility}-{k:03d}"
+    return f"error {error_id}"
 
 
 def describe_error(error_id: int) -> str:

@@ -1,9 +1,10 @@
 """FANUC Remote Motion Interface packets: pure encode, decode and builders (no sockets).
 
 Facts (RMI option R912, R-30iB Plus): JSON objects, one per line ending in CRLF, over TCP.
-A packet's first key names its kind and verb: ``Communication`` (session), ``Command``
-(runs at once, one reply each) or ``Instruction`` (queued, answered when finished, carries
-a ``SequenceID``). Positions are in millimetres, angles in degrees; W, P, R rotate about
+A packet names its kind and verb with exactly one of the keys ``Communication`` (session),
+``Command`` (runs at once, one reply each) or ``Instruction`` (queued, answered when
+finished, carries a ``SequenceID``); JSON objects are unordered, so where that key stands
+does not matter. Positions are in millimetres, angles in degrees; W, P, R rotate about
 the fixed X, Y, Z axes of the user frame; a top-down grasp is W=180, P=0, R=yaw.
 """
 
@@ -13,6 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from simgrasp.config import INT, NON_NEGATIVE_INT, between, setting
 from simgrasp.robots.errors import RMIProtocolError
 
 KINDS = ("Communication", "Command", "Instruction")
@@ -43,19 +45,23 @@ class Pose:
             raise RMIProtocolError(f"expected a Position with X, Y, Z, W, P, R, got {d!r}") from e
 
 
+BIT = between(0, 1, integer=True)  # an arm flag: 0 or 1
+
+
 @dataclass(frozen=True)
 class Configuration:
-    """Arm configuration flags (turn numbers and front/up/left/flip) plus frame numbers."""
+    """Arm configuration flags (turn numbers and front/up/left/flip) plus frame numbers;
+    the ranges are what the packet can carry, the controller refuses frames it lacks."""
 
-    utool: int = 1
-    uframe: int = 0
-    front: int = 1
-    up: int = 1
-    left: int = 0
-    flip: int = 0
-    turn4: int = 0
-    turn5: int = 0
-    turn6: int = 0
+    utool: int = setting(1, NON_NEGATIVE_INT)
+    uframe: int = setting(0, NON_NEGATIVE_INT)
+    front: int = setting(1, BIT)
+    up: int = setting(1, BIT)
+    left: int = setting(0, BIT)
+    flip: int = setting(0, BIT)
+    turn4: int = setting(0, INT)
+    turn5: int = setting(0, INT)
+    turn6: int = setting(0, INT)
 
     def to_packet(self) -> dict[str, int]:
         return {
@@ -73,14 +79,17 @@ class Configuration:
 
 # -- wire format ------------------------------------------------------------------------
 def packet_kind(packet: dict[str, Any]) -> tuple[str, str]:
-    """``(kind, verb)`` of a packet, e.g. ``("Command", "FRC_Reset")``; the kind is its
-    first key."""
+    """``(kind, verb)`` of a packet, e.g. ``("Command", "FRC_Reset")``: the one key of
+    :data:`KINDS` it holds (anywhere in the object) and its string value."""
     if not isinstance(packet, dict) or not packet:
-        raise RMIProtocolError(f"expected a non-empty JSON object, got {packet!r}")
-    first = next(iter(packet))
-    if first not in KINDS:
-        raise RMIProtocolError(f"a packet's first key must be one of {KINDS}, got {first!r} in {packet!r}")
-    return first, str(packet[first])
+        raise RMIProtocolError(f"expected a non-empty JSON object, got {str(packet)[:200]}")
+    kinds = [k for k in KINDS if k in packet]
+    if len(kinds) != 1:
+        raise RMIProtocolError(f"a packet must hold exactly one of the keys {KINDS}, got {kinds} in {str(packet)[:200]}")
+    verb = packet[kinds[0]]
+    if not isinstance(verb, str):
+        raise RMIProtocolError(f"expected a string {kinds[0]} verb, got {verb!r}")
+    return kinds[0], verb
 
 
 def encode(packet: dict[str, Any]) -> bytes:
@@ -90,35 +99,58 @@ def encode(packet: dict[str, Any]) -> bytes:
 
 
 def decode(line: bytes | str) -> dict[str, Any]:
-    """Parse one line (with or without CRLF) into a packet, checking its first key."""
+    """Parse one line (with or without CRLF) into a packet, checking that it names its kind."""
     text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
     try:
         packet = json.loads(text.strip())
-    except json.JSONDecodeError as e:
-        raise RMIProtocolError(f"expected one JSON object per line, got {text[:200]!r}: {e}") from None
+    except (ValueError, RecursionError) as e:  # RecursionError: arrays nested thousands deep
+        raise RMIProtocolError(f"expected one JSON object per line, got {text[:200]!r}: {type(e).__name__}: {e}") from None
     packet_kind(packet)
     return packet
 
 
+class LineTooLong(RMIProtocolError):
+    """No line end within ``max_line`` bytes."""
+
+
 class LineBuffer:
-    """Splits a TCP byte stream into CRLF-terminated lines (a read may hold several)."""
+    """Splits a TCP byte stream into CRLF-terminated lines (a read may hold several), at
+    most ``max_line`` bytes each: the buffer never holds more."""
 
     def __init__(self, max_line: int = 65536) -> None:
         self._buf = b""
         self.max_line = max_line
+        self._dropping = False  # inside an overlong line already reported: skip to its end
 
     def feed(self, data: bytes) -> list[bytes]:
+        """The lines ``data`` completes; raises :class:`LineTooLong` on a longer one (for a
+        client: the peer is no RMI server)."""
+        lines = self.feed_or_drop(data)
+        if None in lines:
+            raise LineTooLong(f"no line end within {self.max_line} bytes; is this an RMI server?")
+        return [line for line in lines if line is not None]
+
+    def feed_or_drop(self, data: bytes) -> list[bytes | None]:
+        """The lines ``data`` completes, ``None`` in place of each longer than ``max_line``,
+        whose bytes are discarded up to its line end (for a server: answer it, go on)."""
         self._buf += data
-        lines = []
+        lines: list[bytes | None] = []
         while True:
             i = self._buf.find(b"\n")
             if i < 0:
                 break
             line, self._buf = self._buf[:i].rstrip(b"\r"), self._buf[i + 1 :]
-            if line.strip():
+            if self._dropping:
+                self._dropping = False
+            elif len(line) > self.max_line:
+                lines.append(None)
+            elif line.strip():
                 lines.append(line)
         if len(self._buf) > self.max_line:
-            raise RMIProtocolError(f"no line end within {self.max_line} bytes; is this an RMI server?")
+            self._buf = b""
+            if not self._dropping:
+                lines.append(None)
+                self._dropping = True
         return lines
 
 

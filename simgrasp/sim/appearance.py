@@ -20,11 +20,12 @@ from typing import Callable, Sequence
 import numpy as np
 import pybullet
 
+from simgrasp.config import check_config
 from simgrasp.registry import Registry
 from simgrasp.sim.config import AppearanceConfig, CameraConfig, SimConfig
 from simgrasp.sim.depth_noise import noisy_depth
 from simgrasp.sim.skin import build_skin, can_skin
-from simgrasp.sim.textures import PATTERNS, TextureSpec, load_texture
+from simgrasp.sim.textures import TextureSpec, load_texture
 from simgrasp.sim.world import World
 
 TABLE_SKIN_LIFT_M = 1e-4  # the textured table patch floats this far above the table (no z-fighting)
@@ -151,20 +152,9 @@ def randomized(cfg: SimConfig, rng: np.random.Generator, texturable: bool) -> tu
 
 
 def check_appearance(a: AppearanceConfig) -> None:
-    """ValueError naming the first field of ``a`` that cannot be drawn from."""
-    if a.mode not in APPEARANCE_MODES:
-        raise ValueError(f"appearance must be one of {', '.join(APPEARANCE_MODES.names())}, got {a.mode!r}")
-    unknown = [k for k in a.textures if k not in PATTERNS]
-    if unknown or not a.textures:
-        raise ValueError(f"appearance.textures must be among {', '.join(PATTERNS.names())}, got {list(a.textures)}")
-    for name in ("grey_p", "near_table_p", "object_texture_p", "table_texture_p", "shadow_p", "light_tint"):
-        if not 0.0 <= getattr(a, name) <= 1.0:
-            raise ValueError(f"appearance.{name} must be in [0, 1], got {getattr(a, name)!r}")
-    for name in ("table_value", "table_saturation", "light_elevation_deg", "ambient", "diffuse", "specular",
-                 "depth_sigma_m", "depth_edge_dropout"):
-        r = getattr(a, name)
-        if len(r) != 2 or not r[0] <= r[1]:
-            raise ValueError(f"appearance.{name} must be a (low, high) range with low <= high, got {r!r}")
+    """ValueError naming the first field of ``a`` outside its declared range (the modes,
+    the texture kinds, probabilities in [0, 1], ordered (low, high) ranges)."""
+    check_config(a, prefix="appearance.")
 
 
 def draw_appearance(world: World, body: int, cfg: SimConfig, rng: np.random.Generator) -> tuple[float, Appearance | None]:

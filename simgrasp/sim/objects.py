@@ -138,8 +138,13 @@ def resolve_objects(spec: str) -> list[ObjectEntry]:
     for item in (s.strip() for s in spec.split(",")):
         if not item:
             continue
-        name, _, selector = item.partition(":")
+        name, colon, selector = item.partition(":")
         if name in OBJECT_SETS and not Path(item).exists():
+            if colon and not selector.strip():  # "random_urdfs:" is a selector left out, not every object
+                raise ValueError(
+                    f"object spec {spec!r}: {item!r} has an empty selector; expected e.g. {name}:test, "
+                    f"or {name} alone for the whole set"
+                )
             entries.extend(OBJECT_SETS.get(name)(selector or None))
             continue
         p = Path(item).expanduser()

@@ -280,3 +280,77 @@ def test_trainable_is_checked(tmp_path, small):
     with pytest.raises(ValueError, match="trains on top of a trained network; expected an init checkpoint"):
         train(SyntheticGraspDataset(4, 96), tmp_path, small, _cfg(iterations=1, trainable="scorer"), progress=False)
     assert not (tmp_path / "last.pt").exists()
+
+
+def test_a_checkpoint_without_optimizer_state_is_not_resumed(trained, tmp_path, small):
+    from simgrasp.model.checkpoint import export_weights
+
+    _, path = trained
+    shipped = export_weights(path, tmp_path / "ship" / "w.pt")
+    with pytest.raises(CheckpointError, match="w.pt holds no optimizer state .an exported checkpoint, at iteration 30.*--init"):
+        train(SyntheticGraspDataset(4, 96), tmp_path / "run", small, _cfg(iterations=40), resume=shipped, progress=False)
+    assert not (tmp_path / "run" / "last.pt").exists()
+    with pytest.raises(ValueError, match="expected one of resume or init, got both"):
+        train(SyntheticGraspDataset(4, 96), tmp_path / "run", small, _cfg(iterations=40), resume=path, init=path)
+
+
+def test_the_run_folder_is_writable_and_holds_no_other_run(trained, tmp_path):
+    from simgrasp.model.train import check_run_folder
+
+    out, last = trained
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError, match="file: expected a run folder, got a file"):
+        check_run_folder(tmp_path / "file")
+    with pytest.raises(ValueError, match="sub: expected a writable run folder, got (NotADirectoryError|FileExistsError)"):
+        check_run_folder(tmp_path / "file" / "sub")
+    assert check_run_folder(tmp_path / "new" / "run").is_dir() and not any((tmp_path / "new" / "run").iterdir())
+    with pytest.raises(ValueError, match="already holds a run .last.pt.; expected a new folder, or resume from"):
+        check_run_folder(out)
+    with pytest.raises(ValueError, match="already holds a run"):
+        check_run_folder(out, resume=tmp_path / "other.pt")
+    assert check_run_folder(out, resume=last) == out
+
+
+class _BreaksAfter:
+    """A dataset whose files break after ``reads`` reads (a disk failing after the scan)."""
+
+    def __init__(self, base, reads: int) -> None:
+        self.base, self.reads = base, reads
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    def __getitem__(self, i: int):
+        self.reads -= 1
+        if self.reads < 0:
+            raise ValueError(f"sample {i}: not a readable image")
+        return self.base[i]
+
+    def object_ids(self) -> list[str]:
+        return self.base.object_ids()
+
+
+def test_a_run_stopped_by_unreadable_data_saves_the_iterations_it_did(tmp_path, small):
+    # 4 reads for the anchor box, then 2 per iteration: the third iteration fails.
+    data = SyntheticGraspDataset(4, 96, seed=2)
+    with pytest.raises(ValueError, match="not a readable image") as e:
+        train(_BreaksAfter(data, 4 + 2 * 2), tmp_path, small, _cfg(batch_size=2, iterations=5), progress=False)
+    ckpt = read_checkpoint(tmp_path / "last.pt")
+    assert ckpt["iteration"] == 2 and ckpt["optimizer"] is not None
+    assert e.value.__notes__ == [f"iteration 2 is saved in {tmp_path / 'last.pt'}; continue with --resume {tmp_path / 'last.pt'}"]
+    with pytest.raises(ValueError, match="needs grasps tried in simulation") as e:  # nothing done: nothing saved
+        train(data, tmp_path / "b", small, _cfg(iterations=1, loss=LossConfig(top_t=16, scorer_labels="simulation")), progress=False)
+    assert not hasattr(e.value, "__notes__") and not (tmp_path / "b" / "last.pt").exists()
+
+
+def test_a_checkpoint_refuses_network_settings_that_differ_from_its_own(trained):
+    from simgrasp.model.checkpoint import check_same_network
+
+    _, path = trained
+    ckpt = read_checkpoint(path)
+    check_same_network(ckpt, {"backbone": ("resnet18", "--backbone"), "input_size": (64, "--input-size")}, "here")
+    with pytest.raises(CheckpointError, match="here holds another network than asked for: --backbone asks for backbone "
+                       "'resnet34', the checkpoint has 'resnet18'; --preset sim asks for input 'rgbd', the checkpoint has 'rgb'"):
+        check_same_network(ckpt, {"backbone": ("resnet34", "--backbone"), "input": ("rgbd", "--preset sim")}, "here")
+    del ckpt["config"]["input"]  # written before the field existed: read as rgb
+    check_same_network(ckpt, {"input": ("rgb", "--input")}, "here")

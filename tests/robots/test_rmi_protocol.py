@@ -21,10 +21,22 @@ def test_encode_is_one_json_object_per_crlf_line():
     assert rp.decode(wire) == {"Communication": "FRC_Connect"}
 
 
-@pytest.mark.parametrize("packet", [{"ErrorID": 0, "Command": "FRC_Reset"}, {}, {"Verb": "x"}])
-def test_first_key_must_name_the_kind(packet):
-    with pytest.raises(RMIProtocolError, match="first key|non-empty"):
+@pytest.mark.parametrize("packet", [{}, {"Verb": "x"}, {"Command": "FRC_Reset", "Instruction": "FRC_WaitTime"},
+                                    {"Command": 7}, [{"Command": "FRC_Reset"}]])
+def test_a_packet_must_name_exactly_one_kind_with_a_string_verb(packet):
+    with pytest.raises(RMIProtocolError, match="exactly one of the keys|non-empty|string"):
         rp.encode(packet)
+
+
+def test_the_kind_key_may_stand_anywhere_in_the_object():
+    assert rp.packet_kind({"ErrorID": 0, "Command": "FRC_Reset"}) == ("Command", "FRC_Reset")
+    assert rp.decode(b'{"SequenceID":1,"Instruction":"FRC_WaitTime","Time":0}\r\n')["Instruction"] == "FRC_WaitTime"
+
+
+@pytest.mark.parametrize("line", [b"[1, 2]", b'"FRC_Connect"', b"[" * 100_000, b"\xff\xfe"])
+def test_decode_names_what_is_no_packet(line):
+    with pytest.raises(RMIProtocolError):
+        rp.decode(line)
 
 
 def test_decode_rejects_non_json_with_the_text():
@@ -80,6 +92,18 @@ def test_line_buffer_splits_and_joins_reads():
     buf = rp.LineBuffer()
     assert buf.feed(b'{"Command":"A"}\r\n{"Comm') == [b'{"Command":"A"}']
     assert buf.feed(b'and":"B"}\r\n\r\n') == [b'{"Command":"B"}']
+
+
+def test_line_buffer_refuses_an_overlong_line_as_a_client():
+    with pytest.raises(rp.LineTooLong, match="no line end within 16 bytes"):
+        rp.LineBuffer(16).feed(b"x" * 17)
+
+
+def test_line_buffer_drops_an_overlong_line_as_a_server_and_keeps_the_next():
+    buf = rp.LineBuffer(16)
+    assert buf.feed_or_drop(b"x" * 40) == [None]  # reported once, its bytes never kept
+    assert buf.feed_or_drop(b"x" * 40 + b'\r\n{"Command":"A"}\r\n') == [b'{"Command":"A"}']
+    assert buf.feed_or_drop(b"y" * 20 + b'\r\n{"Command":"B"}\r\n') == [None, b'{"Command":"B"}']
 
 
 def test_error_ids_map_to_rmit_codes_and_classes():

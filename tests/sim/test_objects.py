@@ -50,6 +50,8 @@ def test_named_objects_exist():
     ("random_urdfs:abc", "range like"),
     ("pybullet_objects:chair", "got 'chair'"),
     ("no/such/dir", "neither a set"),
+    ("random_urdfs:", "'random_urdfs:' has an empty selector"),
+    ("pybullet_objects, procedural: ", "'procedural:' has an empty selector"),
 ])
 def test_bad_specs_raise(spec, message):
     with pytest.raises(ValueError, match=message):

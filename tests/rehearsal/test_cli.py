@@ -1,6 +1,6 @@
-from simgrasp.robots.emulator_cli import inject, parse_args
+from simgrasp.rehearsal.cli import inject, parse_args
 from simgrasp.robots.errors import RMIT_BASE
-from simgrasp.robots.rmi_emulator import SESSION_PORT, RMIEmulator
+from simgrasp.rehearsal.emulator import SESSION_PORT, RMIEmulator
 
 
 def test_fault_flags_arm_the_emulator():

@@ -1,10 +1,11 @@
 import numpy as np
 import pytest
 
-from simgrasp.robots.errors import RMIErrorReply
+from simgrasp.robots import rmi_protocol as rp
+from simgrasp.robots.errors import COLLISION_DETECTED, RMIErrorReply, SystemFaultError
 from simgrasp.robots.rmi import RMIClient
 from simgrasp.robots.rmi_protocol import Configuration, Pose
-from simgrasp.robots.twin import TwinCell, TwinConfig, wpr_matrix
+from simgrasp.rehearsal.twin import TwinCell, TwinConfig, wpr_matrix
 from simgrasp.sim.backend import SimBackend
 
 CFG = Configuration(utool=1, uframe=1)
@@ -95,13 +96,16 @@ def test_an_undefined_frame_is_named():
         cell.hand_target({k: 0.0 for k in "XYZWPR"} | {"W": 180.0}, 1, 7)
 
 
-def test_the_real_robot_path_never_imports_the_simulator():
+@pytest.mark.parametrize("modules, banned", [
+    ("simgrasp.robots.backend, simgrasp.robots.rmi, simgrasp.robots.collect, simgrasp.robots.console, "
+     "simgrasp.calibrate", ("simgrasp.sim", "pybullet", "torch", "simgrasp.rehearsal")),
+    ("simgrasp.rehearsal.emulator, simgrasp.rehearsal.cli", ("simgrasp.sim", "pybullet", "torch")),
+])
+def test_the_real_robot_path_and_the_bare_emulator_never_import_the_simulator(modules, banned):
     import subprocess
     import sys
 
-    code = ("import sys, simgrasp.robots.backend, simgrasp.robots.rmi, simgrasp.robots.collect, "
-            "simgrasp.robots.console, simgrasp.robots.rmi_emulator, simgrasp.calibrate; "
-            "print(sorted(m for m in sys.modules if m.startswith(('simgrasp.sim', 'pybullet', 'torch'))))")
+    code = f"import sys, {modules}; print(sorted(m for m in sys.modules if m.startswith({banned!r})))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
 
@@ -115,3 +119,20 @@ def test_an_abort_mid_move_leaves_the_arm_where_it_got_to(twin_rig):
     cell.move({"X": 400.0, "Y": 0.0, "Z": 100.0, "W": 180.0, "P": 0.0, "R": 0.0}, 1, 1, 100.0, lambda: next(stops))
     assert 0.1 < cell.tcp[2] < 0.3  # stopped part of the way down, not at the target
     assert cell.tcp == pytest.approx(cell.scene.gripper.tcp())
+
+
+def test_a_move_into_the_table_stops_at_contact_with_a_collision_alarm(twin_rig):
+    cell = twin_rig.cell
+    cell.reset_scene(1)
+    tips_below_tcp = cell.cfg.sim.gripper.tip_below_tcp_m
+    with session(twin_rig) as rmi:
+        rmi.wait(rmi.move([Pose(550.0, 120.0, 100.0)], 500, CFG))  # beside the object
+        with pytest.raises(SystemFaultError, match="SRVO-050") as err:
+            rmi.wait(rmi.move([Pose(550.0, 120.0, -100.0)], 500, CFG))
+        assert err.value.error_id == COLLISION_DETECTED
+        assert abs(cell.tcp[2] - tips_below_tcp) < 0.005  # stopped with the fingertips at the table top
+        assert twin_rig.emulator.ctl.hold and cell.collisions and cell.faults == []
+        assert "SRVO-050" in rmi.command(rp.command("FRC_ReadError"))["ErrorData"]
+    with session(twin_rig) as rmi:  # aborted and initialised again: the arm lifts off the table
+        rmi.wait(rmi.move([Pose(550.0, 120.0, 200.0)], 500, CFG))
+        assert cell.tcp[2] == pytest.approx(0.2)

@@ -1,8 +1,8 @@
 """A digital twin of the cell: the emulated controller drives a PyBullet world.
 
-The one module of the robots layer that imports the simulator (a twin is a simulator by
-nature); the RMI client and ``FanucBackend`` never do. :class:`TwinCell` is the
-:class:`~simgrasp.robots.emulated_controller.Cell` behind the RMI emulator: linear motions
+A twin is a simulator by nature: it lives in the rehearsal layer, apart from the robots
+layer, whose RMI client and ``FanucBackend`` never import the simulator. :class:`TwinCell`
+is the :class:`~simgrasp.rehearsal.controller.Cell` behind the RMI emulator: linear motions
 move the simulated hand through the commanded poses at the commanded speed, the gripper
 outputs open and close its jaws, the jaw-closed input reads them, and each scene is the one
 ``SimBackend.reset(seed)`` serves (the twin keeps a sim backend for its world and scenes).
@@ -26,6 +26,7 @@ from typing import Any, Callable
 import numpy as np
 
 from simgrasp.backends.base import INFO_OBJECT
+from simgrasp.rehearsal.controller import CellCollision
 from simgrasp.sim import HELD_OUT_OBJECTS
 from simgrasp.sim.backend import SimBackend
 from simgrasp.sim.config import SimConfig
@@ -52,6 +53,7 @@ class TwinConfig:
     max_turn_dps: float = 360.0  # fastest wrist turn, degrees per second
     max_tilt_deg: float = 5.0  # targets tilted further from tool-down are refused (the hand only turns about z)
     jaw_closed_below_m: float = 0.003  # the jaw-closed input reads ON when the plates are closer than this
+    collision_depth_m: float = 0.005  # a move driving the fingertips this far below the table top collides
     sim: SimConfig = field(default_factory=SimConfig)  # world, gripper and objects: the sim backend's by default
 
 
@@ -87,6 +89,7 @@ class TwinCell:
         self.active_tool = 1
         self.closed = False
         self.faults: list[str] = []  # simulation faults met (the object thrown or lost through the table)
+        self.collisions: list[str] = []  # moves stopped because the hand hit the table
         self.physics_s = 0.0  # wall time spent stepping motions and waits (the arm's own time, simulated)
         self.physics_steps = 0  # physics steps of motions and waits
         self.info: dict[str, Any] = {}
@@ -150,7 +153,9 @@ class TwinCell:
     ) -> None:
         """A linear move of the tool to ``target`` (mm, degrees in UFrame ``uframe``, UTool
         ``utool``) at ``speed_mm_s`` (peak), in simulated time. The hand turns the short
-        way; a simulation fault is noted in ``faults`` and the move ends there."""
+        way; a simulation fault is noted in ``faults`` and the move ends there. A move
+        that presses the hand on the table stops at contact and raises
+        :class:`~simgrasp.rehearsal.controller.CellCollision`."""
         with self.lock:
             end, yaw, tool_point = self.hand_target(target, uframe, utool)
             turn = (yaw - self.yaw + np.pi) % (2 * np.pi) - np.pi
@@ -161,18 +166,38 @@ class TwinCell:
             self.active_tool = utool
             runner = self._runner()
             runner.yaw = self.yaw
+            # Collision detection: a move that does not rise stops once the hand touches the
+            # table, or once its drive pushes the fingertips deeper than collision_depth_m
+            # below the table top (crushing whatever lies between); one that lifts off is free.
+            pressing = end[2] <= self.tcp[2] + 1e-9
+            hand, tips_below = runner.gripper, self.cfg.sim.gripper.tip_below_tcp_m
+            hit = False
+
+            def halted() -> bool:
+                nonlocal hit
+                if pressing:
+                    commanded_tips_z = self.world.client.getConstraintInfo(hand.constraint)[7][2] - tips_below
+                    hit = commanded_tips_z < -self.cfg.collision_depth_m or self.world.in_contact(
+                        hand.id, self.world.table_id)
+                return hit or stop()
+
             done, t0, n0 = False, time.perf_counter(), self.world.steps
             try:
-                done = runner.follow(self.tcp, end, duration, min_jerk, stop, yaw_end=self.yaw + turn)
+                done = runner.follow(self.tcp, end, duration, min_jerk, halted, yaw_end=self.yaw + turn)
             except SimFault as e:
                 self.faults.append(f"seed {self.info.get('seed')}: {e}")
             self.physics_s += time.perf_counter() - t0
             self.physics_steps += self.world.steps - n0
             if done:
                 self.tcp, self.yaw, self.tool_point = end, self.yaw + turn, tool_point
-            else:  # aborted or faulted on the way: the arm stays where it got to
+            else:  # aborted, faulted or collided on the way: the arm stays where it got to
                 self.tcp, self.yaw = runner.gripper.tcp(), runner.yaw
+                runner.gripper.move_to(self.tcp, self.yaw)
             self._place_marker()
+            if hit:
+                why = f"the hand was driven into the table; stopped at TCP z = {self.tcp[2] * 1000:.1f} mm (world)"
+                self.collisions.append(f"seed {self.info.get('seed')}: {why}")
+                raise CellCollision(why)
 
     def wait(self, seconds: float, stop: Callable[[], bool]) -> None:
         """Let ``seconds`` of simulated time pass with the hand where it is."""

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from simgrasp.robots.twin_camera import TwinCameraConfig, distort, mounted_camera
+from simgrasp.rehearsal.twin_camera import TwinCameraConfig, distort, mounted_camera
 from simgrasp.sim.camera import make_camera
 from simgrasp.sim.config import CameraConfig
 

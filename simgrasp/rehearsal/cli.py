@@ -1,9 +1,9 @@
-"""``python -m simgrasp.robots.rmi_emulator``: serve an emulated controller, optionally with
-the digital twin behind it and faults armed from the command line.
+"""``python -m simgrasp.rehearsal``: serve an emulated controller, optionally with the
+digital twin behind it and faults armed from the command line.
 
-    python -m simgrasp.robots.rmi_emulator --port 16001
-    python -m simgrasp.robots.rmi_emulator --twin --objects random_urdfs:900-999 --seed 0
-    python -m simgrasp.robots.rmi_emulator --twin --fault-after 40 --fault-id 2556935
+    python -m simgrasp.rehearsal --port 16001
+    python -m simgrasp.rehearsal --twin --objects random_urdfs:900-999 --seed 0
+    python -m simgrasp.rehearsal --twin --fault-after 40 --fault-id 2556935
 
 The twin (and with it PyBullet) is imported only with ``--twin``.
 """
@@ -13,11 +13,12 @@ from __future__ import annotations
 import argparse
 import time
 
-from simgrasp.robots.rmi_emulator import HOST, SESSION_PORT, RMIEmulator
+from simgrasp.rehearsal.emulator import HOST, SESSION_PORT, RMIEmulator
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description="Serve an emulated FANUC RMI controller on 127.0.0.1.")
+    ap = argparse.ArgumentParser(prog="python -m simgrasp.rehearsal",
+                                 description="Serve an emulated FANUC RMI controller on 127.0.0.1.")
     ap.add_argument("--port", type=int, default=16001, help="connect port (the controller's is 16001)")
     ap.add_argument("--session-port", type=int, default=SESSION_PORT, help="session port handed over (0: any)")
     ap.add_argument("--motion-time", type=float, default=0.5, help="seconds each motion takes (without --twin)")
@@ -60,9 +61,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.twin:
         from dataclasses import replace
 
-        from simgrasp.robots.twin import TwinConfig
-        from simgrasp.robots.twin_camera import TwinCameraConfig
-        from simgrasp.robots.twin_serve import TwinRig  # the simulator, only when asked for
+        from simgrasp.rehearsal.rig import TwinRig  # the simulator, only when asked for
+        from simgrasp.rehearsal.twin import TwinConfig
+        from simgrasp.rehearsal.twin_camera import TwinCameraConfig
 
         twin_cfg = TwinConfig() if args.objects is None else TwinConfig(objects=args.objects)
         rig = TwinRig(twin_cfg, replace(TwinCameraConfig(), k1=args.lens_k1), args.seed,

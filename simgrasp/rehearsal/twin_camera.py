@@ -3,7 +3,7 @@
 Not the sim backend's ideal camera straight above the table centre: this one is offset,
 tilted a few degrees and optionally distorted (radial k1, k2), as a camera bolted over a
 real cell is, so the homography calibration has real work to do. Frames: the world of
-:mod:`simgrasp.robots.twin`; the mount is given as the camera's position (metres) and a
+:mod:`simgrasp.rehearsal.twin`; the mount is given as the camera's position (metres) and a
 tilt (degrees) about the camera's own x, y, z axes, applied to a look-down pose.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simgrasp.geometry import Intrinsics, PinholeCamera, look_down_pose
-from simgrasp.robots.twin import TwinCell, wpr_matrix
+from simgrasp.rehearsal.twin import TwinCell, wpr_matrix
 from simgrasp.sim.camera import render
 from simgrasp.sim.config import CameraConfig
 

@@ -1,40 +1,57 @@
-"""The commands an emulated FANUC controller answers, one handler each, and its error codes.
+"""The commands an emulated FANUC controller answers, one handler each.
 
 ``COMMANDS`` maps a ``Command`` verb to a handler that fills the reply from the controller's
-state (:class:`~simgrasp.robots.emulated_controller.EmulatedController`, lock held) and
-returns an ErrorID (0: done). Reply fields follow R912 (B-84184EN): ``FRC_ReadJointAngles``
-gives ``TimeTag`` and ``JointAngle`` J1..J9, ``FRC_GetUFrameUTool`` the frame numbers,
-``FRC_ReadError`` ``Count`` and ``ErrorData``..``ErrorData5``.
+state (:class:`~simgrasp.rehearsal.controller.EmulatedController`, lock held) and returns
+an ErrorID (0: done); :func:`answer` is the reply to one packet. Reply fields follow R912
+(B-84184EN): ``FRC_ReadJointAngles`` gives ``TimeTag`` and ``JointAngle`` J1..J9,
+``FRC_GetUFrameUTool`` the frame numbers, ``FRC_ReadError`` ``Count`` and
+``ErrorData``..``ErrorData5``. Fields are checked by :mod:`simgrasp.rehearsal.fields`.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
-from simgrasp.robots.errors import RMIT_BASE
+from simgrasp.rehearsal.controller import EmulatedController
+from simgrasp.rehearsal.fields import (
+    ERR_INVALID_COMMAND,
+    ERR_INVALID_GROUP_MASK,
+    ERR_INVALID_OVERRIDE,
+    ERR_INVALID_STATE,
+    ERR_INVALID_VALUE,
+    ERR_SERVO_OFF,
+    ERR_TP_ENABLED,
+    GROUP_MASK,
+    FieldError,
+    frames,
+    integer,
+    on_off,
+    port,
+)
 
-if TYPE_CHECKING:
-    from simgrasp.robots.emulated_controller import EmulatedController
 
-ERR_INTERNAL = RMIT_BASE + 1
-ERR_INVALID_OVERRIDE = RMIT_BASE + 5
-ERR_SERVO_OFF = RMIT_BASE + 7
-ERR_TP_ENABLED = RMIT_BASE + 8
-ERR_NOT_RUNNING = RMIT_BASE + 9
-ERR_INVALID_COMMAND = RMIT_BASE + 13
-ERR_INVALID_STATE = RMIT_BASE + 15
-ERR_INVALID_INSTRUCTION = RMIT_BASE + 20
-ERR_INVALID_VALUE = RMIT_BASE + 21
-ERR_INVALID_POSITION = RMIT_BASE + 23
-ERR_HOLD = RMIT_BASE + 24
-ERR_ALREADY_CONNECTED = RMIT_BASE + 26
-ERR_QUEUE_FULL = RMIT_BASE + 28
-ERR_SEQUENCE_ID = RMIT_BASE + 29
+def answer(ctl: EmulatedController, packet: dict[str, Any]) -> dict[str, Any]:
+    """The reply to a ``Command`` packet (an unknown verb gets RMIT-013, a bad field the
+    code its check names); every refusal is kept for ``FRC_ReadError``."""
+    verb = packet["Command"]
+    reply: dict[str, Any] = {"Command": verb, "ErrorID": 0}
+    handler = COMMANDS.get(verb)
+    why = verb
+    try:
+        error = handler(ctl, packet, reply) if handler is not None else ERR_INVALID_COMMAND
+    except FieldError as e:
+        reply = {"Command": verb, "ErrorID": e.error_id}
+        error, why = e.error_id, f"{verb} ({e})"
+    reply["ErrorID"] = error
+    if error:
+        ctl.note_error(error, why)
+    return reply
 
 
 def _initialize(ctl: EmulatedController, packet: dict[str, Any], reply: dict[str, Any]) -> int:
-    reply["GroupMask"] = packet.get("GroupMask", 1)
+    if "GroupMask" in packet:
+        reply["GroupMask"] = integer(packet, "GroupMask", GROUP_MASK, GROUP_MASK, ERR_INVALID_GROUP_MASK)
     if not ctl.servo_ready:
         return ERR_SERVO_OFF
     if ctl.tp_enabled:
@@ -64,7 +81,7 @@ def _status(ctl: EmulatedController, packet: dict[str, Any], reply: dict[str, An
 
 
 def _set_frames(ctl: EmulatedController, packet: dict[str, Any], reply: dict[str, Any]) -> int:
-    ctl.uframe, ctl.utool = int(packet["UFrameNumber"]), int(packet["UToolNumber"])
+    ctl.uframe, ctl.utool = frames(packet)
     return 0
 
 
@@ -74,23 +91,18 @@ def _get_frames(ctl: EmulatedController, packet: dict[str, Any], reply: dict[str
 
 
 def _override(ctl: EmulatedController, packet: dict[str, Any], reply: dict[str, Any]) -> int:
-    value = packet.get("Value")
-    if not isinstance(value, int) or not 1 <= value <= 100:
-        return ERR_INVALID_OVERRIDE
-    ctl.override = value
+    ctl.override = integer(packet, "Value", 1, 100, ERR_INVALID_OVERRIDE)
     return 0
 
 
 def _write_dout(ctl: EmulatedController, packet: dict[str, Any], reply: dict[str, Any]) -> int:
-    if packet.get("PortValue") not in ("ON", "OFF"):
-        return ERR_INVALID_VALUE
-    ctl.write_dout(int(packet["PortNumber"]), packet["PortValue"] == "ON")
+    ctl.write_dout(port(packet), on_off(packet))
     return 0
 
 
 def _read_din(ctl: EmulatedController, packet: dict[str, Any], reply: dict[str, Any]) -> int:
-    port = int(packet["PortNumber"])
-    reply.update(PortNumber=port, PortValue=int(ctl.read_din(port)))
+    n = port(packet)
+    reply.update(PortNumber=n, PortValue=int(ctl.read_din(n)))
     return 0
 
 
@@ -105,9 +117,7 @@ def _read_joints(ctl: EmulatedController, packet: dict[str, Any], reply: dict[st
 
 
 def _read_error(ctl: EmulatedController, packet: dict[str, Any], reply: dict[str, Any]) -> int:
-    count = packet.get("Count", 1)
-    if not isinstance(count, int) or not 1 <= count <= 5:
-        return ERR_INVALID_VALUE
+    count = integer(packet, "Count", 1, 5, ERR_INVALID_VALUE) if "Count" in packet else 1
     texts = list(ctl.errors)[:count] or ["No Error"]
     reply["Count"] = len(texts)
     for i, text in enumerate(texts):
@@ -115,7 +125,7 @@ def _read_error(ctl: EmulatedController, packet: dict[str, Any], reply: dict[str
     return 0
 
 
-Handler = Callable[["EmulatedController", dict[str, Any], dict[str, Any]], int]
+Handler = Callable[[EmulatedController, dict[str, Any], dict[str, Any]], int]
 COMMANDS: dict[str, Handler] = {
     "FRC_Initialize": _initialize,
     "FRC_Abort": _abort,

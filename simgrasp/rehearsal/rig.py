@@ -1,8 +1,8 @@
 """Put the twin behind an RMI emulator: the controller drives it, the console shows it.
 
-:class:`TwinRig` bundles what ``python -m simgrasp.robots.rmi_emulator --twin`` serves:
-the :class:`~simgrasp.robots.twin.TwinCell` attached to the emulator's controller, the
-mounted :class:`~simgrasp.robots.twin_camera.TwinCamera` and the cell console (frames at
+:class:`TwinRig` bundles what ``python -m simgrasp.rehearsal --twin`` serves: the
+:class:`~simgrasp.rehearsal.twin.TwinCell` attached to the emulator's controller, the
+mounted :class:`~simgrasp.rehearsal.twin_camera.TwinCamera` and the cell console (frames at
 ``/frame.png``, scenes staged by seed at ``/scene``). Tests and the bench use it in-process.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from simgrasp.robots.console import ConsoleServer
-from simgrasp.robots.rmi_emulator import RMIEmulator
-from simgrasp.robots.twin import TwinCell, TwinConfig
-from simgrasp.robots.twin_camera import TwinCamera, TwinCameraConfig
+from simgrasp.rehearsal.console import ConsoleServer
+from simgrasp.rehearsal.emulator import RMIEmulator
+from simgrasp.rehearsal.twin import TwinCell, TwinConfig
+from simgrasp.rehearsal.twin_camera import TwinCamera, TwinCameraConfig
 
 
 class TwinRig:

@@ -1,9 +1,10 @@
-"""The state of an emulated FANUC controller and its answers to commands (no sockets).
+"""The state of an emulated FANUC controller (no sockets).
 
 :class:`EmulatedController` holds what the RMI emulator's threads share: servo and
 pendant flags, the RMI program (initialised, held, next SequenceID, queue), digital I/O,
-the TCP pose and a gripper with an object model. Commands are answered here at once;
-instructions are checked and queued here and executed by the server's worker thread.
+the TCP pose and a gripper with an object model. Instructions are checked and queued here
+and executed by the server's worker thread; commands are answered by
+:mod:`simgrasp.rehearsal.commands` from this state.
 
 With a :class:`Cell` attached (the digital twin), motions, waits, the jaws and the
 jaw-closed input act on that cell instead of the flag model below.
@@ -22,29 +23,38 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from simgrasp.robots import rmi_protocol as rp
-from simgrasp.robots.emulated_commands import (
-    COMMANDS,
+from simgrasp.rehearsal.fields import (
+    ARM_FLAGS,
     ERR_HOLD,
-    ERR_INVALID_COMMAND,
     ERR_INVALID_INSTRUCTION,
-    ERR_INVALID_VALUE,
     ERR_NOT_RUNNING,
     ERR_QUEUE_FULL,
     ERR_SEQUENCE_ID,
+    FieldError,
+    check_motion,
+    check_reach,
+    check_wait,
 )
+from simgrasp.robots import rmi_protocol as rp
 from simgrasp.robots.errors import describe_error
 
-ARM_FLAGS = {"Front": 1, "Up": 1, "Left": 0, "Flip": 0, "Turn4": 0, "Turn5": 0, "Turn6": 0}  # before any motion
 RELATIVE_MOTIONS = ("FRC_LinearRelative",)
 MOTIONS = ("FRC_LinearMotion", "FRC_JointMotion") + RELATIVE_MOTIONS
+JOINT_MOTIONS = ("FRC_JointMotion",)
 INSTRUCTIONS = MOTIONS + ("FRC_WaitTime", "FRC_WaitDIN")
+
+
+class CellCollision(RuntimeError):
+    """The cell's arm hit something on a move and stopped at contact: what a controller's
+    collision detection reports as alarm SRVO-050."""
 
 
 class Cell(Protocol):
     """What the controller drives when a simulated cell stands behind it. Units: mm,
     degrees and mm/s in the given user and tool frames; seconds of the cell's own clock.
-    ``stop`` says when the program was aborted mid-way."""
+    ``stop`` says when the program was aborted mid-way. ``move`` raises ``ValueError`` for
+    a target the cell cannot take (nothing moved) and :class:`CellCollision` when the arm
+    hit something on the way (it stays where it stopped)."""
 
     def move(
         self, target: dict[str, float], uframe: int, utool: int, speed_mm_s: float, stop: Callable[[], bool]
@@ -145,7 +155,7 @@ class EmulatedController:
     def finish_motion(self, packet: dict[str, Any], target: dict[str, float]) -> None:
         """Apply a finished motion: the TCP is at ``target``; a held object may slip."""
         self.position = dict(target)
-        arm = packet.get("Configuration") or {}
+        arm = packet["Configuration"]  # checked when it was queued
         self.arm.update({k: int(arm[k]) for k in self.arm if k in arm})
         if self.holding and self.drop_after_motions is not None:
             self.drop_after_motions -= 1
@@ -163,26 +173,16 @@ class EmulatedController:
         self.lock.notify_all()
 
     # -- packets ------------------------------------------------------------------------------
-    def command(self, packet: dict[str, Any]) -> dict[str, Any]:
-        """The reply to a ``Command`` packet (an unknown verb gets RMIT-013)."""
-        verb = packet["Command"]
-        reply: dict[str, Any] = {"Command": verb, "ErrorID": 0}
-        handler = COMMANDS.get(verb)
-        error = handler(self, packet, reply) if handler is not None else ERR_INVALID_COMMAND
-        reply["ErrorID"] = error
-        if error:
-            self.note_error(error, verb)
-        return reply
-
     def note_error(self, error_id: int, verb: str) -> None:
         """Remember an error for ``FRC_ReadError`` (newest first, at most 5)."""
         self.errors.appendleft(f"{describe_error(error_id)} in reply to {verb}")
 
     def instruction(self, packet: dict[str, Any]) -> dict[str, Any] | None:
-        """Queue an ``Instruction`` packet; returns an error reply to send now, or None
-        when it was queued (its reply comes when it finishes)."""
+        """Check and queue an ``Instruction`` packet; returns an error reply to send now,
+        or None when it was queued (its reply comes when it finishes). A refused
+        instruction takes no SequenceID."""
         verb, seq = packet["Instruction"], packet.get("SequenceID")
-        error = 0
+        error, why = 0, verb
         forced = self.sequence_error_in is not None and self.sequence_error_in <= 1
         if self.sequence_error_in is not None:
             self.sequence_error_in = None if forced else self.sequence_error_in - 1
@@ -192,14 +192,20 @@ class EmulatedController:
             error = ERR_NOT_RUNNING
         elif self.hold:
             error = ERR_HOLD
-        elif seq != self.next_seq or forced:
+        elif seq != self.next_seq or isinstance(seq, bool) or forced:
             error, self.hold = ERR_SEQUENCE_ID, True  # held until FRC_Reset, as the real one
         elif self.outstanding >= rp.MAX_OUTSTANDING:
             error = ERR_QUEUE_FULL
-        elif verb in MOTIONS and packet.get("TermType") not in rp.TERM_TYPES:
-            error = ERR_INVALID_VALUE
+        else:
+            try:
+                if verb in MOTIONS:
+                    check_motion(packet, verb in RELATIVE_MOTIONS, verb in JOINT_MOTIONS)
+                else:
+                    check_wait(packet)
+            except FieldError as e:
+                error, why = e.error_id, f"{verb} ({e})"
         if error:
-            self.note_error(error, verb)
+            self.note_error(error, why)
             return {"Instruction": verb, "ErrorID": error, "SequenceID": seq}
         self.next_seq += 1
         self.queue.append(packet)
@@ -208,9 +214,12 @@ class EmulatedController:
         return None
 
     def target_of(self, packet: dict[str, Any]) -> dict[str, float]:
-        """The absolute user-frame target (mm, degrees) of a motion when it starts: an
-        ``FRC_LinearRelative`` position is an increment on the current one."""
+        """The absolute user-frame target (mm, degrees) of a checked motion when it starts:
+        an ``FRC_LinearRelative`` position is an increment on the current one. Raises
+        :class:`FieldError` (RMIT-036) when that target is beyond the arm's reach."""
         pos = packet["Position"]
         if packet["Instruction"] in RELATIVE_MOTIONS:
-            return {k: self.position[k] + float(pos.get(k, 0.0)) for k in "XYZWPR"}
+            target = {k: self.position[k] + float(pos[k]) for k in "XYZWPR"}
+            check_reach(target)
+            return target
         return {k: float(pos[k]) for k in "XYZWPR"}

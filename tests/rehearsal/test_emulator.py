@@ -5,7 +5,7 @@ import pytest
 from simgrasp.robots import rmi_protocol as rp
 from simgrasp.robots.errors import RMIErrorReply, SequenceIDError
 from simgrasp.robots.rmi import RMIClient
-from simgrasp.robots.rmi_emulator import SESSION_PORT, RMIEmulator
+from simgrasp.rehearsal.emulator import SESSION_PORT, RMIEmulator
 from simgrasp.robots.rmi_protocol import Configuration, Pose
 
 CFG = Configuration(utool=1, uframe=1)
