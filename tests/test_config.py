@@ -69,7 +69,6 @@ def test_the_defaults_lie_in_their_ranges(cls):
         ({"library": {"size": "huge"}}, "library.size must be an object size: fit, real or a longest-side range"),
         ({"library": {"longest_side_m": [0.2, 0.1]}}, r"library.longest_side_m must be a \(low, high\) range"),
         ({"scene": {"table_rgba": [1.0, 1.0, 1.0]}}, r"scene.table_rgba must be 4 values, each in \[0, 1\]"),
-        ({"appearance": {"mode": "glossy"}}, "appearance.mode must be one of fixed, randomized, got 'glossy'"),
         ({"appearance": {"textures": []}}, "appearance.textures must hold at least 1 of checker"),
     ],
 )
@@ -175,3 +174,14 @@ def test_check_config_names_the_first_field_out_of_range():
 def test_setting_needs_a_rule():
     with pytest.raises(TypeError, match="needs the field's rule"):
         setting(1.0)
+
+
+def test_a_name_no_registry_holds_is_refused_when_the_backend_is_built():
+    """Names of registries (appearance modes, scene kinds) are checked where the registry
+    is, so the config module imports none of the modules that import it."""
+    from simgrasp.sim.backend import SimBackend
+
+    with pytest.raises(ValueError, match="appearance.mode must be one of fixed, randomized, got 'glossy'"):
+        SimBackend("random_urdfs:900-901", appearance={"mode": "glossy"})
+    with pytest.raises(ValueError, match="scene kind must be one of single, pile:N, packed:N"):
+        SimBackend("random_urdfs:900-901", scene="heap:3")

@@ -16,18 +16,14 @@ disconnects the session, then raises a :class:`~simgrasp.robots.errors.RobotErro
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
 from simgrasp.backends.base import (
-    DROPPED_CARRY,
     MISSED,
     ROBOT_ERROR,
-    SLIPPED,
-    SUCCESS,
     UNREACHABLE,
     Observation,
     Outcome,
@@ -50,6 +46,7 @@ from simgrasp.robots.errors import (
     TeachPendantEnabledError,
 )
 from simgrasp.robots.links import DryRunLink, LinkFactory, SocketLink
+from simgrasp.backends.trial import Sensed, StageTimer, verdict
 from simgrasp.robots.plan import check_plan, plan_grasp
 from simgrasp.robots.rmi import RMIClient
 from simgrasp.robots.rmi_protocol import Pose
@@ -255,42 +252,43 @@ class FanucBackend:
         why = check_plan(plan, grasp, self.cfg.workspace, self.cfg.gripper)
         if why is not None:
             return Outcome(False, UNREACHABLE, detail=f"refused, nothing moved: {why}")
+        timer, sensed = StageTimer(), Sensed()
         out = Outcome(False, MISSED)
-        stage_t = time.monotonic()
-
-        def stage(name: str) -> None:
-            nonlocal stage_t
-            now = time.monotonic()
-            out.timings_s[name] = now - stage_t
-            stage_t = now
-
         try:
             self._gripper(close=False)
+            timer.mark("approach")
             self._move(plan.approach, plan.grasp)  # the FINE reply comes before the jaws move
-            stage("approach")
+            timer.mark("close")
             self._gripper(close=True)
-            held_closed = self._held("closed")
-            stage("close")
+            sensed.closed_on_object = self._held("closed")
+            timer.mark("lift")
             self._move(plan.lift)
-            out.lifted = self._held("lifted")
-            stage("lift")
-            if not out.lifted:
-                out.reason = SLIPPED if held_closed else MISSED
-                self._gripper(close=False)
-                return self._finish(out)
-            self._move(plan.away)
-            self._move(plan.lift, plan.place)  # carry back and set down where it was picked
-            out.carried = out.placed = self._held("placed")
-            stage("carry")
-            self._gripper(close=False)
-            self._move(plan.approach)
-            stage("retreat")
-            out.reason = SUCCESS if out.placed else DROPPED_CARRY
-            out.success = out.placed
+            sensed.lifted = self._held("lifted")
+            if sensed.lifted:
+                timer.mark("carry")
+                self._move(plan.away)
+                sensed.carried = self._held("carried")
+            if sensed.carried:
+                timer.mark("place")
+                self._move(plan.place)
+                sensed.held_when_lowered = self._held("placed")
+            # The cell does not see where the object rests once let go (rests_at_place None):
+            # placed means held when lowered at the place and released there.
+            if sensed.carried:
+                timer.mark("release")
+            self._gripper(close=False)  # a trial that ended early lets go where it stopped
+            if sensed.carried:
+                self._move(plan.retreat)
+            timer.mark("done")
+            out = verdict(sensed)
+            out.timings_s = timer.rounded()
             return self._finish(out)
         except RobotError as e:
             out.success, out.reason = False, ROBOT_ERROR
+            out.lifted, out.carried = bool(sensed.lifted), bool(sensed.carried)
             out.detail = f"{type(e).__name__}: {e}"
+            timer.mark("done")
+            out.timings_s = timer.rounded()
             self.close_session(e)  # abort + disconnect before anyone sees the error
             e.outcome = out
             raise

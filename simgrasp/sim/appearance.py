@@ -155,6 +155,8 @@ def check_appearance(a: AppearanceConfig) -> None:
     """ValueError naming the first field of ``a`` outside its declared range (the modes,
     the texture kinds, probabilities in [0, 1], ordered (low, high) ranges)."""
     check_config(a, prefix="appearance.")
+    if a.mode not in APPEARANCE_MODES:
+        raise ValueError(f"appearance.mode must be one of {', '.join(APPEARANCE_MODES.names())}, got {a.mode!r}")
 
 
 def draw_appearance(world: World, body: int, cfg: SimConfig, rng: np.random.Generator) -> tuple[float, Appearance | None]:

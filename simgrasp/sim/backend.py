@@ -57,9 +57,17 @@ LEGACY_SWITCHES = {"camera": ("height_jitter_m", "randomize_light"), "scene": ("
                    "library": ("randomize_color",)}
 
 
+# Fields retired without a change of outcome: no grasp in view ever reached the old radius.
+RETIRED_FIELDS = {"trial": ("workspace_radius_m",)}
+
+
 def without_legacy_switches(config: dict[str, Any]) -> dict[str, Any]:
-    """A record's config dict without the retired randomisation switches (ValueError if one was on)."""
+    """A record's config dict without the retired randomisation switches (ValueError if one
+    was on) and without retired fields whose value changes nothing."""
     out = {k: dict(v) if isinstance(v, dict) else v for k, v in config.items()}
+    for section, keys in RETIRED_FIELDS.items():
+        for key in keys:
+            out.get(section, {}).pop(key, None)
     for section, keys in LEGACY_SWITCHES.items():
         for key in keys:
             if value := out.get(section, {}).pop(key, None):

@@ -15,7 +15,6 @@ drawn from the library with the scene's generator. World frame: z up, table at z
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -25,7 +24,7 @@ import pybullet
 from simgrasp.registry import Registry
 from simgrasp.sim.appearance import draw_appearance
 from simgrasp.sim.camera import view_half_m
-from simgrasp.sim.config import SimConfig
+from simgrasp.sim.config import SimConfig, split_scene_kind
 from simgrasp.sim.library import LoadedObject, ObjectLibrary, body_aabb
 from simgrasp.sim.objects import ObjectEntry
 from simgrasp.sim.scene import PlacedObject, SceneSpec, draw_scene, random_quaternion
@@ -54,11 +53,8 @@ SCENE_KINDS: Registry[Drawer] = Registry("scene kind")
 
 def parse_scene_kind(text: str) -> SceneKind:
     """``single``, ``pile:N`` or ``packed:N`` (N >= 1) as a SceneKind; ValueError otherwise."""
-    m = re.fullmatch(r"([a-z]+)(?::(\d+))?", str(text).strip())
-    if not m or m.group(1) not in SCENE_KINDS:
-        raise ValueError(f"scene kind must be one of single, pile:N, packed:N (N >= 1), got {text!r}")
-    name, n = m.group(1), int(m.group(2) or 1)
-    if name == "single" and m.group(2) is not None or n < 1:
+    name, n = split_scene_kind(text)
+    if name not in SCENE_KINDS:
         raise ValueError(f"scene kind must be one of single, pile:N, packed:N (N >= 1), got {text!r}")
     return SceneKind(name, n)
 

@@ -6,11 +6,14 @@ with :func:`simgrasp.config.override` (a typo or a value out of range raises ``V
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from simgrasp.backends.trial import TrialGeometry, Workspace
 from simgrasp.config import (
     FINITE, FRACTION, NAME, NON_NEGATIVE, POSITIVE, POSITIVE_INT, Choice, Number, Parsed, Values, between, pair,
     setting,
@@ -22,24 +25,37 @@ def default_cache_dir() -> str:
     return os.environ.get("SIMGRASP_CACHE") or str(Path.home() / ".cache" / "simgrasp")
 
 
-# The formats and names below have their one home in the modules that use them, which
-# import this one: they are read when a value is checked, not when this module loads.
+# The grammar of the text fields lives here, where the fields are declared; the names a
+# registry holds (scene kinds, appearance modes) are checked where the registry is, when
+# the backend is built (before any run file is written). The texture kinds' module does
+# not import this one, so their names are read from it directly.
+UNITS_M = {"m": 1.0, "cm": 0.01, "mm": 0.001}
+
+
+def parse_size_range(text: str) -> tuple[float, float] | None:
+    """``"8-25cm"`` -> (0.08, 0.25) metres; None when ``text`` is not a range; ValueError for a bad one."""
+    m = re.fullmatch(r"\s*([\d.]+)\s*-\s*([\d.]+)\s*(m|cm|mm)\s*", text)
+    if not m:
+        return None
+    lo, hi = float(m.group(1)) * UNITS_M[m.group(3)], float(m.group(2)) * UNITS_M[m.group(3)]
+    if not 0 < lo <= hi:
+        raise ValueError(f"object size range must be 0 < A <= B, got {text!r}")
+    return lo, hi
+
+
 def _object_size(text: str) -> None:
-    from simgrasp.sim.sizing import check_size
-
-    check_size(ObjectConfig(size=text))
-
-
-def _scene_kind(text: str) -> None:
-    from simgrasp.sim.clutter import parse_scene_kind
-
-    parse_scene_kind(text)
+    if text not in ("fit", "real") and parse_size_range(text) is None:
+        raise ValueError(f"object size must be fit, real or a range such as 8-25cm, got {text!r}")
 
 
-def _appearance_modes() -> Iterable[str]:
-    from simgrasp.sim.appearance import APPEARANCE_MODES
-
-    return APPEARANCE_MODES.names()
+def split_scene_kind(text: str) -> tuple[str, int]:
+    """``"pile:5"`` -> ("pile", 5), ``"single"`` -> ("single", 1): the grammar NAME or
+    NAME:N (N >= 1; ``single`` takes no N). ValueError otherwise."""
+    m = re.fullmatch(r"([a-z]+)(?::(\d+))?", str(text).strip())
+    n = int(m.group(2) or 1) if m else 0
+    if not m or n < 1 or (m.group(1) == "single" and m.group(2) is not None):
+        raise ValueError(f"scene kind must be one of single, pile:N, packed:N (N >= 1), got {text!r}")
+    return m.group(1), n
 
 
 def _texture_kinds() -> Iterable[str]:
@@ -102,7 +118,7 @@ class SceneConfig:
     settle_max_steps: int = setting(1500, POSITIVE_INT)  # settling cap
     max_drops: int = setting(5, POSITIVE_INT)  # drops (seeded from the scene's seed) until the objects rest in view
     # single, pile:N or packed:N (simgrasp.sim.clutter)
-    kind: str = setting("single", Parsed(_scene_kind, "a scene kind: single, pile:N or packed:N (N >= 1)"))
+    kind: str = setting("single", Parsed(split_scene_kind, "a scene kind: single, pile:N or packed:N (N >= 1)"))
     pile_box_half_m: float = setting(0.08, POSITIVE)  # pile: half side of the square box the objects are dropped into
     # packed: half side of the square the objects stand in (shrunk to what the camera sees)
     packed_half_m: float = setting(0.12, POSITIVE)
@@ -132,7 +148,8 @@ class GripperConfig:
 
 @dataclass(frozen=True)
 class TrialConfig:
-    """The lift-move-place protocol (the real robot's criterion)."""
+    """The lift-move-place trial (simgrasp.backends.trial, the protocol every backend runs)
+    as the simulator runs it: the waypoints' distances, the workspace box and the speeds."""
 
     # pre-grasp opening = requested opening + margin (clipped to max)
     opening_margin_m: float = setting(0.02, NON_NEGATIVE)
@@ -148,8 +165,19 @@ class TrialConfig:
     release_s: float = setting(0.1, POSITIVE)  # time to open at the place location
     place_clearance_m: float = setting(0.005, NON_NEGATIVE)  # release this far above the grasp height
     place_tolerance_m: float = setting(0.04, POSITIVE)  # placed when resting this close to the place location
-    workspace_radius_m: float = setting(0.25, POSITIVE)  # grasp centres farther from the table centre are unreachable
     held_min_rise_m: float = setting(0.05, POSITIVE)  # the object counts as lifted when it rose this much
+    # every waypoint of a trial (approach, grasp, lift, carry, place) lies in this box (world frame, m), or nothing moves
+    workspace_lo_m: tuple[float, float, float] = setting((-0.3, -0.3, 0.0), Values(FINITE, lengths=(3,)))
+    workspace_hi_m: tuple[float, float, float] = setting((0.3, 0.6, 0.7), Values(FINITE, lengths=(3,)))
+
+    def geometry(self) -> TrialGeometry:
+        """The trial's waypoints relative to the grasp, as the protocol (simgrasp.backends.trial) takes them."""
+        d = math.radians(self.move_direction_deg)
+        return TrialGeometry(self.pregrasp_height_m, self.lift_m, (self.move_m * math.cos(d), self.move_m * math.sin(d)),
+                             self.place_clearance_m, self.place_tolerance_m)
+
+    def workspace(self) -> Workspace:
+        return Workspace(self.workspace_lo_m, self.workspace_hi_m)
 
 
 @dataclass(frozen=True)
@@ -160,7 +188,7 @@ class AppearanceConfig:
     draws every look below per scene from the scene's seed and records it. Probabilities
     in [0, 1]; ranges are (low, high) drawn uniformly."""
 
-    mode: str = setting("fixed", Choice(_appearance_modes))  # "fixed" or "randomized"
+    mode: str = setting("fixed", NAME)  # "fixed" or "randomized" (simgrasp.sim.appearance's registry)
     grey_p: float = setting(0.25, FRACTION)  # object colour: probability of a grey (black through white) ...
     # ... or of a colour close to the table's ...; else any hue, saturation, value
     near_table_p: float = setting(0.15, FRACTION)

@@ -15,16 +15,14 @@ the opening: they are grasped by a part (rim, handle, edge) or not at all.
 from __future__ import annotations
 
 import hashlib
-import re
 
 import numpy as np
 
-from simgrasp.sim.config import ObjectConfig
+from simgrasp.sim.config import ObjectConfig, parse_size_range
 
 # Longest side (m) of objects of sets without a real size, in ``real`` mode: kitchen and
 # household objects from an egg to a cereal box (log-uniform), all fitting the 27 cm view.
 SYNTHETIC_LONGEST_M = {"random_urdfs/": (0.05, 0.20)}
-UNITS_M = {"m": 1.0, "cm": 0.01, "mm": 0.001}
 
 
 def fit_scale(extents_m: np.ndarray, cfg: ObjectConfig) -> float:
@@ -37,17 +35,6 @@ def fit_scale(extents_m: np.ndarray, cfg: ObjectConfig) -> float:
     if e[1] * s > cfg.middle_side_max_m:
         s = cfg.middle_side_max_m / e[1]
     return s
-
-
-def parse_size_range(text: str) -> tuple[float, float] | None:
-    """``"8-25cm"`` -> (0.08, 0.25) metres; None when ``text`` is not a range; ValueError for a bad one."""
-    m = re.fullmatch(r"\s*([\d.]+)\s*-\s*([\d.]+)\s*(m|cm|mm)\s*", text)
-    if not m:
-        return None
-    lo, hi = float(m.group(1)) * UNITS_M[m.group(3)], float(m.group(2)) * UNITS_M[m.group(3)]
-    if not 0 < lo <= hi:
-        raise ValueError(f"object size range must be 0 < A <= B, got {text!r}")
-    return lo, hi
 
 
 def check_size(cfg: ObjectConfig) -> None:

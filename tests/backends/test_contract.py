@@ -53,7 +53,7 @@ def case(request, tmp_path) -> Iterator[Case]:
         yield Case("sim", opts, lambda o: {**o, "scene": {"drop_radius_m": 1.0, "max_drops": 1}})
     elif request.param == "fanuc":
         from simgrasp.robots.camera import ArrayCamera
-        from simgrasp.robots.rmi_emulator import RMIEmulator
+        from simgrasp.rehearsal.emulator import RMIEmulator
 
         with RMIEmulator(port=0) as emu:
             opts = {
@@ -71,8 +71,8 @@ def case(request, tmp_path) -> Iterator[Case]:
 
             yield Case("fanuc", opts, fault)
     elif request.param == "twin":
-        from simgrasp.robots.twin import TwinConfig
-        from simgrasp.robots.twin_serve import TwinRig
+        from simgrasp.rehearsal.twin import TwinConfig
+        from simgrasp.rehearsal.rig import TwinRig
 
         with TwinRig(TwinConfig(objects="random_urdfs:900-901")) as rig:
             opts = {"robot_config": str(EXAMPLE_CELL.with_name("twin.toml")), "overrides": rig.robot_overrides()}
@@ -159,3 +159,27 @@ def test_faults_are_recorded_as_infrastructure_errors(case):
         worker.close()
     assert row["reason"] == reason and row["infrastructure_error"] and not row["success"], row
     assert row["error"]
+
+
+@pytest.mark.parametrize("case", ["sim", "fanuc", "twin"], indirect=True)
+def test_every_cell_runs_the_one_trial_protocol(case):
+    """The sim, the emulator and the twin run the same stages in the same order and end
+    with a reason of the protocol's verdict (simgrasp.backends.trial)."""
+    from simgrasp.backends.base import APPROACH_COLLISION, DROPPED_CARRY, DROPPED_PLACE, MISSED, SLIPPED, SUCCESS
+    from simgrasp.backends.trial import STAGES
+
+    b = case.make()
+    try:
+        obs, _ = b.reset(1)
+        assert obs.rgb.shape[:2] == b.image_shape  # known before the reset, and true
+        out = b.execute(centre_grasp(obs))
+        stages = list(out.timings_s)
+        assert stages == ["validate", *STAGES][: len(stages)] and len(stages) >= 2  # a prefix, in order
+        assert out.reason in {SUCCESS, APPROACH_COLLISION, MISSED, SLIPPED, DROPPED_CARRY, DROPPED_PLACE}
+        reached = {"lift": out.lifted or out.reason in (SLIPPED,), "carry": out.lifted, "place": out.carried}
+        for stage, expected in reached.items():
+            if out.reason != APPROACH_COLLISION:
+                assert (stage in stages) == bool(expected) or stage == "lift", (stage, out)
+        assert out.success == (out.reason == SUCCESS) == (out.lifted and out.carried and out.placed)
+    finally:
+        b.close()

@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 
+from simgrasp.backends.trial import STAGES
+
 from simgrasp.backends import make_backend
 from simgrasp.backends.base import (
     DROPPED_CARRY,
@@ -38,10 +40,11 @@ def test_whole_trial_succeeds_when_the_object_stays_between_the_jaws(emulator, m
     assert isinstance(obs.camera, HomographyCamera)
     assert info["object"] == "mug" and info["backend"] == "fanuc"
     assert (out.success, out.reason, out.lifted, out.carried, out.placed) == (True, SUCCESS, True, True, True)
-    assert set(out.timings_s) == {"approach", "close", "lift", "carry", "retreat"}
+    assert set(out.timings_s) == {"validate", *STAGES}  # the one protocol's stages, as in the sim
     assert not emulator.ctl.jaws_closed  # released
     pos = emulator.ctl.position
-    assert (pos["X"], pos["Y"], pos["Z"]) == pytest.approx((384.0, 0.0, 115.0))  # retreated above the grasp
+    # set down at the carried-to place (the default carry: 150 mm along +Y), then up from there
+    assert (pos["X"], pos["Y"], pos["Z"]) == pytest.approx((384.0, 150.0, 115.0))
     assert pos["R"] == pytest.approx(60.0)  # image 30 deg maps to world -120 = 60 folded
     backend.close()
     assert verbs_in(emulator)[-2:] == ["FRC_Abort", "FRC_Disconnect"]
@@ -88,7 +91,7 @@ def test_target_outside_the_workspace_is_refused_before_anything_moves(emulator,
     far = WorldGrasp(0.9, 0.0, 0.015, 0.0, 0.04, 0.01)
     out = backend.execute(far)
     assert (out.success, out.reason) == (False, UNREACHABLE)
-    assert "outside" in out.detail and "X=900.0" in out.detail
+    assert "outside" in out.detail and "x=0.900 m" in out.detail  # the protocol's box, in metres
     wide = backend.execute(WorldGrasp(0.38, 0.0, 0.015, 0.0, 0.2, 0.01))
     assert wide.reason == UNREACHABLE and "wider" in wide.detail
     assert len(emulator.log) == before  # not one packet
@@ -177,7 +180,7 @@ def test_resume_with_the_controller_unreachable_is_one_line_and_writes_no_row(ex
 
     from simgrasp import evaluate
     from simgrasp.evaluation.log import TRIALS_FILE, read_rows
-    from simgrasp.robots.rmi_emulator import RMIEmulator
+    from simgrasp.rehearsal.emulator import RMIEmulator
 
     frames = tmp_path / "frames"
     frames.mkdir()
