@@ -111,12 +111,14 @@ def _finish(world: World, objects: list[LoadedObject], cfg: SimConfig, rng: np.r
             left_out: list[str] | None = None) -> SceneSpec:
     """Settle ``objects`` and describe them as a SceneSpec (the look drawn last, as for one
     object). An object other than the first that is then out of view (it toppled or rolled
-    away) is taken out and named, with ``left_out``, in ``extra["left_out"]``; the first
+    away) or still moving is taken out and named, with ``left_out``, in ``extra["left_out"]``; the first
     stays, and its scene fails the in-view check (the next draw is used)."""
     bodies = [o.body for o in objects]
     rested, more = world.settle(bodies)
     steps += more
-    gone = [o for o in objects[1:] if not in_view(world, o.body, cfg)]
+    # An object other than the first still moving at the settling cap (rocking on another)
+    # is taken out too, as one out of view.
+    gone = [o for o in objects[1:] if not in_view(world, o.body, cfg) or not (rested or world.at_rest(o.body))]
     if gone:
         for o in gone:
             world.client.removeBody(o.body)
