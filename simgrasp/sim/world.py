@@ -32,6 +32,11 @@ def quiet_stdout() -> Iterator[None]:
         os.close(fd)
 
 
+JITTER_WINDOW_STEPS = 60  # after the settling cap: steps over which a body must stay in place ...
+JITTER_MAX_M = 0.002  # ... within this distance ...
+JITTER_MAX_DEG = 3.0  # ... and this turn, to count as at rest
+
+
 class World:
     """A physics world with a table plane. ``client`` is this world's BulletClient."""
 
@@ -100,8 +105,9 @@ class World:
 
     def settle(self, body: int | Sequence[int]) -> tuple[bool, int]:
         """Step until ``body`` (one id or several) rests (every speed under the thresholds
-        for ``rest_checks`` consecutive checks 10 steps apart) or ``settle_max_steps`` pass.
-        Returns (rested, steps taken)."""
+        for ``rest_checks`` consecutive checks 10 steps apart) or ``settle_max_steps`` pass;
+        at the cap, bodies that stay in place over a further ``JITTER_WINDOW_STEPS`` (they
+        only jitter in their contacts) count as at rest. Returns (rested, steps taken)."""
         s = self.scene
         bodies = [body] if isinstance(body, (int, np.integer)) else list(body)
         calm, taken = 0, 0
@@ -114,7 +120,18 @@ class World:
                     return True, taken
             else:
                 calm = 0
-        return False, taken
+        # At the cap: a body that only jitters in its contacts (numerically, in place) is at
+        # rest as far as any scene is concerned; one that still travels is not.
+        before = [self.pose(b) for b in bodies]
+        self.step(JITTER_WINDOW_STEPS)
+        taken += JITTER_WINDOW_STEPS
+        return all(self._stayed(b, p, q) for b, (p, q) in zip(bodies, before)), taken
+
+    def _stayed(self, body: int, p0: np.ndarray, q0: np.ndarray) -> bool:
+        """True when ``body`` is within ``JITTER_MAX_M`` and ``JITTER_MAX_DEG`` of pose (p0, q0)."""
+        p1, q1 = self.pose(body)
+        turn = 2.0 * np.degrees(np.arccos(min(1.0, abs(float(np.dot(q0, q1))))))
+        return bool(np.linalg.norm(p1 - p0) < JITTER_MAX_M and turn < JITTER_MAX_DEG)
 
     def at_rest(self, body: int) -> bool:
         """True when ``body`` moves slower than the scene's rest thresholds."""
