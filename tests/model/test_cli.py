@@ -245,6 +245,8 @@ def test_numbers_out_of_range_are_refused_naming_the_flag_or_the_file(tmp_path):
         ("--seed", "-3", "--seed: seed must be an int >= 0, got -3"),
         ("--checkpoint-every", "-1", "--checkpoint-every: checkpoint_every must be an int >= 0, got -1"),
         ("--k", "0", "--k: k must be an int >= 1, got 0"),
+        ("--input-size", "50", "--input-size: input_size must be a positive multiple of 16, got 50"),
+        ("--val-limit", "0", "--val-limit: val_limit must be an int >= 1 (or None), got 0"),
     ):
         line = _refused(_main(tmp_path, "--data", "synthetic:2", "--out", out, flag, value), expected)
         assert "checkpoint is at iteration" not in line
