@@ -63,7 +63,8 @@ def read_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> dic
     try:
         ckpt = torch.load(path, map_location=device, weights_only=True)
     except Exception as e:  # torch raises several types for truncated or foreign files
-        first = next((line.strip() for line in str(e).splitlines() if line.strip()), "")  # torch's run to pages
+        # torch's messages run to pages of advice: keep their first sentence
+        first = next((line.strip() for line in str(e).splitlines() if line.strip()), "").split(". ")[0]
         raise CheckpointError(
             f"{path}: not a readable checkpoint (expected a torch.save file of a {FORMAT} dict; "
             f"it may be truncated): {type(e).__name__}: {first}"
