@@ -353,11 +353,28 @@ def train(
                 save_checkpoint(out / LAST, model, it, optimizer, train_dict, metrics)
                 saved = it
     except BaseException as e:  # unreadable data met late, an interrupt: keep the iterations done
-        if it > saved:
-            try:
-                save_checkpoint(out / LAST, model, it, optimizer, train_dict, metrics)
-                e.add_note(f"iteration {it} is saved in {out / LAST}; continue with --resume {out / LAST}")
-            except Exception as save_error:  # noqa: BLE001 - the first error is the one to report
-                e.add_note(f"iteration {it} could not be saved: {save_error}")
+        save_on_stop(e, out / LAST, model, it, saved, optimizer, train_dict, metrics)
         raise
     return out / LAST
+
+
+def save_on_stop(
+    error: BaseException,
+    path: Path,
+    model: torch.nn.Module,
+    iteration: int,
+    saved: int,
+    optimizer: torch.optim.Optimizer,
+    train_dict: dict[str, Any],
+    metrics: dict[str, Any],
+) -> None:
+    """When a training loop stopped on ``error`` at ``iteration``, past the iteration its
+    checkpoint ``path`` holds (``saved``), save the iterations done there and say so in a
+    note on ``error`` (or that the save failed: the first error is the one to report)."""
+    if iteration <= saved:
+        return
+    try:
+        save_checkpoint(path, model, iteration, optimizer, train_dict, metrics)
+        error.add_note(f"iteration {iteration} is saved in {path}; continue with --resume {path}")
+    except Exception as save_error:  # noqa: BLE001 - the first error is the one to report
+        error.add_note(f"iteration {iteration} could not be saved: {save_error}")
