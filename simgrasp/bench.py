@@ -1,4 +1,5 @@
-"""Benchmarks that print figures: ``python -m simgrasp.bench {sim,clutter,scenes,model,dataset,evaluate,robots,ray,all}``.
+"""Benchmarks that print figures: ``python -m simgrasp.bench
+{sim,clutter,scenes,model,dataset,evaluate,evaluate-memory,robots,ray,all}``.
 
 Each area keeps its benchmark next to its code as ``main(argv) -> None``; this module
 only dispatches, importing an area only when it is asked for."""
@@ -15,6 +16,7 @@ BENCHMARKS = {
     "model": "simgrasp.model.bench",
     "dataset": "simgrasp.data.bench",
     "evaluate": "simgrasp.evaluation.bench",
+    "evaluate-memory": "simgrasp.evaluation.memory_bench",
     "robots": "simgrasp.robots.bench",
     "ray": "simgrasp.evaluation.ray_bench",
 }

@@ -103,6 +103,20 @@ def between(lo: float, hi: float, integer: bool = False) -> Number:
 
 
 @dataclass(frozen=True)
+class MultipleOf:
+    """A positive int that ``step`` divides (an image side a network's stride must divide)."""
+
+    step: int
+
+    def describe(self) -> str:
+        return f"a positive multiple of {self.step}"
+
+    def problem(self, value: Any) -> str | None:
+        ok = POSITIVE_INT.problem(value) is None and value % self.step == 0
+        return None if ok else f"must be {self.describe()}"
+
+
+@dataclass(frozen=True)
 class Choice:
     """One of ``options``: the names themselves, or a function giving them (a registry
     read when a value is checked, so the config module need not import it)."""

@@ -37,7 +37,6 @@ from typing import Any, NoReturn
 from simgrasp.config import load_toml_checked, override
 from simgrasp.data.formats import dropped_summary, open_dataset
 from simgrasp.data.sample import GraspDataset
-from simgrasp.model.backbone import BACKBONES
 from simgrasp.model.checkpoint import CheckpointError, check_same_network, load_model
 from simgrasp.model.config import ModelConfig
 from simgrasp.model.inputs import MODALITIES
@@ -206,7 +205,7 @@ def check_start(args: argparse.Namespace, model: ModelConfig, cfg: TrainConfig) 
     return net.config, start
 
 
-def check_flags(args: argparse.Namespace, model: ModelConfig) -> None:
+def check_flags(args: argparse.Namespace) -> None:
     """What no single config can see: flags that go together or exclude one another."""
     if args.resume is not None and args.init is not None:
         raise ValueError("expected one of --resume (continue a run) or --init (a new run from a network), got both")
@@ -214,8 +213,6 @@ def check_flags(args: argparse.Namespace, model: ModelConfig) -> None:
         given = [flag for flag, value in (("--val-every", args.val_every), ("--val-limit", args.val_limit)) if value is not None]
         if given:
             raise ValueError(f"{' and '.join(given)} set how the --val set is used; expected --val DIR with them, got none")
-    if args.resume is None and args.init is None and model.backbone not in BACKBONES:
-        raise ValueError(f"--backbone: expected one of {', '.join(BACKBONES.names())}, got {model.backbone!r}")
 
 
 def check_depth(dataset: GraspDataset, model: ModelConfig, role: str, spec: str) -> None:
@@ -272,7 +269,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def run(args: argparse.Namespace) -> Path:
     """Check every input, then train; returns the last checkpoint's path."""
     model_cfg, train_cfg = build_configs(args)
-    check_flags(args, model_cfg)
+    check_flags(args)
     check_run_folder(args.out, args.resume)
     start, network = 0, model_cfg
     if args.resume is not None or args.init is not None:

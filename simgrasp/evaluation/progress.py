@@ -20,11 +20,12 @@ class Progress:
         self._ok: dict[str, int] = defaultdict(int)
         self._n: dict[str, int] = defaultdict(int)
         self._infra = 0
-        rows = list(initial_rows)
-        for r in rows:
+        done = 0
+        for r in initial_rows:  # counted, not kept
             self._count(r)
+            done += 1
         self._bar = tqdm(
-            total=total, initial=len(rows), unit="trial", dynamic_ncols=True, disable=not enabled, file=sys.stderr
+            total=total, initial=done, unit="trial", dynamic_ncols=True, disable=not enabled, file=sys.stderr
         )
         self._refresh()
 

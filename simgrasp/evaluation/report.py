@@ -4,10 +4,11 @@ success-rate chart, the tables, and a gallery of recorded trials, failures first
 from __future__ import annotations
 
 import base64
+import heapq
 import html
 import math
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from simgrasp.evaluation.drawing import thumbnail_png
 from simgrasp.evaluation.tables import family_rows, paired_rows, pct, policy_rows
@@ -86,19 +87,29 @@ def per_object_table(results: dict[str, Any]) -> str:
     return html_table(["object", *labels], rows)
 
 
-def gallery(rows: Sequence[dict[str, Any]], run_dir: Path, limit: int = GALLERY_LIMIT) -> str:
+def gallery(rows: Iterable[dict[str, Any]], run_dir: Path, limit: int = GALLERY_LIMIT) -> str:
     """Recorded trials as thumbnails, failures first (then infrastructure errors, then
-    successes), each captioned with policy, seed, object and reason."""
-    recorded = [r for r in rows if r.get("image")]
-    if not recorded:
-        return "<p>No trial images: run with <code>--record</code> to save them.</p>"
+    successes), each captioned with policy, seed, object and reason. ``rows`` is read
+    once, holding only the ``limit`` first in that order."""
 
     def rank(r: dict[str, Any]) -> tuple[int, str, int]:
         kind = 2 if r.get("success") else (1 if r.get("infrastructure_error") else 0)
         return (kind, str(r["policy"]), int(r["seed"]))
 
+    n_recorded = 0
+
+    def recorded() -> Iterator[dict[str, Any]]:
+        nonlocal n_recorded
+        for r in rows:
+            if r.get("image"):
+                n_recorded += 1
+                yield r
+
+    shown = heapq.nsmallest(limit, recorded(), key=rank)  # as sorted(...)[:limit], holding limit rows
+    if not n_recorded:
+        return "<p>No trial images: run with <code>--record</code> to save them.</p>"
     cards = []
-    for r in sorted(recorded, key=rank)[:limit]:
+    for r in shown:
         png = thumbnail_png(run_dir / r["image"])
         if png is None:
             continue
@@ -110,13 +121,13 @@ def gallery(rows: Sequence[dict[str, Any]], run_dir: Path, limit: int = GALLERY_
             f"<b>{esc(r['policy'])}</b> seed {r['seed']} &middot; {esc(r.get('object'))}<br>"
             f"{esc(r.get('reason'))}{err}</div>"
         )
-    more = len(recorded) - min(len(recorded), limit)
+    more = n_recorded - min(n_recorded, limit)
     note = f"<p>{more} more images in <code>images/</code>.</p>" if more > 0 else ""
     return f'<div class="gallery">{"".join(cards)}</div>{note}'
 
 
-def write_report(path: Path, results: dict[str, Any], rows: Sequence[dict[str, Any]], run_dir: Path) -> None:
-    """Write the run's ``report.html`` from its results and rows."""
+def write_report(path: Path, results: dict[str, Any], rows: Iterable[dict[str, Any]], run_dir: Path) -> None:
+    """Write the run's ``report.html`` from its results and rows (iterated once, for the gallery)."""
     run = results.get("run", {})
     chart = bar_chart_svg([(n, s["success"]["rate"], s["success"]["ci95"]) for n, s in results["policies"].items()])
     body = [

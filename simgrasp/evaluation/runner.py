@@ -10,7 +10,7 @@ import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from simgrasp.config import ConfigError
 from simgrasp.evaluation.folder import (
@@ -23,9 +23,9 @@ from simgrasp.evaluation.folder import (
     run_lock,
     write_json,
 )
-from simgrasp.evaluation.log import TRIALS_FILE, TrialLog, done_keys, latest_rows, read_rows
+from simgrasp.evaluation.log import TRIALS_FILE, SavedRows, TrialLog, done_keys
 from simgrasp.evaluation.progress import Progress
-from simgrasp.evaluation.results import summarize
+from simgrasp.evaluation.results import summarize_groups
 from simgrasp.evaluation.trial import TRIAL, TrialJob, Worker, WorkerSetup, install_worker
 from simgrasp.executors import Executor, ExecutorError, ExecutorOptions, check_executor, open_executor
 from simgrasp.policies import PolicyError, PolicySpec, resolve_policy
@@ -62,11 +62,12 @@ class RunConfig:
 
 @dataclass
 class RunOutcome:
-    """What a finished (or stopped) run left: its folder, rows, results, and why it
+    """What a finished (or stopped) run left: its folder, rows (the last of each
+    (policy, seed), read back from ``trials.jsonl`` when used), results, and why it
     stopped early (None when every trial ran)."""
 
     out_dir: Path
-    rows: list[dict[str, Any]]
+    rows: Sequence[dict[str, Any]]
     results: dict[str, Any]
     stopped: str | None = None
 
@@ -127,27 +128,27 @@ def validate_worker(setup: WorkerSetup) -> Worker:
         raise EvaluationError(f"cannot start backend {setup.backend!r}: {type(e).__name__}: {e}") from None
 
 
-def current_rows(out_dir: Path, labels: list[str], seeds: range) -> list[dict[str, Any]]:
-    """This run's rows in ``out_dir`` (last row wins for a repeated (policy, seed))."""
-    return latest_rows(r for r in read_rows(out_dir / TRIALS_FILE) if r["policy"] in labels and r["seed"] in seeds)
+def saved_rows(out_dir: Path, labels: list[str], seeds: range) -> SavedRows:
+    """This run's rows in ``out_dir`` (last row wins for a repeated (policy, seed)), held
+    as their places in the log: the driver keeps no row in memory."""
+    return SavedRows(out_dir / TRIALS_FILE, keep=lambda r: r["policy"] in labels and r["seed"] in seeds)
 
 
 def write_results(
     out_dir: Path,
     cfg: RunConfig,
     specs: tuple[PolicySpec, ...],
-    rows: list[dict[str, Any]],
+    rows: SavedRows,
     skipped: list[dict[str, str]] = (),  # type: ignore[assignment]
 ) -> dict[str, Any]:
     """Derive ``results.json`` and ``report.html`` from ``rows`` (the last row of each
-    (policy, seed)) and write both; ``skipped``: the object files the backend could not
-    use, ``{"path", "reason"}`` each."""
+    (policy, seed), streamed from the log) and write both; ``skipped``: the object files
+    the backend could not use, ``{"path", "reason"}`` each."""
     from simgrasp.evaluation.report import write_report
 
-    rows = latest_rows(rows)
     results = {
         "run": {**run_identity(cfg, specs), "trials": cfg.trials},
-        **summarize(rows, [s.label for s in specs]),
+        **summarize_groups(rows.by_policy(), [s.label for s in specs]),
         "skipped_objects": list(skipped),
     }
     write_json(out_dir / RESULTS_FILE, results)
@@ -255,15 +256,14 @@ def _run_locked(
 
     labels = [s.label for s in specs]
     seeds = range(cfg.seed, cfg.seed + cfg.trials)
-    rows = current_rows(out_dir, labels, seeds)
-    jobs = pending_jobs(cfg, labels, done_keys(rows))
+    saved = saved_rows(out_dir, labels, seeds)
+    jobs = pending_jobs(cfg, labels, done_keys(saved))
     stopped = None
-    bar = Progress(total=len(labels) * cfg.trials, initial_rows=rows, enabled=progress)
+    bar = Progress(total=len(labels) * cfg.trials, initial_rows=saved, enabled=progress)
     try:
         with TrialLog(out_dir) as log:
-            for row in executor.run(setup, jobs):
+            for row in executor.run(setup, jobs):  # each row goes to the log, not to memory
                 log.append(row)
-                rows.append(row)
                 bar.update(row)
                 if row.get("fatal"):
                     stopped = f"backend stopped at {row['policy']} seed {row['seed']}: {row.get('error')}"
@@ -271,5 +271,6 @@ def _run_locked(
     finally:
         executor.close()
         bar.close()
-        results = write_results(out_dir, cfg, specs, rows, skipped)
-    return RunOutcome(out_dir, latest_rows(rows), results, stopped)
+        saved = saved_rows(out_dir, labels, seeds)
+        results = write_results(out_dir, cfg, specs, saved, skipped)
+    return RunOutcome(out_dir, saved, results, stopped)

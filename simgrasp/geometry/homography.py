@@ -22,15 +22,21 @@ from simgrasp.geometry.camera import WorldGrasp
 from simgrasp.geometry.rect import GraspRect, wrap_angle_deg
 
 
-def _normaliser(p: np.ndarray) -> np.ndarray:
-    """Hartley's similarity: centroid to the origin, mean distance sqrt(2). Without it the
-    DLT system mixes pixel values near 1e3 with ones and loses digits."""
+def normaliser(p: np.ndarray) -> np.ndarray:
+    """Hartley's similarity for (N, d) points: centroid to the origin, mean distance
+    sqrt(d); the (d + 1) x (d + 1) matrix acting on homogeneous points. Without it a DLT
+    system mixes pixel values near 1e3 with ones and loses digits."""
+    p = np.asarray(p, dtype=np.float64)
+    n = p.shape[1]
     c = p.mean(axis=0)
     d = np.sqrt(((p - c) ** 2).sum(axis=1)).mean()
     if d < 1e-12:
         raise ValueError("calibration points all coincide; need >= 4 distinct points")
-    s = np.sqrt(2.0) / d
-    return np.array([[s, 0, -s * c[0]], [0, s, -s * c[1]], [0, 0, 1.0]])
+    s = np.sqrt(float(n)) / d
+    T = np.eye(n + 1)
+    T[:n, :n] *= s
+    T[:n, n] = -s * c
+    return T
 
 
 def apply_homography(H: np.ndarray, pts: np.ndarray) -> np.ndarray:
@@ -56,7 +62,7 @@ def fit_homography(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
         raise ValueError(f"a homography needs at least 4 point pairs, got {n}")
     if not (np.all(np.isfinite(src)) and np.all(np.isfinite(dst))):
         raise ValueError("calibration points contain NaN or infinity")
-    Ts, Td = _normaliser(src), _normaliser(dst)
+    Ts, Td = normaliser(src), normaliser(dst)
     s = apply_homography(Ts, src)
     d = apply_homography(Td, dst)
     A = np.zeros((2 * n, 9))

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from simgrasp.config import FLAG, FRACTION, setting
 from simgrasp.geometry.affine import resize_affine, transform_grasps
 
 
@@ -32,11 +33,11 @@ from simgrasp.geometry.affine import resize_affine, transform_grasps
 class AugmentConfig:
     """Random augmentation of training images."""
 
-    rotate: bool = True
+    rotate: bool = setting(True, FLAG)
     """Rotate about the image centre by an angle drawn uniformly in [0, 360) degrees."""
-    mirror: bool = True
+    mirror: bool = setting(True, FLAG)
     """Mirror left-right with probability 1/2."""
-    max_shift_frac: float = 50.0 / 1024.0
+    max_shift_frac: float = setting(50.0 / 1024.0, FRACTION)
     """Largest shift along each axis as a fraction of the source side (paper: 50 px of 1024)."""
 
 

@@ -2,9 +2,14 @@
 
 Layout (a dict saved with ``torch.save``, read with ``torch.load(weights_only=True)``)::
 
-    {"format": "simgrasp.graspnet", "version": 1, "config": ModelConfig dict,
+    {"format": "simgrasp.graspnet", "version": 1, "family": name, "config": config dict,
      "state_dict": ..., "iteration": int, "optimizer": state dict or None,
      "train_config": dict or None, "metrics": dict}
+
+``family`` names the network family (:mod:`simgrasp.model.contract`) whose config
+``config`` is; checkpoints written before families existed have none and hold the paper's
+network (a :class:`~simgrasp.model.config.ModelConfig`). Every family's checkpoints share
+this layout, so reading, validating and exporting them is written once, here.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any, Mapping
 import torch
 
 from simgrasp.model.config import ModelConfig
+from simgrasp.model.contract import FAMILY_KEY, PAPER_FAMILY
 from simgrasp.model.network import GraspNet
 
 FORMAT = "simgrasp.graspnet"
@@ -29,19 +35,21 @@ class CheckpointError(ValueError):
 
 def save_checkpoint(
     path: str | Path,
-    model: GraspNet,
+    model: torch.nn.Module,
     iteration: int,
     optimizer: torch.optim.Optimizer | None = None,
     train_config: dict[str, Any] | None = None,
     metrics: dict[str, Any] | None = None,
 ) -> Path:
-    """Write a checkpoint atomically (a temporary file renamed over ``path``), so an
-    interrupted save never leaves a half-written file under the final name."""
+    """Write a checkpoint of ``model`` (a network of any family: its ``family`` name and
+    its ``config``) atomically (a temporary file renamed over ``path``), so an interrupted
+    save never leaves a half-written file under the final name."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "format": FORMAT,
         "version": VERSION,
+        FAMILY_KEY: model.family,
         "config": model.config.to_dict(),
         "state_dict": model.state_dict(),
         "iteration": int(iteration),
@@ -63,7 +71,8 @@ def read_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> dic
     try:
         ckpt = torch.load(path, map_location=device, weights_only=True)
     except Exception as e:  # torch raises several types for truncated or foreign files
-        first = next((line.strip() for line in str(e).splitlines() if line.strip()), "")  # torch's run to pages
+        # torch's messages run to pages of advice: keep their first sentence
+        first = next((line.strip() for line in str(e).splitlines() if line.strip()), "").split(". ")[0]
         raise CheckpointError(
             f"{path}: not a readable checkpoint (expected a torch.save file of a {FORMAT} dict; "
             f"it may be truncated): {type(e).__name__}: {first}"
@@ -81,8 +90,14 @@ def read_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> dic
 
 
 def model_from_checkpoint(ckpt: dict[str, Any], where: str = "checkpoint") -> GraspNet:
-    """Rebuild the network from a checkpoint dict; a state dict that does not fit the
-    config raises :class:`CheckpointError` naming both."""
+    """Rebuild the paper's network from a checkpoint dict; a checkpoint of another family,
+    or a state dict that does not fit the config, raises :class:`CheckpointError` naming both."""
+    family = ckpt.get(FAMILY_KEY, PAPER_FAMILY)
+    if family != PAPER_FAMILY:
+        raise CheckpointError(
+            f"{where} holds a {family!r} network; expected the paper's ({PAPER_FAMILY!r}): "
+            "load it through simgrasp.model.contract.load_network"
+        )
     try:
         config = ModelConfig.from_dict(ckpt["config"])
     except (ValueError, TypeError) as e:
@@ -98,13 +113,15 @@ def model_from_checkpoint(ckpt: dict[str, Any], where: str = "checkpoint") -> Gr
     return model
 
 
-def check_same_network(ckpt: dict[str, Any], asked: Mapping[str, tuple[Any, str]], where: str = "checkpoint") -> None:
-    """Refuse network settings asked for (field of :class:`ModelConfig` -> (value, who asked,
-    e.g. ``"--backbone"``)) that differ from the network the checkpoint holds, which is the
-    network a run started from it trains: :class:`CheckpointError` naming every difference
-    with both values."""
+def check_same_network(
+    ckpt: dict[str, Any], asked: Mapping[str, tuple[Any, str]], where: str = "checkpoint", config: type = ModelConfig
+) -> None:
+    """Refuse network settings asked for (field of the ``config`` dataclass, the paper's
+    :class:`ModelConfig` unless told -> (value, who asked, e.g. ``"--backbone"``)) that
+    differ from the network the checkpoint holds, which is the network a run started from
+    it trains: :class:`CheckpointError` naming every difference with both values."""
     try:
-        have = ModelConfig.from_dict(ckpt["config"]).to_dict()  # older checkpoints: defaults filled in
+        have = config.from_dict(ckpt["config"]).to_dict()  # older checkpoints: defaults filled in
     except (ValueError, TypeError) as e:
         raise CheckpointError(f"{where}: bad model config: {e}") from None
     diffs = [f"{who} asks for {key} {value!r}, the checkpoint has {have[key]!r}"
@@ -124,8 +141,10 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[Gr
 def export_weights(src: str | Path, dst: str | Path) -> Path:
     """Copy a training checkpoint without its optimizer state (half the size): the file
     that ships. Training can still start again from it, with a fresh optimizer."""
+    from simgrasp.model.contract import checkpoint_family
+
     ckpt = read_checkpoint(src)
-    model_from_checkpoint(ckpt, str(src))  # refuse to ship weights that do not load
+    checkpoint_family(ckpt, str(src)).from_checkpoint(ckpt, str(src))  # refuse to ship weights that do not load
     ckpt["optimizer"] = None
     dst = Path(dst)
     dst.parent.mkdir(parents=True, exist_ok=True)

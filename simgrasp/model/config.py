@@ -6,8 +6,11 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from simgrasp.config import FLAG, FRACTION, POSITIVE, POSITIVE_INT, Choice, Maybe, override, setting
+from simgrasp.config import FLAG, FRACTION, POSITIVE, POSITIVE_INT, Choice, Maybe, MultipleOf, override, setting
 from simgrasp.model.inputs import MODALITIES
+
+
+STRIDE = 16  # input pixels per feature-map cell: ResNets cut after layer3
 
 
 def _backbones() -> Iterable[str]:
@@ -31,7 +34,7 @@ class ModelConfig:
     pretrained: bool = setting(False, FLAG)
     """Start the feature extractor from ImageNet weights when they are in the local torch
     hub cache (never downloaded); random initialisation otherwise."""
-    input_size: int = setting(320, POSITIVE_INT)
+    input_size: int = setting(320, MultipleOf(STRIDE))
     """Side of the square network input; the feature map is ``input_size / 16`` cells."""
     k: int = setting(6, POSITIVE_INT)
     """Number of anchor orientations, spread evenly over 180 degrees."""
@@ -66,7 +69,7 @@ class ModelConfig:
     @property
     def stride(self) -> int:
         """Input pixels per feature-map cell (ResNet cut after ``layer3``)."""
-        return 16
+        return STRIDE
 
     @property
     def grid(self) -> int:

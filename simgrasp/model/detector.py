@@ -21,6 +21,7 @@ from simgrasp.geometry.affine import invert_affine, resize_affine, transform_gra
 from simgrasp.model.augment import apply_affine
 from simgrasp.model.checkpoint import load_model
 from simgrasp.model.config import ModelConfig
+from simgrasp.model.contract import PAPER_FAMILY
 from simgrasp.model.inputs import MODALITIES, height_above_table, stack_channels
 from simgrasp.model.network import GraspNet
 
@@ -39,11 +40,15 @@ def _check_ranking(score: str, top_k: int | None) -> None:
 @dataclass
 class Prediction:
     """Every grasp of one image: ``grasps`` (N, 5) ``[x, y, theta_deg, w, h]`` in the
-    source image's pixels (angles in [-90, 90)), and both success probabilities (N,)."""
+    source image's pixels (angles in [-90, 90)), and both success probabilities (N,).
+    ``scorer_candidates``: the :func:`rank` setting :meth:`ranked` uses unless told
+    otherwise (the detector's), so that it ranks as the contract's ``ranked(score,
+    image_size, top_k)`` is asked to (:mod:`simgrasp.model.contract`)."""
 
     grasps: np.ndarray
     primary: np.ndarray
     scorer: np.ndarray
+    scorer_candidates: int = 0
 
     def scores(self, score: Score) -> np.ndarray:
         """The (N,) probabilities named by ``score`` (``"scorer"`` or ``"primary"``)."""
@@ -55,13 +60,16 @@ class Prediction:
         score: Score = "scorer",
         image_size: tuple[int, int] | None = None,
         top_k: int | None = None,
-        scorer_candidates: int = 0,
+        scorer_candidates: int | None = None,
     ) -> np.ndarray:
         """Indices of the grasps, best first by ``score`` (ties keep the network's order;
-        ``scorer_candidates`` as in :func:`rank`). ``image_size = (width, height)`` in pixels
+        ``scorer_candidates`` as in :func:`rank`, None: this prediction's own setting).
+        ``image_size = (width, height)`` in pixels
         keeps only grasps executable in that image (:func:`simgrasp.geometry.grasps_in_image`,
         the policies' validator); ``top_k`` keeps the best ones only."""
         _check_ranking(score, top_k)
+        if scorer_candidates is None:
+            scorer_candidates = self.scorer_candidates
         candidates = np.arange(len(self.primary))
         if image_size is not None:  # anchors near the border can regress outside the image
             candidates = np.flatnonzero(grasps_in_image(self.grasps, *image_size))
@@ -69,7 +77,8 @@ class Prediction:
         return candidates[order][:top_k]
 
 
-def _as_list(images: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
+def as_images(images: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
+    """A list of uint8 (H, W, 3) colour images from one image or a sequence, each checked."""
     if isinstance(images, np.ndarray) and images.ndim == 3:
         images = [images]
     out = list(images)
@@ -80,7 +89,7 @@ def _as_list(images: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
     return out
 
 
-def _as_depths(depths: np.ndarray | Sequence[np.ndarray] | None, images: list[np.ndarray], modality: str) -> list:
+def as_depths(depths: np.ndarray | Sequence[np.ndarray] | None, images: list[np.ndarray], modality: str) -> list:
     """One depth image (H, W) in metres per colour image, checked against the colour
     images' sizes; ``[None, ...]`` when the network reads no depth."""
     if not MODALITIES.get(modality).depth:
@@ -122,7 +131,11 @@ class Detector:
     """A trained network ready to detect grasps.
 
     ``Detector(model, config)`` wraps a network; :meth:`from_checkpoint` loads one.
-    ``scorer_candidates``: see :func:`rank` (0: the scorer ranks every grasp)."""
+    ``scorer_candidates``: see :func:`rank` (0: the scorer ranks every grasp). The paper's
+    family of the network contract (:class:`simgrasp.model.contract.GraspNetwork`)."""
+
+    family = PAPER_FAMILY
+    score_kinds: tuple[str, ...] = SCORES
 
     def __init__(
         self, model: GraspNet, config: ModelConfig | None = None, batch_size: int = 8, scorer_candidates: int = 0
@@ -144,6 +157,16 @@ class Detector:
         """Whether the network reads a depth image (input ``"rgbd"`` or ``"depth"``)."""
         return MODALITIES.get(self.config.input).depth
 
+    @property
+    def modality(self) -> str:
+        """The input modality of the network (``config.input``)."""
+        return self.config.input
+
+    @property
+    def ranking_info(self) -> dict[str, Any]:
+        """What a trial's log records of the ranking: ``scorer_candidates``."""
+        return {"scorer_candidates": self.scorer_candidates}
+
     def _network_input(self, rgb: np.ndarray, depth: np.ndarray | None, m: np.ndarray) -> np.ndarray:
         """One image's (S, S, C) network input through the letterbox map ``m``."""
         size = self.config.input_size
@@ -159,8 +182,8 @@ class Detector:
         """Every grasp of every image with both scores, unsorted (see :class:`Prediction`).
         ``depths``: one depth image (H, W) in metres per image, needed when the network
         reads depth (:attr:`needs_depth`) and ignored otherwise."""
-        imgs = _as_list(images)
-        deps = _as_depths(depths, imgs, self.config.input)
+        imgs = as_images(images)
+        deps = as_depths(depths, imgs, self.config.input)
         size = self.config.input_size
         results: list[Prediction] = []
         for start in range(0, len(imgs), self.batch_size):
@@ -171,7 +194,8 @@ class Detector:
             grasps, primary, scored = self.model.predict(x)
             for i, m in enumerate(maps):
                 g = transform_grasps(grasps[i].cpu().numpy(), invert_affine(m))
-                results.append(Prediction(g, primary[i].cpu().numpy(), scored[i].cpu().numpy()))
+                p, s = primary[i].cpu().numpy(), scored[i].cpu().numpy()
+                results.append(Prediction(g, p, s, self.scorer_candidates))
         return results
 
     def predict_samples(self, samples: Sequence[Any]) -> list[Prediction]:

@@ -43,7 +43,10 @@ from simgrasp.model.targets import (
     scorer_targets,
     simulation_targets,
 )
+from simgrasp.config import FLAG, NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE_INT, Choice, Maybe, Number, setting
 from simgrasp.registry import Registry
+
+ANGLE = Number(lo=0, hi=90, lo_open=True)  # an angle threshold in degrees: grasp angles differ by at most 90
 
 Tested = tuple[np.ndarray, np.ndarray]
 """Grasps tried in simulation on one image, (M, 5) in network-input pixels, and their
@@ -54,25 +57,25 @@ outcomes (M,) bool."""
 class LossConfig:
     """Loss and target-selection settings (paper values by default)."""
 
-    alpha: float = 2.0
+    alpha: float = setting(2.0, NON_NEGATIVE)
     """Weight of the smooth-L1 term in the regression loss (Zhou et al.'s value)."""
-    negative_ratio: int = 3
+    negative_ratio: int = setting(3, POSITIVE_INT)
     """Hard negatives per positive for the primary score."""
-    top_t: int = 64
+    top_t: int = setting(64, POSITIVE_INT)
     """Grasps per image, highest primary score first, that train the scorer."""
-    scorer_random: int = 0
+    scorer_random: int = setting(0, NON_NEGATIVE_INT)
     """Further grasps per image drawn uniformly from the others (not among the top
     ``top_t``) that train the scorer too, labelled the same way (0: the paper). At test time
     the scorer ranks all 20x20xk grasps, while the top T by primary score show it only
     the grasps the primary score already likes; the draws show it the rest. The
     regression loss's scorer term stays on the top T."""
-    match_angle_deg: float | None = None
+    match_angle_deg: float | None = setting(None, Maybe(ANGLE))
     """Angle-matching threshold; None means half the anchor spacing (15 degrees for k=6)."""
-    scorer_angle_deg: float = 15.0
+    scorer_angle_deg: float = setting(15.0, ANGLE)
     """Jaccard-matching angle threshold for the scorer's labels."""
-    scorer_iou: float = 0.25
+    scorer_iou: float = setting(0.25, Number(lo=0, hi=1, lo_open=True))
     """Jaccard-matching IoU threshold for the scorer's labels."""
-    scorer_labels: str = "jaccard"
+    scorer_labels: str = setting("jaccard", Choice(lambda: SCORER_LABELS.names()))
     """Where the scorer's labels come from, a name in ``SCORER_LABELS``: ``"jaccard"``
     (the paper: overlap with a ground truth) or ``"simulation"`` (the outcome of a matching
     grasp tried in simulation; unmatched grasps are left out) or ``"simulation_or_jaccard"``
@@ -80,21 +83,21 @@ class LossConfig:
     sim_match: SimMatch = field(default_factory=SimMatch)
     """When a tested grasp labels a prediction (``scorer_labels`` ``"simulation"`` and
     ``"simulation_or_jaccard"``)."""
-    scorer_tried: bool = False
+    scorer_tried: bool = setting(False, FLAG)
     """Whether the scorer also rates every grasp tried in simulation on the image, placed on
     the anchor of its cell nearest its angle, against that grasp's outcome (needs the tried
     grasps). Early in training hardly any prediction lies near a tried grasp, so matched
     labels alone leave the scorer with little to learn from; the tried grasps give it
     every physical label of the image from the first iteration, failures included."""
-    critic_weight: float = 1.0
+    critic_weight: float = setting(1.0, NON_NEGATIVE)
     """Weight of the scorer term in the regression loss (1 in Eq. 5; 0 trains the PGP
     like Zhou et al.'s baseline while the scorer still learns)."""
-    scorer_weight: float = 1.0
+    scorer_weight: float = setting(1.0, NON_NEGATIVE)
     """Weight of the scorer loss (Eq. 4) in the total (1 in the paper). 0 together with
     ``critic_weight = 0`` trains Zhou et al.'s network alone, the FE and the PGP on the
     primary and smooth-L1 losses, the scorer left untrained: the baseline the paper's
     real-robot comparison (88.1 against 92.4 %) sets against the full model."""
-    critic_features: bool = False
+    critic_features: bool = setting(False, FLAG)
     """Whether the regression loss's scorer term also reaches the FE through the features
     the scorer reads. Section IV-B says only that L_reg updates the PGP and the FE; with
     False it reaches the FE through the deformations (PGP -> FE) but not through the

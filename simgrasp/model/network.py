@@ -10,6 +10,7 @@ from torch import nn
 from simgrasp.model.anchors import decode, make_anchors
 from simgrasp.model.backbone import FeatureExtractor
 from simgrasp.model.config import ModelConfig
+from simgrasp.model.contract import PAPER_FAMILY
 from simgrasp.model.init import init_small
 from simgrasp.model.scorer import Scorer
 
@@ -50,6 +51,8 @@ class GraspNet(nn.Module):
     ``S = config.input_size`` and the ``C = config.channels`` channels of
     :mod:`simgrasp.model.inputs` (RGB in [0, 1] for the paper's ``"rgb"``); grasps come out
     in those input pixels."""
+
+    family = PAPER_FAMILY  # the name its checkpoints give (simgrasp.model.contract)
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()

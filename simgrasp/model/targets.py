@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simgrasp.config import FRACTION, NON_NEGATIVE, between, setting
 from simgrasp.geometry.iou import jaccard_match_batch
 
 
@@ -110,13 +111,13 @@ class SimMatch:
     can land a jaw on the object during the approach, so the opening window is asymmetric,
     and a narrow prediction never inherits a wide grasp's success."""
 
-    centre_px: float = 4.0
+    centre_px: float = setting(4.0, NON_NEGATIVE)
     """Largest distance between the two centres."""
-    angle_deg: float = 15.0
+    angle_deg: float = setting(15.0, between(0, 90))
     """Largest angle difference, modulo 180 degrees."""
-    narrower: float = 0.1
+    narrower: float = setting(0.1, FRACTION)
     """Largest fraction by which the predicted opening may be narrower than the tested one."""
-    wider: float = 0.3
+    wider: float = setting(0.3, NON_NEGATIVE)
     """Largest fraction by which the predicted opening may be wider than the tested one."""
 
 

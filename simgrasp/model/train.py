@@ -23,6 +23,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
+from simgrasp.config import NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE, POSITIVE_INT, Choice, Maybe, Number, Values, setting
 from simgrasp.geometry.affine import transform_grasps
 from simgrasp.model.augment import AugmentConfig, apply_affine, random_affine
 from simgrasp.model.checkpoint import CheckpointError, model_from_checkpoint, read_checkpoint, save_checkpoint
@@ -42,38 +43,39 @@ TRAINABLE = ("all", "scorer")  # what TrainConfig.trainable may name
 class TrainConfig:
     """Optimisation and bookkeeping (paper values where the paper gives them)."""
 
-    iterations: int = 1600
+    iterations: int = setting(1600, POSITIVE_INT)
     """SGD steps (the paper: 100k; 800-1600 reach a plateau on silhouette labels here)."""
-    batch_size: int = 10
-    lr: float = 1e-3
-    momentum: float = 0.9
-    weight_decay: float = 1e-4
-    seed: int = 0
-    workers: int = 1
+    batch_size: int = setting(10, POSITIVE_INT)
+    lr: float = setting(1e-3, POSITIVE)
+    momentum: float = setting(0.9, Number(lo=0, hi=1, hi_open=True))
+    weight_decay: float = setting(1e-4, NON_NEGATIVE)
+    seed: int = setting(0, NON_NEGATIVE_INT)
+    """Seeds the network's initialisation and every view (numpy generators take no negative seed)."""
+    workers: int = setting(1, NON_NEGATIVE_INT)
     """Loader processes preparing batches while the network trains (0: in-process)."""
-    val_every: int = 200
+    val_every: int = setting(200, NON_NEGATIVE_INT)
     """Iterations between validations (0: only at the end)."""
-    val_limit: int | None = 200
+    val_limit: int | None = setting(200, Maybe(POSITIVE_INT))
     """Validation samples used (None: all)."""
-    checkpoint_every: int = 200
+    checkpoint_every: int = setting(200, NON_NEGATIVE_INT)
     """Iterations between checkpoints (the last iteration is always saved)."""
-    log_every: int = 10
+    log_every: int = setting(10, POSITIVE_INT)
     """Iterations between loss rows in the metrics log."""
-    anchor_limit: int | None = 2000
+    anchor_limit: int | None = setting(2000, Maybe(POSITIVE_INT))
     """Training samples read to compute the mean anchor box (None: all)."""
-    warmup_iterations: int = 0
+    warmup_iterations: int = setting(0, NON_NEGATIVE_INT)
     """Iterations over which the learning rate ramps linearly from ``lr / warmup`` up to
     ``lr`` (0: none; the paper gives none). Eases a from-scratch backbone's first steps."""
-    lr_steps: tuple[int, ...] = ()
+    lr_steps: tuple[int, ...] = setting((), Values(POSITIVE_INT))
     """Iterations from which the learning rate is multiplied by ``lr_gamma`` once more
     (a step schedule; empty: constant, as the paper)."""
-    lr_gamma: float = 0.1
+    lr_gamma: float = setting(0.1, POSITIVE)
     """Factor of each step of ``lr_steps``."""
-    scorer_lr_scale: float = 1.0
+    scorer_lr_scale: float = setting(1.0, NON_NEGATIVE)
     """Learning rate of the scorer's layers relative to ``lr`` (the paper uses one rate).
     The scorer is a small MLP trained from scratch on 64 grasps per image; at lr 1e-3 its
     loss stays near the base-rate entropy for the ~1600 iterations a CPU session allows."""
-    trainable: str = "all"
+    trainable: str = setting("all", Choice(TRAINABLE))
     """What the optimiser updates: ``"all"`` (the paper's joint training) or ``"scorer"``
     (the scorer's layers only, on its own loss, with the feature extractor and the primary
     predictor frozen and their BatchNorm statistics kept: a scorer taught anew on top of a
@@ -351,11 +353,28 @@ def train(
                 save_checkpoint(out / LAST, model, it, optimizer, train_dict, metrics)
                 saved = it
     except BaseException as e:  # unreadable data met late, an interrupt: keep the iterations done
-        if it > saved:
-            try:
-                save_checkpoint(out / LAST, model, it, optimizer, train_dict, metrics)
-                e.add_note(f"iteration {it} is saved in {out / LAST}; continue with --resume {out / LAST}")
-            except Exception as save_error:  # noqa: BLE001 - the first error is the one to report
-                e.add_note(f"iteration {it} could not be saved: {save_error}")
+        save_on_stop(e, out / LAST, model, it, saved, optimizer, train_dict, metrics)
         raise
     return out / LAST
+
+
+def save_on_stop(
+    error: BaseException,
+    path: Path,
+    model: torch.nn.Module,
+    iteration: int,
+    saved: int,
+    optimizer: torch.optim.Optimizer,
+    train_dict: dict[str, Any],
+    metrics: dict[str, Any],
+) -> None:
+    """When a training loop stopped on ``error`` at ``iteration``, past the iteration its
+    checkpoint ``path`` holds (``saved``), save the iterations done there and say so in a
+    note on ``error`` (or that the save failed: the first error is the one to report)."""
+    if iteration <= saved:
+        return
+    try:
+        save_checkpoint(path, model, iteration, optimizer, train_dict, metrics)
+        error.add_note(f"iteration {iteration} is saved in {path}; continue with --resume {path}")
+    except Exception as save_error:  # noqa: BLE001 - the first error is the one to report
+        error.add_note(f"iteration {iteration} could not be saved: {save_error}")

@@ -26,6 +26,7 @@ from typing import Any, Callable
 import numpy as np
 
 from simgrasp.backends.base import INFO_OBJECT
+from simgrasp.geometry.frames import wpr_matrix
 from simgrasp.rehearsal.controller import CellCollision
 from simgrasp.sim import HELD_OUT_OBJECTS
 from simgrasp.sim.backend import SimBackend
@@ -55,19 +56,6 @@ class TwinConfig:
     jaw_closed_below_m: float = 0.003  # the jaw-closed input reads ON when the plates are closer than this
     collision_depth_m: float = 0.005  # a move driving the fingertips this far below the table top collides
     sim: SimConfig = field(default_factory=SimConfig)  # world, gripper and objects: the sim backend's by default
-
-
-def wpr_matrix(x: float, y: float, z: float, w: float = 0.0, p: float = 0.0, r: float = 0.0) -> np.ndarray:
-    """4x4 transform of a FANUC pose: translation in mm (returned in metres), rotation
-    Rz(r) Ry(p) Rx(w) in degrees (fixed axes X, then Y, then Z)."""
-    a, b, c = np.deg2rad([w, p, r])
-    rx = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
-    ry = np.array([[np.cos(b), 0, np.sin(b)], [0, 1, 0], [-np.sin(b), 0, np.cos(b)]])
-    rz = np.array([[np.cos(c), -np.sin(c), 0], [np.sin(c), np.cos(c), 0], [0, 0, 1]])
-    T = np.eye(4)
-    T[:3, :3] = rz @ ry @ rx
-    T[:3, 3] = np.array([x, y, z]) / 1000.0
-    return T
 
 
 class TwinCell:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from simgrasp.geometry import Intrinsics, PinholeCamera, look_down_pose
-from simgrasp.rehearsal.twin import TwinCell, wpr_matrix
+from simgrasp.geometry.frames import wpr_matrix
+from simgrasp.rehearsal.twin import TwinCell
 from simgrasp.sim.camera import render
 from simgrasp.sim.config import CameraConfig
 

@@ -240,3 +240,32 @@ def test_a_privileged_policy_on_a_backend_without_a_door_fails_before_any_trial(
     with pytest.raises(EvaluationError, match="privileged.*offers no privileged access"):
         run_evaluation(replace(fake_config, policies=("oracle",)), tmp_path / "run", progress=False)
     assert not (tmp_path / "run").exists()
+
+
+
+def test_the_driver_keeps_no_row_while_it_runs(tmp_path, monkeypatch):
+    import tracemalloc
+
+    from simgrasp.evaluation.log import latest_rows
+    from simgrasp.evaluation.results import summarize
+    from simgrasp.evaluation.runner import RunConfig
+
+    monkeypatch.setattr("os.fsync", lambda fd: None)  # durability is not under test here; speed is
+    cfg = RunConfig(policies=("random",), backend="simgrasp.evaluation.memory_bench:NullBackend")
+
+    def peak_bytes(trials: int) -> int:
+        tracemalloc.start()
+        try:
+            run_evaluation(replace(cfg, trials=trials), tmp_path / f"run{trials}", progress=False, notify=print)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    run_evaluation(replace(cfg, trials=5), tmp_path / "warm", progress=False, notify=print)  # what loads on first use
+    small = peak_bytes(200)
+    grown = peak_bytes(800) - small
+    log = tmp_path / "run800" / TRIALS_FILE
+    row_bytes = log.stat().st_size / 800  # ~1 KB; a row held in memory takes ~4 KB
+    assert grown < 600 * row_bytes, (grown, row_bytes)  # measured: ~360 bytes a trial (the job keys, the index)
+    saved = json.loads((tmp_path / "run800" / "results.json").read_text())
+    assert {k: saved[k] for k in ("policies", "paired", "throughput")} == summarize(latest_rows(read_rows(log)))

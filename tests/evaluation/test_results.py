@@ -1,9 +1,18 @@
-"""Summaries of trial rows: rates per object family next to the per-object ones, and the
-terminal table that shows them when a run spans several families."""
+"""Summaries of trial rows: rates per object family next to the per-object ones, the
+terminal table that shows them when a run spans several families, and the one summary
+whether the rows are held in a list or streamed from the log."""
 
 from __future__ import annotations
 
-from simgrasp.evaluation.results import family_of, summarize
+import json
+import random
+import tracemalloc
+from pathlib import Path
+
+from synthetic_rows import synthetic_rows
+
+from simgrasp.evaluation.log import TRIALS_FILE, SavedRows, latest_rows, read_rows
+from simgrasp.evaluation.results import family_of, summarize, summarize_groups
 from simgrasp.evaluation.tables import results_table
 
 
@@ -37,3 +46,48 @@ def test_rates_per_family_leave_out_infrastructure_errors():
 def test_one_family_gets_no_family_table():
     rows = [row("a", s, f"random_urdfs/{800 + s}", s % 2 == 0) for s in range(4)]
     assert "per object family" not in results_table(summarize(rows))
+
+
+# -- one home for rows -> results, however the rows come ---------------------------------
+RECORDED = Path(__file__).with_name("synthetic_results.json")  # written by the summary that held every row
+ORDER = ["random", "heuristic"]
+
+
+def write_log(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
+    return path
+
+
+def test_results_equal_those_the_row_holding_summary_recorded():
+    rows = synthetic_rows(150, seed=7)
+    assert summarize(latest_rows(rows), ORDER) == json.loads(RECORDED.read_text())
+
+
+def test_results_streamed_from_the_log_equal_those_of_the_row_list(tmp_path):
+    rows = synthetic_rows(150, seed=7)
+    saved = SavedRows(write_log(tmp_path / TRIALS_FILE, rows))
+    assert summarize_groups(saved.by_policy(), ORDER) == json.loads(RECORDED.read_text())
+
+
+def test_the_order_in_which_trials_finished_does_not_change_a_figure():
+    rows = latest_rows(synthetic_rows(60, seed=3))
+    shuffled = list(rows)
+    random.Random(1).shuffle(shuffled)
+    assert summarize(shuffled, ORDER) == summarize(rows, ORDER)
+
+
+def test_the_summary_of_10000_rows_holds_no_row(tmp_path):
+    rows = synthetic_rows(3334, seed=11, candidates=5)  # 10,002 rows and some re-runs, ~1 KB each in the log
+    log = write_log(tmp_path / TRIALS_FILE, rows)
+    expected = summarize(latest_rows(rows), ORDER)
+    del rows
+    tracemalloc.start()
+    try:
+        streamed = summarize_groups(SavedRows(log).by_policy(), ORDER)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert streamed == expected
+    # Some 200 bytes a row at the peak (the log's index, spans, seeds and outcomes, numpy's
+    # sorting); held rows would take more than the log's own size.
+    assert peak < log.stat().st_size / 3, (peak, log.stat().st_size)

@@ -232,3 +232,27 @@ def test_flags_that_do_not_go_together_are_refused(tmp_path, ckpt):
     _refused(_main(tmp_path, "--data", "synthetic:2", "--out", out, "--batch", "ten"), "argument --batch: invalid int value: 'ten'")
     _refused(_main(tmp_path, "--data", "synthetic:2", "--out", out, "--bad-data", "keep"), "argument --bad-data: invalid choice")
     assert not (tmp_path / "r" / "last.pt").exists()
+
+
+def test_numbers_out_of_range_are_refused_naming_the_flag_or_the_file(tmp_path):
+    out = str(tmp_path / "r")
+    for flag, value, expected in (
+        ("--iterations", "0", "--iterations: iterations must be an int >= 1, got 0"),
+        ("--batch", "0", "--batch: batch_size must be an int >= 1, got 0"),
+        ("--lr", "-0.1", "--lr: lr must be > 0, got -0.1"),
+        ("--lr", "nan", "--lr: lr must be finite"),
+        ("--workers", "-1", "--workers: workers must be an int >= 0, got -1"),
+        ("--seed", "-3", "--seed: seed must be an int >= 0, got -3"),
+        ("--checkpoint-every", "-1", "--checkpoint-every: checkpoint_every must be an int >= 0, got -1"),
+        ("--k", "0", "--k: k must be an int >= 1, got 0"),
+        ("--input-size", "50", "--input-size: input_size must be a positive multiple of 16, got 50"),
+        ("--val-limit", "0", "--val-limit: val_limit must be an int >= 1 (or None), got 0"),
+    ):
+        line = _refused(_main(tmp_path, "--data", "synthetic:2", "--out", out, flag, value), expected)
+        assert "checkpoint is at iteration" not in line
+    toml = tmp_path / "c.toml"
+    toml.write_text("[train]\nmomentum = 1.5\n")
+    _refused(_main(tmp_path, "--data", "synthetic:2", "--out", out, "--config", str(toml)), "momentum must be in [0, 1), got 1.5")
+    toml.write_text("[train.loss]\nscorer_iou = 2.0\n")
+    _refused(_main(tmp_path, "--data", "synthetic:2", "--out", out, "--config", str(toml)), "scorer_iou must be in (0, 1], got 2.0")
+    assert not (tmp_path / "r" / "last.pt").exists()

@@ -354,3 +354,16 @@ def test_a_checkpoint_refuses_network_settings_that_differ_from_its_own(trained)
         check_same_network(ckpt, {"backbone": ("resnet34", "--backbone"), "input": ("rgbd", "--preset sim")}, "here")
     del ckpt["config"]["input"]  # written before the field existed: read as rgb
     check_same_network(ckpt, {"input": ("rgb", "--input")}, "here")
+
+
+@pytest.mark.parametrize("cls", ["TrainConfig", "LossConfig", "SimMatch", "AugmentConfig"])
+def test_every_training_setting_declares_its_range(cls):
+    import dataclasses
+
+    from simgrasp.config import check_config, field_rule
+    from simgrasp.model import augment, losses, targets, train as train_module
+
+    config = next(getattr(m, cls) for m in (train_module, losses, targets, augment) if hasattr(m, cls))
+    sections = {"loss", "augment", "sim_match"}  # nested configs: their own fields declare ranges
+    assert [f.name for f in dataclasses.fields(config) if f.name not in sections and field_rule(f) is None] == []
+    assert check_config(config()) == config()

@@ -5,7 +5,7 @@ from simgrasp.robots import rmi_protocol as rp
 from simgrasp.robots.errors import COLLISION_DETECTED, RMIErrorReply, SystemFaultError
 from simgrasp.robots.rmi import RMIClient
 from simgrasp.robots.rmi_protocol import Configuration, Pose
-from simgrasp.rehearsal.twin import TwinCell, TwinConfig, wpr_matrix
+from simgrasp.rehearsal.twin import TwinCell, TwinConfig
 from simgrasp.sim.backend import SimBackend
 
 CFG = Configuration(utool=1, uframe=1)
@@ -17,14 +17,6 @@ def session(rig):
     rmi.set_frames(1, 1)
     rmi.set_override(100)
     return rmi
-
-
-def test_wpr_matrix_is_fixed_axis_xyz_in_mm_and_degrees():
-    T = wpr_matrix(100.0, -20.0, 5.0, 180.0, 0.0, 90.0)
-    assert T[:3, 3] == pytest.approx([0.1, -0.02, 0.005])
-    # Rz(90) Rx(180): x -> +y, y -> +x, z -> -z
-    assert T[:3, :3] @ [1, 0, 0] == pytest.approx([0, 1, 0], abs=1e-12)
-    assert T[:3, :3] @ [0, 0, 1] == pytest.approx([0, 0, -1], abs=1e-12)
 
 
 def test_a_linear_move_puts_the_hand_at_the_commanded_pose_in_the_user_frame(twin_rig):
