@@ -126,6 +126,7 @@ class PolicyTally:
         self.per_family: dict[str, list[int]] = {}  # [valid trials, successes]
         self.time = Throughput()
         self.seeds, self.outcomes = array("q"), bytearray()  # valid trials, in the order added
+        self.scenes = [0, 0, 0, 0]  # valid trials with a scene summary: [trials, short, objects held, asked]
 
     def add(self, r: dict[str, Any]) -> None:
         self.trials += 1
@@ -146,6 +147,10 @@ class PolicyTally:
         o[0], o[1], o[2] = o[0] + 1, o[1] + ok, o[2] + ((r.get("policy_info") or {}).get("found") is False)
         f = self.per_family.setdefault(family_of(obj), [0, 0])
         f[0], f[1] = f[0] + 1, f[1] + ok
+        if isinstance(scene := r.get("scene"), dict):  # a scene of several objects may hold fewer than asked
+            held, asked = int(scene.get("objects", 0)), int(scene.get("asked", 0))
+            s = self.scenes
+            s[0], s[1], s[2], s[3] = s[0] + 1, s[1] + (held < asked), s[2] + held, s[3] + asked
         self.seeds.append(int(r["seed"]))
         self.outcomes.append(ok)
 
@@ -161,6 +166,7 @@ class PolicyTally:
         """Trials, infrastructure errors, success rate with its Wilson 95 % interval, stage
         rates, failure reasons, per-object and per-family (:func:`family_of`) rates,
         throughput."""
+        scenes = self.scene_summary()
         return {
             "privileged": self.privileged,
             "trials": self.trials,
@@ -176,7 +182,16 @@ class PolicyTally:
             # Objects on which a privileged policy (the oracle) found no grasp that worked in any trial.
             "ungraspable_objects": sorted(o for o, c in self.per_object.items() if c[0] and c[2] == c[0]),
             "throughput": self.time.summary(),
+            **({"scenes": scenes} if scenes else {}),  # only a backend that builds scenes says
         }
+
+    def scene_summary(self) -> dict[str, Any] | None:
+        """Of the valid trials whose backend summarised its scene: how many held fewer
+        objects than asked, and the objects held and asked for on average (None: no summary)."""
+        n, short, held, asked = self.scenes
+        if not n:
+            return None
+        return {"trials": n, "short": short, "mean_objects": held / n, "mean_asked": asked / n}
 
 
 def tally(rows: Iterable[dict[str, Any]]) -> PolicyTally:

@@ -106,9 +106,21 @@ def results_table(results: dict[str, Any]) -> str:
     headers, families = family_rows(results)
     if len(families) > 1:
         text += "\n\nper object family:\n" + render(headers, families)
+    text += scene_note(results)
     reasons = {n: s["failure_reasons"] for n, s in results["policies"].items() if s["failure_reasons"]}
     if reasons:
         text += "\n\nfailure reasons:\n" + "\n".join(
             f"  {n}: " + ", ".join(f"{k} {v}" for k, v in r.items()) for n, r in reasons.items()
         )
     return text
+
+
+def scene_note(results: dict[str, Any]) -> str:
+    """A line saying how many scenes held fewer objects than asked ("" when none did):
+    the rates are over the scenes as built, and the crowded ones hold fewer."""
+    for s in results["policies"].values():
+        sc = s.get("scenes")
+        if sc and sc["short"]:
+            return (f"\n\nscenes: {sc['short']} of {sc['trials']} held fewer objects than asked "
+                    f"(mean {sc['mean_objects']:.2f} of {sc['mean_asked']:.0f}; the rows name those left out)")
+    return ""

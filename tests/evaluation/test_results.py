@@ -91,3 +91,20 @@ def test_the_summary_of_10000_rows_holds_no_row(tmp_path):
     # Some 200 bytes a row at the peak (the log's index, spans, seeds and outcomes, numpy's
     # sorting); held rows would take more than the log's own size.
     assert peak < log.stat().st_size / 3, (peak, log.stat().st_size)
+
+
+def test_scenes_that_hold_fewer_objects_than_asked_are_counted_and_said():
+    from simgrasp.evaluation.results import policy_summary
+    from simgrasp.evaluation.tables import scene_note
+
+    rows = [
+        {"policy": "p", "seed": s, "trial": s, "object": "o", "success": s % 2 == 0, "reason": "success",
+         "scene": {"kind": "pile:5", "asked": 5, "objects": 5 - (s < 3), "left_out": ["x"] * (s < 3), "draw": 0}}
+        for s in range(10)
+    ]
+    summary = policy_summary(rows)
+    assert summary["scenes"] == {"trials": 10, "short": 3, "mean_objects": 4.7, "mean_asked": 5.0}
+    note = scene_note({"policies": {"p": summary}})
+    assert "3 of 10 held fewer objects than asked" in note and "4.70 of 5" in note
+    assert "scenes" not in policy_summary([{**r, "scene": None} for r in rows])
+    assert scene_note({"policies": {"p": policy_summary(rows[3:])}}) == ""
