@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from simgrasp.backends.base import Observation
+from simgrasp.backends.base import COLOR, DEPTH, PINHOLE, Observation
 from simgrasp.geometry import GraspRect
 from simgrasp.geometry.clearance import JawSpec, executable_grasps
+from simgrasp.model.inputs import MODALITIES
 from simgrasp.policies.base import Decision, register_policy
 
 
@@ -67,6 +68,22 @@ class NetworkPolicy:
         self.score = score
         self.keep_candidates = int(keep_candidates)
         self.max_opening_m = None if max_opening_m is None else float(max_opening_m)
+
+    @property
+    def reads(self) -> dict[str, str]:
+        """What the camera must give, and why: what the checkpoint's network reads (its
+        config's ``input``) and, with ``jaws``, the depth image and a pinhole camera the
+        plate check projects the plates with."""
+        name = self.detector.modality
+        modality = MODALITIES.get(name)
+        why: dict[str, list[str]] = {}
+        for stream, needed in ((COLOR, modality.rgb), (DEPTH, modality.depth)):
+            if needed:
+                why.setdefault(stream, []).append(f"network input {name!r}")
+        if self.jaws is not None:
+            for stream in (DEPTH, PINHOLE):
+                why.setdefault(stream, []).append("plate check")
+        return {s: " and ".join(w) for s, w in why.items()}
 
     def act(self, observation: Observation, rng: np.random.Generator) -> Decision:
         h, w = observation.rgb.shape[:2]

@@ -113,3 +113,18 @@ def test_grasps_whose_plates_land_on_the_object_are_passed_over(scene, tmp_path)
         POLICIES.get("scorer")(checkpoint=ckpt, jaws={"thickness": 0.01})
     with pytest.raises(ValueError, match="JawSpec.jaw_m must be a positive"):
         POLICIES.get("scorer")(checkpoint=ckpt, jaws={"jaw_m": -1})
+
+
+@pytest.mark.parametrize("modality, jaws, reads", [
+    ("rgb", None, {"color"}),
+    ("rgbd", None, {"color", "depth"}),
+    ("depth", None, {"depth"}),
+    ("rgb", {"finger_m": 0.01}, {"color", "depth", "pinhole"}),
+])
+def test_a_network_reads_what_its_checkpoint_and_plate_check_need(tmp_path, modality, jaws, reads):
+    policy = POLICIES.get("scorer")(checkpoint=_checkpoint(tmp_path / f"{modality}.pt", modality), jaws=jaws)
+    assert set(policy.reads) == reads
+    if modality != "depth":
+        assert policy.reads["color"] == f"network input {modality!r}"
+    if jaws:
+        assert policy.reads["pinhole"] == "plate check" and policy.reads["depth"] == "plate check"
