@@ -85,8 +85,8 @@ def test_names_cards_and_imports_resolve():
     assert isinstance(build_policy(spec), RandomPolicy) and spec.label == "simgrasp.policies.random_grasp:RandomPolicy"
     with pytest.raises(
         PolicyError,
-        match=r"unknown policy 'nope'; known: heuristic, oracle, primary, primary_nojaws, random, scorer, scorer_nojaws, "
-        r"scorer_top64 \(or package.module:attr\)",
+        match=r"unknown policy 'nope'; known: ggcnn2, ggcnn2_nojaws, grconvnet, grconvnet_nojaws, heuristic, network, "
+        r"oracle, primary, primary_nojaws, random, scorer, scorer_nojaws, scorer_top64 \(or package.module:attr\)",
     ):
         resolve_policy("nope")
 
