@@ -24,12 +24,12 @@ def _args(**kw) -> argparse.Namespace:
 def test_the_presets_of_each_family():
     model, train = build_configs(_args(preset="ggcnn2"))
     assert isinstance(model, GGCNNConfig) and isinstance(train, MapTrainConfig)
-    assert (model.variant, model.input, model.input_size, train.iterations) == ("ggcnn2", "depth", 300, 3600)
+    assert (model.variant, model.input, model.input_size, train.iterations) == ("ggcnn2", "depth", 300, 3200)
     assert (train.batch_size, train.lr, train.augment.rotate, train.augment.zoom) == (8, 1e-3, True, (0.5, 1.0))
     assert build_configs(_args(preset="ggcnn2-paper"))[1].iterations == 50_000
     model, train = build_configs(_args(preset="grconvnet"))
     assert isinstance(model, GRConvNetConfig)
-    assert (model.channel_size, model.input, model.input_size, model.dropout, train.iterations) == (16, "rgbd", 224, 0.0, 4400)
+    assert (model.channel_size, model.input, model.input_size, model.dropout, train.iterations) == (16, "rgbd", 224, 0.0, 1200)
     model, train = build_configs(_args(preset="grconvnet-paper"))
     assert (model.channel_size, train.iterations) == (32, 50_000)
     # --family alone takes its CPU preset; flags override presets as for the paper's network.
