@@ -38,7 +38,7 @@ data: $(STAMP)
 train: data
 	$(PY) -m simgrasp.train --data $(DATA)/train_ru,$(DATA)/train_proc --val $(DATA)/val --depth stereo \
 		--out $(RUN) --preset sim --seed 0 $$(test -f $(RUN)/last.pt && echo --resume $(RUN)/last.pt)
-	$(PY) -m simgrasp.model.checkpoint export $(RUN)/last.pt assets/weights/default.pt
+	$(PY) -m simgrasp.model.export $(RUN)/last.pt assets/weights/default.pt
 
 bench: $(STAMP)
 	$(PY) -m simgrasp.bench all

@@ -12,7 +12,7 @@ import sys
 BENCHMARKS = {
     "sim": "simgrasp.sim.bench",
     "clutter": "simgrasp.evaluation.clutter_bench",
-    "scenes": "simgrasp.sim.scene_bench",
+    "scenes": "simgrasp.evaluation.scene_bench",
     "model": "simgrasp.model.bench",
     "dataset": "simgrasp.data.bench",
     "evaluate": "simgrasp.evaluation.bench",

@@ -1,8 +1,12 @@
-"""Calibrate a real cell's camera to the table: ``python -m simgrasp.calibrate``.
+"""Calibrate a real cell's camera: ``python -m simgrasp.calibrate``.
 
-Fits the pixel -> robot XY homography from >= 4 pairs, prints the reprojection error in
-mm and saves it, with the cell's heights, gripper I/O and speed limits, into the robot
-config (TOML) that ``--backend fanuc --robot-config`` reads.
+Two models. A table homography (colour-only cells): pixel -> robot XY from >= 4 pairs at
+the grasp height, its error in mm. A pinhole camera (RGB-D cells, a 3-D fit): intrinsics,
+radial lens and the camera's pose in the user frame from >= 6 marker positions at two or
+more heights (:mod:`simgrasp.robots.calibration`), fitted with the lens and without it, both
+judged at held-out positions in pixels and in mm at the ball's height. Either is saved,
+with the cell's heights, gripper I/O and speed limits, into the robot config (TOML) that
+``--backend fanuc --robot-config`` reads.
 
 Pairs come from a file (works headless) or from clicks on an image:
 
@@ -12,10 +16,13 @@ Pairs come from a file (works headless) or from clicks on an image:
     python -m simgrasp.calibrate --collect --config robot.toml   # the arm shows a marker to the camera
 
 A CSV has the header ``u,v,x_mm,y_mm`` (pixels, then the robot's user-frame XY with the
-TCP touching the marked point); a TOML file holds ``[[pairs]]`` tables with the same keys.
-``--collect`` drives the arm (the config's connection) with the marker tool
-(``calibration.marker_tool``) over a grid at the grasp height and finds the marker in the
-config's camera (see :mod:`simgrasp.robots.collect`); it works on the twin as on a cell.
+TCP touching the marked point), or ``u,v,x_mm,y_mm,z_mm`` for a 3-D fit; a TOML file holds
+``[[pairs]]`` tables with the same keys. ``--collect`` drives the arm (the config's
+connection) with the marker tool (``calibration.marker_tool``) over a grid and finds the
+marker in the config's camera (see :mod:`simgrasp.robots.collect`): at the grasp height for
+a homography, at every height of ``calibration.grid_heights_mm`` above it for a pinhole
+(``--model``; default pinhole when ``camera.streams`` has depth). It works on the twin as
+on a cell.
 """
 
 from __future__ import annotations
@@ -32,9 +39,12 @@ import numpy as np
 
 from simgrasp.config import load_toml, override
 from simgrasp.geometry.homography import fit_homography, reprojection_errors
+from simgrasp.robots.calibration import HeldOutFit, best, fit_and_hold_out, pinhole_calibrated
 from simgrasp.robots.config import RobotConfig, load_robot_config, save_robot_config
 
 PAIR_KEYS = ("u", "v", "x_mm", "y_mm")
+Z_KEY = "z_mm"  # present in every pair: a 3-D fit
+MODELS = ("homography", "pinhole")
 
 # Named flags for the settings a calibration session usually fixes; any other field goes
 # through --set SECTION.KEY=VALUE.
@@ -52,7 +62,8 @@ NAMED_SETTINGS: dict[str, tuple[str, str, type]] = {
 
 
 def read_pairs(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """Pixels (N, 2) and robot XY in mm (N, 2) from a CSV or TOML file of pairs."""
+    """Pixels (N, 2) and robot XY in mm (N, 2) from a CSV or TOML file of pairs; robot XYZ
+    (N, 3) when every pair has a ``z_mm``."""
     p = Path(path)
     if p.suffix.lower() == ".toml":
         rows = load_toml(p).get("pairs")
@@ -61,12 +72,15 @@ def read_pairs(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     else:
         with p.open(newline="") as f:
             rows = list(csv.DictReader(f))
+    keys = PAIR_KEYS + ((Z_KEY,) if rows and all(isinstance(r, dict) and r.get(Z_KEY) not in (None, "")
+                                                for r in rows) else ())
     try:
-        a = np.array([[float(r[k]) for k in PAIR_KEYS] for r in rows], dtype=np.float64)
+        a = np.array([[float(r[k]) for k in keys] for r in rows], dtype=np.float64)
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f"{p}: every pair needs numeric {', '.join(PAIR_KEYS)} ({e})") from None
-    if len(a) < 4:
-        raise ValueError(f"{p}: a homography needs at least 4 pairs, found {len(a)}")
+    need = 6 if Z_KEY in keys else 4
+    if len(a) < need:
+        raise ValueError(f"{p}: a {'3-D fit' if need == 6 else 'homography'} needs at least {need} pairs, found {len(a)}")
     return a[:, :2], a[:, 2:]
 
 
@@ -119,7 +133,8 @@ def parse_set(items: list[str]) -> dict[str, Any]:
 
 
 def calibrated(cfg: RobotConfig, px: np.ndarray, xy_mm: np.ndarray, width: int, height: int) -> tuple[RobotConfig, np.ndarray]:
-    """``cfg`` with a homography fitted to the pairs, and the per-pair errors in mm."""
+    """``cfg`` with a homography fitted to the pairs (replacing any 3-D calibration), and
+    the per-pair errors in mm."""
     H = fit_homography(px, xy_mm)
     err = reprojection_errors(H, px, xy_mm)
     cal = dataclasses.replace(
@@ -130,25 +145,67 @@ def calibrated(cfg: RobotConfig, px: np.ndarray, xy_mm: np.ndarray, width: int, 
         mean_error_mm=float(err.mean()),
         max_error_mm=float(err.max()),
         n_points=len(px),
+        intrinsics=(), distortion=(), camera_pose_mm=(), mean_error_px=0.0,  # the homography is now the model
     )
     return dataclasses.replace(cfg, calibration=cal), err
 
 
-def collect_from_cell(cfg: RobotConfig, camera: str | None) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
-    """Pairs from the arm showing its marker tool to the camera; also the frame size."""
+def collect_from_cell(
+    cfg: RobotConfig, camera: str | None, model: str = "homography"
+) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """Pairs from the arm showing its marker tool to the camera, and the frame size: robot
+    XY (N, 2) at the grasp height for a homography, XYZ (N, 3) at every height of
+    ``calibration.grid_heights_mm`` for a pinhole."""
     from simgrasp.robots.camera import open_camera
-    from simgrasp.robots.collect import collect_pairs, grid_points
+    from simgrasp.robots.collect import collect_points, grid_columns
 
     c = cfg.calibration
+    heights = sorted(set(c.grid_heights_mm)) if model == "pinhole" else [0.0]
+    if model == "pinhole" and len(heights) < 2:
+        raise SystemExit(f"a 3-D fit needs the marker at two or more heights; calibration.grid_heights_mm is "
+                         f"{list(c.grid_heights_mm)} (e.g. [0.0, 75.0, 150.0] mm above the grasp height)")
+    points = grid_columns(c.grid_x_mm, c.grid_y_mm, c.grid_n, [cfg.motion.grasp_z_mm + h for h in heights])
     cam = open_camera(camera or cfg.camera.source, c.width, c.height, cfg.camera.warmup_frames)
     try:
         height, width = cam.read().shape[:2]
-        px, xy = collect_pairs(cfg, cam, grid_points(c.grid_x_mm, c.grid_y_mm, c.grid_n))
+        px, xyz = collect_points(cfg, cam, points)
     finally:
         cam.close()
-    if len(px) < 4:
-        raise SystemExit(f"the marker was seen at {len(px)} of {c.grid_n ** 2} grid points; a homography needs 4")
-    return px, xy, (width, height)
+    need = 12 if model == "pinhole" else 4  # a pinhole fit keeps a fifth of them apart
+    if len(px) < need:
+        raise SystemExit(f"the marker was seen at {len(px)} of {len(points)} points; a {model} needs {need}")
+    return px, (xyz if model == "pinhole" else xyz[:, :2]), (width, height)
+
+
+def print_pinhole_fits(fits: list[HeldOutFit], heights: int, width: int, height: int) -> None:
+    """Both fits' held-out errors, one line each."""
+    print(f"3-D fit at {width}x{height} on marker positions at {heights} heights, {len(fits[0].px)} held out:")
+    for f in fits:
+        lens = f"k1 {f.fit.lens.k1:+.4f}, k2 {f.fit.lens.k2:+.4f}" if f.distortion else "no lens"
+        plane = f"; {f.grasp_plane_mm.mean():.2f} mm at the grasp plane" if f.grasp_plane_mm.size else ""
+        print(f"  lens distortion {'on ' if f.distortion else 'off'}: held-out reprojection {f.px.mean():.3f} px mean "
+              f"({f.px.max():.3f} max), {f.mm.mean():.3f} mm mean ({f.mm.max():.3f} max) at the ball's "
+              f"height{plane}; fit residual {f.fit.rms_px:.3f} px rms on {f.n_fit} ({f.n_dropped} outliers "
+              f"dropped; {lens})")
+
+
+def save_pinhole(args: argparse.Namespace, cfg: RobotConfig, px: np.ndarray, xyz: np.ndarray,
+                 width: int, height: int) -> int:
+    """Fit, report and save (unless the held-out error is above ``--max-error-mm``) a pinhole calibration."""
+    fits = fit_and_hold_out(px, xyz, width, height)
+    print_pinhole_fits(fits, len(np.unique(np.round(xyz[:, 2], 1))), width, height)
+    chosen = best(fits) if args.distortion == "auto" else fits[0 if args.distortion == "on" else 1]
+    k, pose = chosen.fit.camera.intrinsics, pinhole_calibrated(cfg, chosen).calibration.camera_pose_mm
+    print(f"chose lens distortion {'on' if chosen.distortion else 'off'}: fx {k.fx:.1f}, fy {k.fy:.1f}, "
+          f"cx {k.cx:.1f}, cy {k.cy:.1f} px; camera at ({pose[0]:.1f}, {pose[1]:.1f}, {pose[2]:.1f}) mm, "
+          f"W P R ({pose[3]:.2f}, {pose[4]:.2f}, {pose[5]:.2f}) deg in the user frame")
+    if chosen.mm.mean() > args.max_error_mm:
+        print(f"not saved: held-out mean error above --max-error-mm {args.max_error_mm}", file=sys.stderr)
+        return 2
+    out = Path(args.out or args.config)
+    save_robot_config(pinhole_calibrated(cfg, chosen), out)
+    print(f"saved {out}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--width", type=int, help="image width in pixels (default: the image's, else the config's)")
     ap.add_argument("--height", type=int, help="image height in pixels")
     ap.add_argument("--max-error-mm", type=float, default=5.0, help="refuse to save above this mean error")
+    ap.add_argument("--model", choices=MODELS,
+                    help="--collect: the model to fit (default: pinhole when camera.streams has depth, else homography)")
+    ap.add_argument("--distortion", choices=("auto", "on", "off"), default="auto",
+                    help="3-D fit: save the fit with the radial lens (on), without (off), or the one better held out")
     ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="any other config field")
     for flag, (section, key, kind) in NAMED_SETTINGS.items():
         ap.add_argument(f"--{flag}", type=kind, help=f"sets {section}.{key}")
@@ -184,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.pairs:
         px, xy = read_pairs(args.pairs)
     elif args.collect:
-        px, xy, (width, height) = collect_from_cell(cfg, args.camera)
+        model = args.model or ("pinhole" if cfg.camera.has_depth else "homography")
+        px, xy, (width, height) = collect_from_cell(cfg, args.camera, model)
     else:
         from simgrasp.robots.camera import open_camera, read_image
 
@@ -197,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
         height, width = image.shape[:2]
         px, xy = click_pairs(image)
 
+    if xy.shape[1] == 3:
+        return save_pinhole(args, cfg, px, xy, width, height)
     cfg, err = calibrated(cfg, px, xy, width, height)
     for (u, v), (x, y), e in zip(px, xy, err):
         print(f"  pixel ({u:7.1f}, {v:7.1f}) -> robot ({x:8.1f}, {y:8.1f}) mm: error {e:6.2f} mm")

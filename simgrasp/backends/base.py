@@ -169,6 +169,29 @@ class PrivilegedAccess(Protocol):
         ...
 
 
+# What a camera gives and a policy reads (``CameraStreams.camera_streams``, a policy's
+# ``reads``): the colour image, a depth image registered to it, and a pinhole camera model
+# (what the plate check projects footprints with; a table homography is not one).
+COLOR = "color"
+DEPTH = "depth"
+PINHOLE = "pinhole"
+STREAMS = (COLOR, DEPTH, PINHOLE)
+
+
+@runtime_checkable
+class CameraStreams(Protocol):
+    """A backend that says what its camera gives in every observation: a subset of
+    :data:`STREAMS`. Runs check it against what each policy reads before anything moves."""
+
+    camera_streams: frozenset[str]
+
+
+def camera_streams(backend: Any) -> frozenset[str] | None:
+    """What ``backend``'s camera gives (its ``camera_streams``), or None when it does not say."""
+    streams = getattr(backend, "camera_streams", None)
+    return None if streams is None else frozenset(streams)
+
+
 def privileged_access(backend: Any, who: str) -> PrivilegedAccess:
     """``backend.privileged()``, or ValueError naming ``who`` when the backend has no such door."""
     door = getattr(backend, "privileged", None)

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
+from simgrasp.backends.base import camera_streams
 from simgrasp.config import ConfigError
 from simgrasp.evaluation.folder import (
     LOCK_FILE,
@@ -29,6 +30,7 @@ from simgrasp.evaluation.results import summarize_groups
 from simgrasp.evaluation.trial import TRIAL, TrialJob, Worker, WorkerSetup, install_worker
 from simgrasp.executors import Executor, ExecutorError, ExecutorOptions, check_executor, open_executor
 from simgrasp.policies import PolicyError, PolicySpec, resolve_policy
+from simgrasp.policies.base import unserved
 from simgrasp.sim import HELD_OUT_OBJECTS
 
 RESULTS_FILE = "results.json"
@@ -117,15 +119,22 @@ def build_setup(cfg: RunConfig, specs: tuple[PolicySpec, ...], out_dir: Path) ->
 
 
 def validate_worker(setup: WorkerSetup) -> Worker:
-    """Build the backend and every policy once, so bad input fails before any trial."""
+    """Build the backend and every policy once, so bad input fails before any trial; a
+    policy reading what the backend's camera does not give is refused before anything moves."""
     try:
-        return Worker(setup)
+        worker = Worker(setup)
     except PolicyError as e:
         raise EvaluationError(str(e)) from None
     except ConfigError as e:  # a backend option out of its range: the message names field, range and value
         raise EvaluationError(f"cannot start backend {setup.backend!r}: {e}") from None
     except Exception as e:
         raise EvaluationError(f"cannot start backend {setup.backend!r}: {type(e).__name__}: {e}") from None
+    gives = camera_streams(worker.backend)
+    refused = [why for label, p in worker.policies.items() if (why := unserved(label, p, gives, setup.backend))]
+    if refused:
+        worker.close()
+        raise EvaluationError("; ".join(refused))
+    return worker
 
 
 def saved_rows(out_dir: Path, labels: list[str], seeds: range) -> SavedRows:

@@ -21,16 +21,12 @@ from typing import Any, Mapping
 import torch
 
 from simgrasp.model.config import ModelConfig
-from simgrasp.model.contract import FAMILY_KEY, PAPER_FAMILY
+from simgrasp.model.families import FAMILY_KEY, PAPER_FAMILY, CheckpointError
 from simgrasp.model.network import GraspNet
 
 FORMAT = "simgrasp.graspnet"
 VERSION = 1
 REQUIRED_KEYS = ("format", "version", "config", "state_dict", "iteration")
-
-
-class CheckpointError(ValueError):
-    """A checkpoint file that cannot be read or does not match its own config."""
 
 
 def save_checkpoint(
@@ -136,28 +132,3 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[Gr
     ckpt = read_checkpoint(path, device)
     model = model_from_checkpoint(ckpt, str(path)).to(device).eval()
     return model, ckpt
-
-
-def export_weights(src: str | Path, dst: str | Path) -> Path:
-    """Copy a training checkpoint without its optimizer state (half the size): the file
-    that ships. Training can still start again from it, with a fresh optimizer."""
-    from simgrasp.model.contract import checkpoint_family
-
-    ckpt = read_checkpoint(src)
-    checkpoint_family(ckpt, str(src)).from_checkpoint(ckpt, str(src))  # refuse to ship weights that do not load
-    ckpt["optimizer"] = None
-    dst = Path(dst)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(dst.name + ".tmp")
-    torch.save(ckpt, tmp)
-    os.replace(tmp, dst)
-    return dst
-
-
-if __name__ == "__main__":
-    import sys
-
-    if len(sys.argv) != 4 or sys.argv[1] != "export":
-        raise SystemExit("usage: python -m simgrasp.model.checkpoint export SRC DST")
-    out = export_weights(sys.argv[2], sys.argv[3])
-    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")

@@ -24,16 +24,12 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, Sequence
 import numpy as np
 
 from simgrasp.geometry import GraspRect
+from simgrasp.model.families import FAMILY_KEY, PAPER_FAMILY, CheckpointError
 from simgrasp.registry import Registry
 
 if TYPE_CHECKING:
     from torch import nn
 
-PAPER_FAMILY = "depierre"
-"""The family of the paper's network (Depierre et al., ICRA 2021), and of every checkpoint
-that names none."""
-FAMILY_KEY = "family"
-"""The checkpoint key naming the family."""
 
 
 class ScoredGrasps(Protocol):
@@ -135,8 +131,6 @@ def get_family(name: str) -> NetworkFamily:
 
 def checkpoint_family(ckpt: Mapping[str, Any], where: str = "checkpoint") -> NetworkFamily:
     """The family a checkpoint dict names (the paper's when it names none)."""
-    from simgrasp.model.checkpoint import CheckpointError
-
     name = ckpt.get(FAMILY_KEY, PAPER_FAMILY)
     if not isinstance(name, str) or name not in FAMILIES:
         raise CheckpointError(f"{where}: names network family {name!r}; expected one of {', '.join(FAMILIES.names())}")

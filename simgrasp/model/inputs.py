@@ -43,16 +43,23 @@ MODALITIES.register("rgbd")(Modality(rgb=True, depth=True))
 MODALITIES.register("depth")(Modality(rgb=False, depth=True))
 
 
-def height_above_table(depth: np.ndarray) -> np.ndarray:
-    """Height above the table (H, W) float32 in units of :data:`DEPTH_SCALE_M`, >= 0, from a
-    depth image (H, W) in metres along the optical axis (see the module docstring)."""
+def table_depth(depth: np.ndarray) -> tuple[np.ndarray, np.ndarray, float | None]:
+    """A depth image (H, W) in metres as float32, its valid pixels (finite, > 0) and the
+    table's depth estimated from them (the ``TABLE_PERCENTILE``-th percentile; None when no
+    pixel is valid)."""
     d = np.asarray(depth, dtype=np.float32)
     if d.ndim != 2:
         raise ValueError(f"expected a depth image (H, W) in metres, got shape {d.shape}")
     ok = np.isfinite(d) & (d > 0)
-    if not ok.any():
+    return d, ok, (np.percentile(d[ok], TABLE_PERCENTILE) if ok.any() else None)  # float32, like d
+
+
+def height_above_table(depth: np.ndarray) -> np.ndarray:
+    """Height above the table (H, W) float32 in units of :data:`DEPTH_SCALE_M`, >= 0, from a
+    depth image (H, W) in metres along the optical axis (see the module docstring)."""
+    d, ok, table = table_depth(depth)
+    if table is None:
         return np.zeros(d.shape, np.float32)
-    table = np.percentile(d[ok], TABLE_PERCENTILE)
     h = np.where(ok, (table - d) / DEPTH_SCALE_M, 0.0)
     return np.maximum(h, 0.0).astype(np.float32)
 

@@ -10,7 +10,7 @@ from torch import nn
 from simgrasp.model.anchors import decode, make_anchors
 from simgrasp.model.backbone import FeatureExtractor
 from simgrasp.model.config import ModelConfig
-from simgrasp.model.contract import PAPER_FAMILY
+from simgrasp.model.families import PAPER_FAMILY
 from simgrasp.model.init import init_small
 from simgrasp.model.scorer import Scorer
 

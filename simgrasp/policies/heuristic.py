@@ -11,11 +11,12 @@ pixels; the camera model maps the grasp to metres.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import cv2
 import numpy as np
 
-from simgrasp.backends.base import Observation
+from simgrasp.backends.base import COLOR, Observation
 from simgrasp.geometry.blob import minor_axis_grasp
 from simgrasp.policies.base import Decision, register_policy
 
@@ -101,6 +102,7 @@ class HeuristicPolicy:
     border), split into connected objects and grasp the highest (with colour alone: the
     largest) across its minor axis."""
 
+    reads: ClassVar[frozenset[str]] = frozenset({COLOR})  # and the depth image whenever the camera gives one
     min_height_m: float = 0.004  # depth segmentation: minimum height above the table
     min_colour_distance: float = 40.0  # colour segmentation: RGB distance from the table
     margin_frac: float = 0.15  # extra opening, as a fraction of the object's width

@@ -1,5 +1,8 @@
-"""The grasp network as a policy: ``scorer`` (the paper's choice) and ``primary`` (the
-Zhou et al. baseline), one detector, two ways of ranking its 20 x 20 x k predictions."""
+"""Grasp networks as policies, any family through the network contract
+(:mod:`simgrasp.model.contract`): ``scorer`` (the paper's choice) and ``primary`` (the Zhou
+et al. baseline), two ways of ranking the paper's network's 20 x 20 x k predictions, and
+``network``, which ranks any family's grasps by its own default score (GG-CNN2's and
+GR-ConvNet's: the quality at the grasp)."""
 
 from __future__ import annotations
 
@@ -8,22 +11,27 @@ from typing import Any
 
 import numpy as np
 
-from simgrasp.backends.base import Observation
+from simgrasp.backends.base import COLOR, DEPTH, PINHOLE, Observation
 from simgrasp.geometry import GraspRect
 from simgrasp.geometry.clearance import JawSpec, executable_grasps
+from simgrasp.model.inputs import MODALITIES
 from simgrasp.policies.base import Decision, register_policy
 
 
 class NetworkPolicy:
-    """Runs the detector on the observation (the colour image, and the depth image when the
-    checkpoint's network reads depth) and takes its best grasp (the same ranking as
-    ``Detector.detect(..., score=score)``, restricted to grasps inside the image).
+    """Runs the checkpoint's network on the observation (the colour image, and the depth
+    image when the network reads depth) and takes its best grasp (the same ranking as
+    ``detect(..., score=score)`` of the contract, restricted to grasps inside the image).
 
-    ``checkpoint``: a file written by the model's training (state_dict plus config);
-    ``score``: ``"scorer"`` ranks by the scorer's success probability, ``"primary"`` by the
-    primary head's score; ``scorer_candidates``: 0 lets the scorer rank all 20 x 20 x k
-    grasps (the paper's test-time rule), N only the N best by primary score (the grasps it
-    is trained on); ``keep_candidates``: how many ranked candidates to keep in the
+    ``checkpoint``: a file written by the model's training (state_dict plus config, of any
+    family); ``score``: one of the network's ``score_kinds``, None its default (the paper's
+    network: ``"scorer"`` ranks by the scorer's success probability, ``"primary"`` by the
+    primary head's score; the grasp-map networks: ``"quality"``); ``network_options`` go to
+    the family's detector (the paper's: ``scorer_candidates``, 0 lets the scorer rank all 20
+    x 20 x k grasps, the paper's test-time rule, N only the N best by primary score, the
+    grasps it is trained on; the grasp-map networks': ``decode``, a dict of
+    :class:`~simgrasp.model.maps.decode.DecodeConfig` fields, and ``jaw_px``, the jaw size
+    in the observation's pixels); ``keep_candidates``: how many ranked candidates to keep in the
     decision for the trial log (grasps in the observation's pixels); ``max_opening_m``: the
     gripper's largest opening in metres (a fact of the hardware, in the policy card): when
     set, grasps whose opening, mapped through the observation's camera, is wider are passed
@@ -37,12 +45,11 @@ class NetworkPolicy:
     def __init__(
         self,
         checkpoint: str | Path,
-        score: str = "scorer",
+        score: str | None = None,
         keep_candidates: int = 5,
-        scorer_candidates: int = 0,
         max_opening_m: float | None = None,
         jaws: JawSpec | dict[str, Any] | None = None,
-        **detector_options: Any,
+        **network_options: Any,
     ):
         if max_opening_m is not None and not max_opening_m > 0:
             raise ValueError(f"max_opening_m must be a positive number of metres or None, got {max_opening_m!r}")
@@ -60,13 +67,32 @@ class NetworkPolicy:
         if not path.is_file():
             raise FileNotFoundError(f"checkpoint not found: {path}")
         # The model (and torch) load only when a network policy is built.
-        from simgrasp.model.detector import Detector
+        from simgrasp.model.contract import load_network
 
-        self.detector = Detector.from_checkpoint(path, scorer_candidates=scorer_candidates, **detector_options)
-        self.scorer_candidates = int(scorer_candidates)
-        self.score = score
+        self.detector = load_network(path, **network_options)
+        self.score = self.detector.score_kinds[0] if score is None else score
+        if self.score not in self.detector.score_kinds:
+            raise ValueError(
+                f"score must be one of {', '.join(self.detector.score_kinds)} for a {self.detector.family} network, got {score!r}"
+            )
         self.keep_candidates = int(keep_candidates)
         self.max_opening_m = None if max_opening_m is None else float(max_opening_m)
+
+    @property
+    def reads(self) -> dict[str, str]:
+        """What the camera must give, and why: what the checkpoint's network reads (its
+        config's ``input``) and, with ``jaws``, the depth image and a pinhole camera the
+        plate check projects the plates with."""
+        name = self.detector.modality
+        modality = MODALITIES.get(name)
+        why: dict[str, list[str]] = {}
+        for stream, needed in ((COLOR, modality.rgb), (DEPTH, modality.depth)):
+            if needed:
+                why.setdefault(stream, []).append(f"network input {name!r}")
+        if self.jaws is not None:
+            for stream in (DEPTH, PINHOLE):
+                why.setdefault(stream, []).append("plate check")
+        return {s: " and ".join(w) for s, w in why.items()}
 
     def act(self, observation: Observation, rng: np.random.Generator) -> Decision:
         h, w = observation.rgb.shape[:2]
@@ -74,7 +100,7 @@ class NetworkPolicy:
         if self.detector.needs_depth:
             if observation.depth is None:
                 raise ValueError(
-                    f"the network reads input {self.detector.config.input!r} but the observation has no depth image"
+                    f"the network reads input {self.detector.modality!r} but the observation has no depth image"
                 )
             depth = [observation.depth]
         pred = self.detector.predict([observation.rgb], depth)[0]
@@ -82,10 +108,10 @@ class NetworkPolicy:
         # few only spares ~10 ms per trial over detect().
         keep = max(1, self.keep_candidates)
         filtered = self.max_opening_m is not None or self.jaws is not None
-        order = pred.ranked(self.score, (w, h), None if filtered else keep, self.scorer_candidates)
+        order = pred.ranked(self.score, (w, h), None if filtered else keep)
         if order.size == 0:
             raise ValueError(f"the detector returned no grasp inside the {w}x{h} image (score={self.score!r})")
-        info: dict[str, Any] = {"score_kind": self.score, "scorer_candidates": self.scorer_candidates}
+        info: dict[str, Any] = {"score_kind": self.score, **self.detector.ranking_info}
         if filtered:
             order, passed = self._executable(order, pred.grasps, observation, keep)
             info.update(passed)
@@ -124,3 +150,10 @@ def scorer_policy(checkpoint: str | Path, **options: Any) -> NetworkPolicy:
 def primary_policy(checkpoint: str | Path, **options: Any) -> NetworkPolicy:
     """The network choosing the grasp with the best primary score (no scorer)."""
     return NetworkPolicy(checkpoint, score="primary", **options)
+
+
+@register_policy("network")
+def network_policy(checkpoint: str | Path, **options: Any) -> NetworkPolicy:
+    """A network of any family choosing by its own default score (the paper's: the scorer;
+    GG-CNN2's and GR-ConvNet's: the quality map)."""
+    return NetworkPolicy(checkpoint, **options)

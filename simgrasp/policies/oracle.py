@@ -31,6 +31,7 @@ class OraclePolicy:
     """Tries candidates in the simulator and picks one that worked (privileged)."""
 
     privileged: ClassVar[bool] = True
+    reads: ClassVar[frozenset[str]] = frozenset()  # the simulator's door; depth, when given, orders the objects
     antipodal: int = 12  # antipodal candidates per object
     max_tries: int = 40  # full trials tried per decision, over all objects
     candidates: CandidateConfig = field(default_factory=CandidateConfig)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -18,6 +19,7 @@ class RandomPolicy:
     between ``min_width_frac`` and ``max_width_frac`` of the image width (pixels), jaw size
     ``jaw_frac`` of the opening. All draws come from the trial's ``rng``."""
 
+    reads: ClassVar[frozenset[str]] = frozenset()  # only the image's size
     min_width_frac: float = 0.05
     max_width_frac: float = 0.3
     jaw_frac: float = 0.5

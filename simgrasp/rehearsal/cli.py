@@ -27,7 +27,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     twin.add_argument("--twin", action="store_true", help="drive a PyBullet cell: motions, jaws, jaw-closed input")
     twin.add_argument("--objects", help="object spec of the twin, as --backend sim takes (default: held-out objects)")
     twin.add_argument("--seed", type=int, default=0, help="scene shown until a client stages another by seed")
-    twin.add_argument("--console-port", type=int, default=16010, help="console: GET /frame.png, POST /scene?seed=N")
+    twin.add_argument("--console-port", type=int, default=16010, help="console: GET /frame.png and /depth.png, POST /scene?seed=N")
     twin.add_argument("--lens-k1", type=float, default=0.0, help="radial distortion of the twin's camera (0: none)")
     faults = ap.add_argument_group("fault injection (counted in session packets from the client)")
     faults.add_argument("--drop-after", type=int, metavar="N", help="cut the session without a word after N packets")
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"RMI emulator listening on {HOST}:{emu.port} (Ctrl-C to stop)", flush=True)
     if rig is not None:
         print(f"twin: {rig.cell.info['object']} (seed {args.seed}); camera source {rig.frame_source!r}, "
-              f"cell.stage_url {rig.console.url!r}", flush=True)
+              f"depth_source {rig.depth_source!r}, cell.stage_url {rig.console.url!r}", flush=True)
     for a in armed:
         print(f"fault armed: {a}", flush=True)
     shown = 0

@@ -5,6 +5,8 @@ a PLC or an operator's screen) that puts the next object in place. The twin serv
 
 - ``GET /frame.png``: the camera's current frame (PNG), read by
   :class:`~simgrasp.robots.camera.SnapshotCamera` through ``camera.source = "snapshot:URL"``;
+- ``GET /depth.png``: its depth frame, a 16-bit PNG in millimetres (0: no depth), read
+  through ``camera.depth_source = "snapshot:URL"`` (404 when the server has no depth);
 - ``POST /scene?seed=N``: stage the scene of seed ``N``; the JSON reply names the object
   (``{"seed": N, "object": "...", "skipped": [...]}``), read by
   :func:`simgrasp.robots.console.stage` when ``cell.stage_url`` is set in the robot config.
@@ -26,6 +28,7 @@ from typing import Any, Callable
 import numpy as np
 
 from simgrasp.backends.base import check_seed
+from simgrasp.robots.camera import depth_to_counts
 
 HOST = "127.0.0.1"
 # The sim takes any seed >= 0 (numpy's SeedSequence has no bound); the console takes those
@@ -34,10 +37,11 @@ MAX_SEED = 2**63 - 1
 MAX_QUERY = 256  # characters; a longer query is refused before it is parsed
 
 
-def encode_png(rgb: np.ndarray) -> bytes:
+def encode_png(image: np.ndarray) -> bytes:
+    """An RGB uint8 (H, W, 3) frame, or a uint16 (H, W) depth image of counts, as PNG bytes."""
     import cv2
 
-    ok, buf = cv2.imencode(".png", np.ascontiguousarray(rgb[:, :, ::-1]))
+    ok, buf = cv2.imencode(".png", np.ascontiguousarray(image[:, :, ::-1] if image.ndim == 3 else image))
     if not ok:
         raise RuntimeError("could not encode the frame as PNG")
     return buf.tobytes()
@@ -72,10 +76,12 @@ def one_line(text: str) -> bytes:
 
 
 class ConsoleServer:
-    """Serves ``frame()`` (RGB uint8) at ``/frame.png`` and ``stage(seed)`` (a JSON-able
-    dict) at ``POST /scene?seed=N``, in a thread. ``port=0`` picks a free port."""
+    """Serves ``frame()`` (RGB uint8) at ``/frame.png``, ``depth()`` (float32 metres) at
+    ``/depth.png`` when given, and ``stage(seed)`` (a JSON-able dict) at
+    ``POST /scene?seed=N``, in a thread. ``port=0`` picks a free port."""
 
-    def __init__(self, frame: Callable[[], np.ndarray], stage: Callable[[int], dict[str, Any]], port: int = 0) -> None:
+    def __init__(self, frame: Callable[[], np.ndarray], stage: Callable[[int], dict[str, Any]], port: int = 0,
+                 depth: Callable[[], np.ndarray] | None = None) -> None:
         console = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -98,10 +104,14 @@ class ConsoleServer:
 
             def do_GET(self) -> None:
                 url = urllib.parse.urlsplit(self.path)
-                if url.path != "/frame.png":
-                    return self._refuse(404, f"expected GET /frame.png, got GET {self.path[:200]}")
+                paths = ["/frame.png"] + (["/depth.png"] if console.depth is not None else [])
+                if url.path not in paths:
+                    return self._refuse(404, f"expected GET {' or '.join(paths)}, got GET {self.path[:200]}")
                 try:
-                    body = encode_png(console.frame())
+                    if url.path == "/frame.png":
+                        body = encode_png(console.frame())
+                    else:
+                        body = encode_png(depth_to_counts(console.depth()))  # type: ignore[misc]
                 except Exception as e:  # the camera could not render: say why
                     return self._refuse(500, f"no frame: {type(e).__name__}: {e}")
                 self._reply(200, body, "image/png")
@@ -120,7 +130,7 @@ class ConsoleServer:
                     return self._refuse(500, f"{type(e).__name__}: {e}")
                 self._reply(200, body, "application/json")
 
-        self.frame, self.stage = frame, stage
+        self.frame, self.stage, self.depth = frame, stage, depth
         self._server = ThreadingHTTPServer((HOST, port), Handler)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

@@ -3,7 +3,7 @@
 :class:`TwinRig` bundles what ``python -m simgrasp.rehearsal --twin`` serves: the
 :class:`~simgrasp.rehearsal.twin.TwinCell` attached to the emulator's controller, the
 mounted :class:`~simgrasp.rehearsal.twin_camera.TwinCamera` and the cell console (frames at
-``/frame.png``, scenes staged by seed at ``/scene``). Tests and the bench use it in-process.
+``/frame.png``, depth frames at ``/depth.png``, scenes staged by seed at ``/scene``). Tests and the bench use it in-process.
 """
 
 from __future__ import annotations
@@ -32,18 +32,24 @@ class TwinRig:
         self.cell = TwinCell(cfg, seed)
         self.camera = TwinCamera(self.cell, camera)
         self.emulator = RMIEmulator(port=port, cell=self.cell, **emulator)
-        self.console = ConsoleServer(self.camera.read, self.cell.reset_scene, console_port)
+        self.console = ConsoleServer(self.camera.read, self.cell.reset_scene, console_port, self.camera.read_depth)
 
     @property
     def frame_source(self) -> str:
         """``camera.source`` of a robot config reading this twin's camera."""
         return f"snapshot:{self.console.url}/frame.png"
 
+    @property
+    def depth_source(self) -> str:
+        """``camera.depth_source`` of a robot config reading this twin's depth frames."""
+        return f"snapshot:{self.console.url}/depth.png"
+
     def robot_overrides(self) -> dict[str, Any]:
-        """Robot-config overrides pointing a cell at this rig (ports are picked at start)."""
+        """Robot-config overrides pointing a cell at this rig (ports are picked at start;
+        the depth source is read only by a config whose ``camera.streams`` has depth)."""
         return {
             "connection": {"host": "127.0.0.1", "port": self.emulator.port},
-            "camera": {"source": self.frame_source},
+            "camera": {"source": self.frame_source, "depth_source": self.depth_source},
             "cell": {"stage_url": self.console.url},
         }
 

@@ -5,6 +5,11 @@ tilted a few degrees and optionally distorted (radial k1, k2), as a camera bolte
 real cell is, so the homography calibration has real work to do. Frames: the world of
 :mod:`simgrasp.rehearsal.twin`; the mount is given as the camera's position (metres) and a
 tilt (degrees) about the camera's own x, y, z axes, applied to a look-down pose.
+
+It is an RGB-D camera too: the depth image is rendered from the same pose, through the same
+lens (registered to the colour image), with the stereo-like noise and edge holes of
+:mod:`simgrasp.sim.depth_noise`: a scene with a drawn look (appearance ``randomized``) brings
+its own noise, as the sim's observation does; otherwise the config's.
 """
 
 from __future__ import annotations
@@ -15,9 +20,11 @@ import numpy as np
 
 from simgrasp.geometry import Intrinsics, PinholeCamera, look_down_pose
 from simgrasp.geometry.frames import wpr_matrix
+from simgrasp.geometry.lens import RadialLens
 from simgrasp.rehearsal.twin import TwinCell
 from simgrasp.sim.camera import render
 from simgrasp.sim.config import CameraConfig
+from simgrasp.sim.depth_noise import noisy_depth
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,8 @@ class TwinCameraConfig:
     tilt_deg: tuple[float, float, float] = (2.5, -3.0, 4.0)  # turns about the camera's x, y, z after looking down
     k1: float = 0.0  # radial distortion, on normalised image coordinates (0: a perfect lens)
     k2: float = 0.0
+    depth_sigma_m: float = 0.002  # depth noise at 1 m, growing with depth squared (a scene's drawn look overrides)
+    depth_edge_dropout: float = 0.5  # share of the pixels at depth edges left without depth (0)
 
 
 def mounted_camera(cfg: TwinCameraConfig) -> PinholeCamera:
@@ -44,18 +53,13 @@ def mounted_camera(cfg: TwinCameraConfig) -> PinholeCamera:
 def distort(image: np.ndarray, camera: PinholeCamera, k1: float, k2: float) -> np.ndarray:
     """The image a lens with radial distortion (k1, k2) would give: each output pixel
     samples the ideal image where the undistorted ray lands (nearest-neighbour lookup)."""
-    if k1 == 0.0 and k2 == 0.0:
+    lens = RadialLens(k1, k2)
+    if lens.perfect:
         return image
     k = camera.intrinsics
     v, u = np.mgrid[0 : k.height, 0 : k.width].astype(np.float64)
-    x, y = (u - k.cx) / k.fx, (v - k.cy) / k.fy
-    # Invert r_d = r (1 + k1 r^2 + k2 r^4) by fixed-point iteration: the output pixel is
-    # distorted, the source pixel in the ideal image is undistorted.
-    xu, yu = x.copy(), y.copy()
-    for _ in range(10):
-        r2 = xu * xu + yu * yu
-        s = 1.0 + k1 * r2 + k2 * r2 * r2
-        xu, yu = x / s, y / s
+    # the output pixel is distorted; the source pixel in the ideal image is undistorted
+    xu, yu = lens.undistort((u - k.cx) / k.fx, (v - k.cy) / k.fy)
     su = np.clip(np.rint(xu * k.fx + k.cx), 0, k.width - 1).astype(int)
     sv = np.clip(np.rint(yu * k.fy + k.cy), 0, k.height - 1).astype(int)
     return np.ascontiguousarray(image[sv, su])
@@ -69,13 +73,39 @@ class TwinCamera:
         self.camera = mounted_camera(self.cfg)
         self._render_cfg = CameraConfig(width=self.cfg.width, height=self.cfg.height, fov_y_deg=self.cfg.fov_y_deg)
 
-    def read(self) -> np.ndarray:
-        """RGB uint8 (H, W, 3) of the twin's current state."""
+        self._depth_frames: dict[int, int] = {}  # depth frames served per scene seed (seeds their noise)
+
+    def _render(self, depth: bool) -> tuple[np.ndarray, np.ndarray | None]:
         with self.cell.lock:
             look = self.cell.scene.spec.appearance if self.cell.scene is not None else None
             light = look.light.render_kwargs() if look is not None else None  # a drawn look brings its light
-            rgb = render(self.cell.world, self.camera, self._render_cfg, light).rgb
-        return distort(rgb, self.camera, self.cfg.k1, self.cfg.k2)
+            frame = render(self.cell.world, self.camera, self._render_cfg, light)
+            seed = int(self.cell.info.get("seed", 0))
+        rgb = distort(frame.rgb, self.camera, self.cfg.k1, self.cfg.k2)
+        if not depth:
+            return rgb, None
+        sigma, dropout = self.cfg.depth_sigma_m, self.cfg.depth_edge_dropout
+        if look is not None:
+            sigma, dropout = look.depth_noise.sigma_m, look.depth_noise.edge_dropout
+        n = self._depth_frames[seed] = self._depth_frames.get(seed, -1) + 1
+        # the sensor's noise falls on the image it sees: after the lens
+        perfect = distort(frame.perfect_depth, self.camera, self.cfg.k1, self.cfg.k2)
+        return rgb, noisy_depth(perfect, np.random.default_rng([seed, n]), sigma, dropout)
+
+    def read(self) -> np.ndarray:
+        """RGB uint8 (H, W, 3) of the twin's current state."""
+        return self._render(depth=False)[0]
+
+    def read_rgbd(self) -> tuple[np.ndarray, np.ndarray]:
+        """The colour frame and its registered depth, float32 (H, W) metres along the optical
+        axis, 0 in the holes; from one render."""
+        rgb, depth = self._render(depth=True)
+        assert depth is not None
+        return rgb, depth
+
+    def read_depth(self) -> np.ndarray:
+        """The depth frame alone (what the console serves at ``/depth.png``)."""
+        return self.read_rgbd()[1]
 
     def close(self) -> None:
         pass

@@ -1,7 +1,10 @@
 """``FanucBackend``: the backend contract on a real FANUC arm with a parallel gripper.
 
-``reset`` moves the arm out of the camera's view and captures a frame; the observation
-carries a :class:`~simgrasp.geometry.homography.HomographyCamera` (no depth). ``execute``
+``reset`` moves the arm out of the camera's view and captures a frame, with its registered
+depth image when ``camera.streams = "color+depth"``; the observation carries the model of
+the calibration (:mod:`simgrasp.robots.cell_camera`): a pinhole camera in the user frame
+after a 3-D calibration (frames undistorted to it), else the table homography.
+``camera_streams`` says what every observation holds. ``execute``
 runs approach, descend, close, lift, carry away, carry back, set down, open, retreat, and
 judges from the jaw-closed input (jaws fully shut = nothing held) after closing, after
 the lift and before the release, or asks the operator (``confirm=True``).
@@ -22,7 +25,10 @@ from typing import Any, Callable
 import numpy as np
 
 from simgrasp.backends.base import (
+    COLOR,
+    DEPTH,
     MISSED,
+    PINHOLE,
     ROBOT_ERROR,
     UNREACHABLE,
     Observation,
@@ -32,9 +38,9 @@ from simgrasp.backends.base import (
     check_seed,
 )
 from simgrasp.config import override
-from simgrasp.geometry import WorldGrasp
-from simgrasp.geometry.homography import HomographyCamera
-from simgrasp.robots.camera import ArrayCamera, FrameSource, open_camera
+from simgrasp.geometry import PinholeCamera, WorldGrasp
+from simgrasp.robots.camera import ArrayCamera, FrameSource, open_camera, open_rgbd
+from simgrasp.robots.cell_camera import Undistortion, camera_model
 from simgrasp.robots.console import stage
 from simgrasp.robots.config import RobotConfig, load_robot_config, validate
 from simgrasp.robots.errors import (
@@ -50,16 +56,6 @@ from simgrasp.backends.trial import Sensed, StageTimer, verdict
 from simgrasp.robots.plan import check_plan, plan_grasp
 from simgrasp.robots.rmi import RMIClient
 from simgrasp.robots.rmi_protocol import Pose
-
-
-def camera_model(cfg: RobotConfig) -> HomographyCamera:
-    """The image-to-table model of a calibrated cell (homography stored in mm)."""
-    c = cfg.calibration
-    if c.n_points < 4 or len(c.homography) != 9:
-        raise ValueError("the robot config holds no calibration (expected 9 homography values from >= 4 points); "
-                         "run python -m simgrasp.calibrate")
-    H_mm = np.asarray(c.homography, dtype=np.float64).reshape(3, 3)
-    return HomographyCamera(np.diag([1e-3, 1e-3, 1.0]) @ H_mm, c.width, c.height, cfg.motion.grasp_z_mm / 1000.0)
 
 
 def open_session(cfg: RobotConfig, utool: int, link_factory: LinkFactory = SocketLink.open) -> RMIClient:
@@ -115,6 +111,11 @@ class FanucBackend:
         self.dry_run, self.confirm = dry_run, confirm
         self._input, self._print = input_fn, print_fn
         self.camera_model = camera_model(self.cfg)
+        self._undistort = Undistortion.of(self.cfg)
+        self._depth = self.cfg.camera.has_depth
+        #: what every observation holds (see :class:`~simgrasp.backends.base.CameraStreams`)
+        self.camera_streams = frozenset({COLOR} | ({DEPTH} if self._depth else set())
+                                        | ({PINHOLE} if isinstance(self.camera_model, PinholeCamera) else set()))
         vx, vy, vz = self.cfg.motion.view_pose_mm
         why = self.cfg.workspace.violation(vx, vy, vz)
         if why is not None:
@@ -132,17 +133,38 @@ class FanucBackend:
                 raise
 
     def _open_camera(self, camera: FrameSource | str | None) -> FrameSource:
+        cam_cfg = self.cfg.camera
         if camera is not None and not isinstance(camera, str):
+            if self._depth and not (callable(getattr(camera, "read_rgbd", None)) and getattr(camera, "has_depth", True)):
+                raise ValueError(f"camera.streams is {cam_cfg.streams!r} but the camera given "
+                                 f"({type(camera).__name__}) has no read_rgbd(): expected an RGB-D source")
             return camera
-        source = camera if isinstance(camera, str) else self.cfg.camera.source
+        source = camera if isinstance(camera, str) else cam_cfg.source
         c = self.cfg.calibration
         try:
-            return open_camera(source, c.width, c.height, self.cfg.camera.warmup_frames)
+            if self._depth:
+                return open_rgbd(source, cam_cfg.depth_source, cam_cfg.depth_unit_mm, c.width, c.height,
+                                 cam_cfg.warmup_frames)
+            return open_camera(source, c.width, c.height, cam_cfg.warmup_frames)
         except (RuntimeError, FileNotFoundError, ValueError) as e:
             if not self.dry_run:
                 raise
             self._print(f"[dry run] camera unavailable ({e}); using a blank {c.width}x{c.height} frame")
-            return ArrayCamera([np.zeros((c.height, c.width, 3), np.uint8)])
+            blank = np.zeros((c.height, c.width, 3), np.uint8)
+            return ArrayCamera([blank], [np.zeros((c.height, c.width), np.float32)] if self._depth else None)
+
+    def _capture(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """One colour frame and, on an RGB-D cell, its depth (float32 m), undistorted to the
+        calibrated pinhole image when the calibration has a lens."""
+        if self._depth:
+            rgb, depth = self._camera.read_rgbd()  # type: ignore[attr-defined]
+        else:
+            rgb, depth = self._camera.read(), None
+        cam = self.camera_model
+        if rgb.shape[:2] != (cam.height, cam.width):
+            raise ValueError(f"camera frame is {rgb.shape[1]}x{rgb.shape[0]}, calibration is {cam.width}x{cam.height}: "
+                             "recalibrate or set the camera's resolution")
+        return self._undistort.apply(rgb, depth) if self._undistort is not None else (rgb, depth)
 
     # -- session ------------------------------------------------------------------------------
     def _session(self) -> RMIClient:
@@ -217,15 +239,11 @@ class FanucBackend:
             # Staged once the arm is out of the way, as a feeder or an operator would.
             staged = stage(self.cfg.cell.stage_url, seed, self.cfg.cell.stage_timeout_s)
             name = self._last_object = str(staged["object"])
-        rgb = self._camera.read()
-        cam = self.camera_model
-        if rgb.shape[:2] != (cam.height, cam.width):
-            raise ValueError(f"camera frame is {rgb.shape[1]}x{rgb.shape[0]}, calibration is {cam.width}x{cam.height}: "
-                             "recalibrate or set the camera's resolution")
+        rgb, depth = self._capture()
         info = {"seed": int(seed), "object": name, "backend": "fanuc", "dry_run": self.dry_run}
         if staged.get("skipped"):
             self._skipped = tuple(SkippedObject(str(d["path"]), str(d["reason"])) for d in staged["skipped"])
-        return Observation(rgb, None, cam), info
+        return Observation(rgb, depth, self.camera_model), info
 
     def skipped_objects(self) -> tuple[SkippedObject, ...]:
         """The object files the cell console reported skipping (``cell.stage_url``); none

@@ -5,8 +5,9 @@ the software's own costs, not the arm's): the command round trip, instruction
 throughput under the 8-deep queue, whole FanucBackend trials, and a homography fit.
 With the digital twin (``--twin-trials``, 0 to skip): a twin trial (stage, capture over
 the console, RMI motions stepping the simulated cell) against a sim-backend trial on the
-same seeds and the same heuristic grasps, and the twin calibration's error in mm against
-the twin camera's true projection.
+same seeds and the same heuristic grasps, and the twin calibrations' errors in mm against
+the twin camera's true projection: the table homography, and the 3-D (pinhole) fit with
+the lens on and off, each for a perfect and a barrel-distorted lens.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 from simgrasp.config import override
 from simgrasp.geometry import GraspRect
 from simgrasp.geometry.homography import apply_homography, fit_homography
+from simgrasp.geometry.pinhole_fit import PinholeFit
 from simgrasp.rehearsal.emulator import RMIEmulator
 from simgrasp.robots.backend import FanucBackend
 from simgrasp.robots.camera import ArrayCamera
@@ -27,6 +29,7 @@ from simgrasp.robots.rmi import RMIClient
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "assets" / "robot" / "example_robot.toml"
 TWIN = EXAMPLE.with_name("twin.toml")
+TWIN_RGBD = EXAMPLE.with_name("twin_rgbd.toml")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -128,16 +131,42 @@ def bench_twin(trials: int) -> None:
             c = cfg.calibration
             px, xy = collect_pairs(cfg, rig.camera, grid_points(c.grid_x_mm, c.grid_y_mm, c.grid_n), say=lambda s: None)
             fitted, err = calibrated(cfg, px, xy, rig.camera.cfg.width, rig.camera.cfg.height)
-            truth = held_out_error_mm(rig, cfg, np.asarray(fitted.calibration.homography).reshape(3, 3), 100)
-        print(f"twin calibration, lens k1 {k1:+.1f} ({len(px)} marker pairs): fit residual {err.mean():.2f} mm mean; "
-              f"at {len(truth)} held-out points on the grasp plane {truth.mean():.2f} mm mean, "
-              f"{truth.max():.2f} mm max")
+            H = np.asarray(fitted.calibration.homography).reshape(3, 3)
+            truth = held_out_error_mm(rig, cfg, lambda seen: apply_homography(H, seen), 100)
+            print(f"twin homography, lens k1 {k1:+.1f} ({len(px)} marker pairs): fit residual {err.mean():.2f} mm "
+                  f"mean; at {len(truth)} held-out points on the grasp plane {truth.mean():.2f} mm mean, "
+                  f"{truth.max():.2f} mm max")
+            bench_pinhole(rig, override(load_robot_config(TWIN_RGBD), rig.robot_overrides(), "twin rig"), k1)
 
 
-def held_out_error_mm(rig, cfg, H: np.ndarray, n: int) -> np.ndarray:
-    """Distances (mm) between where the calibration ``H`` maps the seen ball and where the
-    twin put it, at those of ``n`` random points of the calibration box on the grasp plane
-    where the whole ball is in view (the scene's object hides some)."""
+def bench_pinhole(rig, cfg, k1: float) -> None:
+    """The 3-D calibration on the twin (as ``calibrate --collect`` fits it) against the
+    truth at random points of the grasp plane, lens on and off."""
+    from simgrasp.robots.calibration import fit_and_hold_out
+    from simgrasp.robots.collect import collect_points, grid_columns
+
+    c = cfg.calibration
+    rig.cell.reset_scene(0)
+    points = grid_columns(c.grid_x_mm, c.grid_y_mm, c.grid_n, [cfg.motion.grasp_z_mm + h for h in c.grid_heights_mm])
+    px, xyz = collect_points(cfg, rig.camera, points, say=lambda s: None)
+    for f in fit_and_hold_out(px, xyz, rig.camera.cfg.width, rig.camera.cfg.height):
+        truth = held_out_error_mm(rig, cfg, lambda seen, fit=f.fit: plane_xy_mm(fit, seen, cfg.motion.grasp_z_mm), 100)
+        print(f"twin 3-D fit, lens k1 {k1:+.1f}, distortion {'on ' if f.distortion else 'off'} ({len(px)} marker "
+              f"positions at {len(c.grid_heights_mm)} heights): held out {f.px.mean():.3f} px, {f.mm.mean():.3f} mm "
+              f"mean; at {len(truth)} random points on the grasp plane {truth.mean():.3f} mm mean, "
+              f"{truth.max():.3f} mm max")
+
+
+def plane_xy_mm(fit: PinholeFit, seen_px: np.ndarray, z_mm: float) -> np.ndarray:
+    """User XY (mm) where ``fit`` (fitted in metres) puts the seen pixels (N, 2) at height ``z_mm``."""
+    return fit.on_plane(seen_px, np.full(len(seen_px), z_mm / 1000.0))[:, :2] * 1000.0
+
+
+def held_out_error_mm(rig, cfg, locate, n: int) -> np.ndarray:
+    """Distances (mm) between where a calibration puts the seen ball (``locate``: pixels
+    (N, 2) -> user XY mm on the grasp plane) and where the twin put it, at those of ``n``
+    random points of the calibration box on the grasp plane where the whole ball is in view
+    (the scene's object hides some)."""
     from simgrasp.robots.collect import find_marker
 
     c = cfg.calibration
@@ -150,7 +179,7 @@ def held_out_error_mm(rig, cfg, H: np.ndarray, n: int) -> np.ndarray:
         rig.cell.show_marker((T_world_user @ [x / 1000.0, y / 1000.0, cfg.motion.grasp_z_mm / 1000.0, 1.0])[:3])
         seen = find_marker(rig.camera.read())
         if seen is not None:
-            errors.append(float(np.linalg.norm(apply_homography(H, np.array([seen[:2]]))[0] - (x, y))))
+            errors.append(float(np.linalg.norm(locate(np.array([seen[:2]]))[0] - (x, y))))
             sizes.append(seen[2])
     # As in collection: a ball partly behind the object is not a calibration error.
     return np.asarray(errors)[np.asarray(sizes) >= 0.75 * np.median(sizes)]

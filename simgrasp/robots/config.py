@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from simgrasp.config import (
-    FINITE, NAME, NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE, POSITIVE_INT, TEXT, Number, Values, between, check_config,
+    FINITE, Choice, NAME, NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE, POSITIVE_INT, TEXT, Number, Values, between, check_config,
     load_toml, override, pair, setting, to_dict,
 )
 from simgrasp.robots.rmi_protocol import Configuration
@@ -33,10 +33,22 @@ class ConnectionConfig:
     group_mask: int = setting(1, between(1, 255, integer=True))  # motion groups FRC_Initialize takes
 
 
+COLOR_ONLY, COLOR_DEPTH = "color", "color+depth"
+
+
 @dataclass(frozen=True)
 class CameraConfig:
     source: str = setting("0", NAME)  # OpenCV device index, stream URL, or a folder of images to replay
     warmup_frames: int = setting(5, NON_NEGATIVE_INT)  # frames dropped after opening (auto exposure settles)
+    # what the camera gives: colour, or colour and a depth image registered to it (a top-down RGB-D camera)
+    streams: str = setting(COLOR_ONLY, Choice((COLOR_ONLY, COLOR_DEPTH)))
+    # where depth frames come from: "snapshot:URL" of a 16-bit PNG, or "" for NAME.depth.png beside a folder's NAME.png
+    depth_source: str = setting("", TEXT)
+    depth_unit_mm: float = setting(1.0, POSITIVE)  # millimetres per count of the 16-bit depth PNGs (count 0: no depth)
+
+    @property
+    def has_depth(self) -> bool:
+        return self.streams == COLOR_DEPTH
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,12 @@ class CalibrationConfig:
     mean_error_mm: float = setting(0.0, NON_NEGATIVE)  # reprojection error over the calibration pairs
     max_error_mm: float = setting(0.0, NON_NEGATIVE)
     n_points: int = setting(0, NON_NEGATIVE_INT)  # calibration pairs used (0: not calibrated)
+    # 3-D calibration (a pinhole camera; empty: the homography is the model): fx, fy, cx, cy in pixels
+    intrinsics: tuple[float, ...] = setting((), Values(FINITE, lengths=(0, 4)))
+    distortion: tuple[float, ...] = setting((), Values(FINITE, lengths=(0, 2)))  # radial k1, k2 (empty: a perfect lens)
+    # the camera's optical frame in the user frame: X, Y, Z mm, W, P, R degrees (z along the optical axis)
+    camera_pose_mm: tuple[float, ...] = setting((), Values(FINITE, lengths=(0, 6)))
+    mean_error_px: float = setting(0.0, NON_NEGATIVE)  # 3-D calibration: reprojection error at held-out points
     # UTool whose origin is a camera-visible marker, for calibrate --collect (0: none)
     marker_tool: int = setting(0, NON_NEGATIVE_INT)
     # user-frame X span of the --collect grid
@@ -62,12 +80,22 @@ class CalibrationConfig:
     # user-frame Y span of the --collect grid
     grid_y_mm: tuple[float, float] = setting((-100.0, 100.0), pair(FINITE, "<"))
     grid_n: int = setting(5, Number(lo=2, integer=True))  # points per side of the --collect grid
+    # a 3-D --collect visits the grid at these heights above the grasp height (two or more)
+    grid_heights_mm: tuple[float, ...] = setting((0.0, 75.0, 150.0), Values(Number(lo=0), min_length=1))
+
+    @property
+    def pinhole(self) -> bool:
+        """Whether this is a 3-D calibration (intrinsics and pose), not a table homography."""
+        return len(self.intrinsics) == 4
 
 
 @dataclass(frozen=True)
 class MotionConfig:
     table_z_mm: float = setting(0.0, FINITE)  # table top height in the user frame
-    grasp_height_mm: float = setting(15.0, NON_NEGATIVE)  # jaw centres above the table top when the jaws close
+    # jaw centres above the table top when the jaws close (with depth: the lowest they go)
+    grasp_height_mm: float = setting(15.0, NON_NEGATIVE)
+    # with depth and a 3-D calibration: the jaw centres close this far below the highest point seen under the grasp
+    grasp_depth_mm: float = setting(20.0, NON_NEGATIVE)
     approach_height_mm: float = setting(100.0, POSITIVE)  # the straight-down approach starts this far above the grasp
     lift_height_mm: float = setting(150.0, POSITIVE)  # lifted this far above the grasp
     # XY move-away at lift height, then back

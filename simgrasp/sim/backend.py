@@ -27,7 +27,10 @@ from typing import Any
 import numpy as np
 
 from simgrasp.backends.base import (
+    COLOR,
+    DEPTH,
     INFO_SCENE,
+    PINHOLE,
     SIM_ERROR,
     Observation,
     Outcome,
@@ -87,6 +90,7 @@ class SimBackend:
     ``appearance`` may also be a mode name alone (``appearance="randomized"``)."""
 
     infrastructure_reason = SIM_ERROR
+    camera_streams = frozenset({COLOR, DEPTH, PINHOLE})  # every observation: colour, depth and its pinhole camera
     # object_index: force objects[object_index] instead of seed % len; scene: this reset's scene kind
     reset_options = frozenset({"object_index", "scene"})
 

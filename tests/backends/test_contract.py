@@ -45,7 +45,7 @@ class Case:
         return backend_factory(self.ref)(**{**self.options, **extra})
 
 
-@pytest.fixture(params=["sim", "fanuc", "twin", "fake"])
+@pytest.fixture(params=["sim", "fanuc", "twin", "twin_rgbd", "fake"])
 def case(request, tmp_path) -> Iterator[Case]:
     if request.param == "sim":
         opts = {"objects": "random_urdfs:900-901", "library": {"cache_dir": str(tmp_path)}}
@@ -70,12 +70,13 @@ def case(request, tmp_path) -> Iterator[Case]:
                 return o
 
             yield Case("fanuc", opts, fault)
-    elif request.param == "twin":
+    elif request.param in ("twin", "twin_rgbd"):
         from simgrasp.rehearsal.twin import TwinConfig
         from simgrasp.rehearsal.rig import TwinRig
 
         with TwinRig(TwinConfig(objects="random_urdfs:900-901")) as rig:
-            opts = {"robot_config": str(EXAMPLE_CELL.with_name("twin.toml")), "overrides": rig.robot_overrides()}
+            config = EXAMPLE_CELL.with_name(f"{request.param}.toml")
+            opts = {"robot_config": str(config), "overrides": rig.robot_overrides()}
 
             def twin_fault(o: dict[str, Any]) -> dict[str, Any]:
                 rig.emulator.inject_fault(2556935, after_packets=6)
@@ -107,6 +108,23 @@ def test_declares_what_the_contract_asks(case):
         assert all(isinstance(s, SkippedObject) for s in b.skipped_objects())
     finally:
         b.close()
+
+
+def test_the_observation_holds_the_streams_the_camera_declares(case):
+    from simgrasp.backends.base import COLOR, DEPTH, PINHOLE, STREAMS, camera_streams
+    from simgrasp.geometry import PinholeCamera
+
+    b = case.make()
+    try:
+        gives = camera_streams(b)
+        obs, _ = b.reset(1)
+    finally:
+        b.close()
+    assert gives is not None, f"{case.ref} does not declare camera_streams"
+    assert COLOR in gives and gives <= set(STREAMS)
+    assert (obs.depth is not None) == (DEPTH in gives) and isinstance(obs.camera, PinholeCamera) == (PINHOLE in gives)
+    if obs.depth is not None:
+        assert obs.depth.dtype == np.float32
 
 
 def test_reset_execute_close(case):

@@ -15,7 +15,10 @@ import numpy as np
 
 from simgrasp.backends.base import (
     APPROACH_COLLISION,
+    COLOR,
+    DEPTH,
     MISSED,
+    PINHOLE,
     SIM_ERROR,
     SLIPPED,
     SUCCESS,
@@ -69,6 +72,7 @@ class FakeBackend:
         )
         self.fail_seeds, self.fatal_seeds = set(fail_seeds), set(fatal_seeds)
         self.delay_s, self.use_depth = delay_s, depth
+        self.camera_streams = frozenset({COLOR, PINHOLE} | ({DEPTH} if depth else set()))
         # A Ctrl-C at this seed's execute; from the environment, as it is no part of the run.
         self.interrupt_seed = int(os.environ.get("FAKE_INTERRUPT_SEED", "-1"))
         self.closed = False

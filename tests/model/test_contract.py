@@ -11,7 +11,8 @@ import pytest
 import torch
 
 from simgrasp.data.synthetic import SyntheticGraspDataset
-from simgrasp.model.checkpoint import CheckpointError, export_weights, load_model, read_checkpoint, save_checkpoint
+from simgrasp.model.checkpoint import CheckpointError, load_model, read_checkpoint, save_checkpoint
+from simgrasp.model.export import export_weights
 from simgrasp.model.contract import FAMILIES, PAPER_FAMILY, get_family, load_network
 from simgrasp.model.detector import Detector
 from simgrasp.model.network import GraspNet

@@ -150,7 +150,7 @@ def test_cli_detect_and_jaccard(trained, tmp_path, capsys):
 def test_export_drops_the_optimizer_and_still_loads(tmp_path, small_config):
     import torch
 
-    from simgrasp.model.checkpoint import export_weights
+    from simgrasp.model.export import export_weights
     from simgrasp.model.network import GraspNet
 
     model = GraspNet(small_config)
@@ -283,7 +283,7 @@ def test_trainable_is_checked(tmp_path, small):
 
 
 def test_a_checkpoint_without_optimizer_state_is_not_resumed(trained, tmp_path, small):
-    from simgrasp.model.checkpoint import export_weights
+    from simgrasp.model.export import export_weights
 
     _, path = trained
     shipped = export_weights(path, tmp_path / "ship" / "w.pt")

@@ -1,5 +1,7 @@
 """The network policies' depth input and their scorer_candidates option."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -113,3 +115,85 @@ def test_grasps_whose_plates_land_on_the_object_are_passed_over(scene, tmp_path)
         POLICIES.get("scorer")(checkpoint=ckpt, jaws={"thickness": 0.01})
     with pytest.raises(ValueError, match="JawSpec.jaw_m must be a positive"):
         POLICIES.get("scorer")(checkpoint=ckpt, jaws={"jaw_m": -1})
+
+
+@pytest.mark.parametrize("modality, jaws, reads", [
+    ("rgb", None, {"color"}),
+    ("rgbd", None, {"color", "depth"}),
+    ("depth", None, {"depth"}),
+    ("rgb", {"finger_m": 0.01}, {"color", "depth", "pinhole"}),
+])
+def test_a_network_reads_what_its_checkpoint_and_plate_check_need(tmp_path, modality, jaws, reads):
+    policy = POLICIES.get("scorer")(checkpoint=_checkpoint(tmp_path / f"{modality}.pt", modality), jaws=jaws)
+    assert set(policy.reads) == reads
+    if modality != "depth":
+        assert policy.reads["color"] == f"network input {modality!r}"
+    if jaws:
+        assert policy.reads["pinhole"] == "plate check" and policy.reads["depth"] == "plate check"
+
+
+# --- other network families through the same policy ------------------------------------
+
+MAP_NETWORKS = {"ggcnn": {"input": "depth", "input_size": 64}, "grconvnet": {"input": "rgbd", "input_size": 64, "channel_size": 8}}
+
+
+def _family_checkpoint(path, family: str):
+    """A randomly initialised, tiny network of ``family`` (GG-CNN2 on depth, GR-ConvNet-8 on RGB-D)."""
+    from simgrasp.model.checkpoint import save_checkpoint
+    from simgrasp.model.contract import get_family
+
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    fam = get_family(family)
+    return save_checkpoint(path, fam.build(fam.config.from_dict(MAP_NETWORKS[family])), 0)
+
+
+@pytest.mark.parametrize("family", sorted(MAP_NETWORKS))
+def test_a_grasp_map_network_runs_through_the_network_policy(scene, tmp_path, family):
+    ckpt = _family_checkpoint(tmp_path / f"{family}.pt", family)
+    obs, _ = scene(0, depth=True)
+    policy = POLICIES.get("network")(checkpoint=ckpt, keep_candidates=3, decode={"threshold": -1e9, "min_distance": 4})
+    d = policy.act(obs, policy_rng(0))
+    scores = [s for _, s in d.candidates]
+    assert d.grasp == d.candidates[0][0] and scores == sorted(scores, reverse=True) and len(scores) == 3
+    assert d.info["score_kind"] == "quality" and d.info["network"] in ("ggcnn2", "grconvnet-8")
+    assert "depth" in policy.reads
+    # The opening limit and the plate check apply as to the paper's network.
+    checked = POLICIES.get("network")(checkpoint=ckpt, decode={"fallback": True}, max_opening_m=0.1, jaws={})
+    info = checked.act(obs, policy_rng(0)).info
+    assert {"too_wide_passed_over", "jaws_blocked_passed_over"} <= set(info)
+    with pytest.raises(ValueError, match=f"score must be one of quality for a {family} network, got 'scorer'"):
+        POLICIES.get("scorer")(checkpoint=ckpt)
+    with pytest.raises(TypeError, match="scorer_candidates"):
+        POLICIES.get("network")(checkpoint=ckpt, scorer_candidates=3)
+    # Without the fallback an untrained quality map has no peak: the trial says so.
+    with pytest.raises(ValueError, match="returned no grasp inside the 128x128 image"):
+        POLICIES.get("network")(checkpoint=ckpt, decode={"threshold": 1e9}).act(obs, policy_rng(0))
+
+
+def test_the_network_policy_on_the_paper_network_is_the_scorer(scene, tmp_path):
+    ckpt = _checkpoint(tmp_path / "rgbd.pt", "rgbd")
+    obs, _ = scene(0, depth=True)
+    a = POLICIES.get("network")(checkpoint=ckpt, scorer_candidates=4).act(obs, policy_rng(0))
+    b = POLICIES.get("scorer")(checkpoint=ckpt, scorer_candidates=4).act(obs, policy_rng(0))
+    assert a.candidates == b.candidates and a.info == b.info == {**a.info, "score_kind": "scorer", "scorer_candidates": 4}
+
+
+@pytest.mark.parametrize("card, family", [("ggcnn2", "ggcnn"), ("ggcnn2_nojaws", "ggcnn"),
+                                          ("grconvnet", "grconvnet"), ("grconvnet_nojaws", "grconvnet")])
+def test_the_shipped_cards_of_other_families_run_on_a_tiny_checkpoint(scene, tmp_path, card, family):
+    import dataclasses
+
+    from simgrasp.policies.cards import CARDS_DIR, PolicyError, build_policy, load_card, resolve_policy
+
+    spec = load_card(CARDS_DIR / f"{card}.toml")
+    assert spec.implementation == "network" and spec.checkpoint.endswith(f"assets/weights/{card.split('_')[0]}.pt")
+    if not os.path.exists(spec.checkpoint):  # the weights are not trained yet: the card says what to do
+        with pytest.raises(PolicyError, match=f"checkpoint not found for policy '{card}'.*train weights first"):
+            resolve_policy(card)
+    tiny = dataclasses.replace(spec, checkpoint=str(_family_checkpoint(tmp_path / "tiny.pt", family)))
+    policy = build_policy(tiny)
+    obs, _ = scene(1, depth=True)
+    d = policy.act(obs, policy_rng(1))
+    assert d.grasp is not None and d.info["score_kind"] == "quality"
+    assert ("jaws_blocked_passed_over" in d.info) == (not card.endswith("_nojaws"))

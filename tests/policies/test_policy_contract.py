@@ -85,8 +85,8 @@ def test_names_cards_and_imports_resolve():
     assert isinstance(build_policy(spec), RandomPolicy) and spec.label == "simgrasp.policies.random_grasp:RandomPolicy"
     with pytest.raises(
         PolicyError,
-        match=r"unknown policy 'nope'; known: heuristic, oracle, primary, primary_nojaws, random, scorer, scorer_nojaws, "
-        r"scorer_top64 \(or package.module:attr\)",
+        match=r"unknown policy 'nope'; known: ggcnn2, ggcnn2_nojaws, grconvnet, grconvnet_nojaws, heuristic, network, "
+        r"oracle, primary, primary_nojaws, random, scorer, scorer_nojaws, scorer_top64 \(or package.module:attr\)",
     ):
         resolve_policy("nope")
 
@@ -125,3 +125,34 @@ def test_network_policy_returns_ranked_candidates(scene, tmp_path):
         assert scores == sorted(scores, reverse=True) and d.info["score_kind"] == name
     with pytest.raises(FileNotFoundError, match="checkpoint not found"):
         POLICIES.get("scorer")(checkpoint=tmp_path / "absent.pt")
+
+
+def test_every_registered_policy_says_what_it_reads():
+    from simgrasp.policies.base import POLICIES, policy_reads
+
+    expected = {"heuristic": {"color"}, "random": set(), "oracle": set()}
+    for name, reads in expected.items():
+        assert set(policy_reads(POLICIES.get(name)())) == reads
+
+
+def test_a_policy_the_camera_cannot_serve_is_named_with_what_it_reads_and_what_the_camera_gives():
+    from simgrasp.policies.base import unserved
+
+    class Reader:
+        reads = {"depth": "segmentation", "pinhole": ""}
+
+    class Silent:
+        pass
+
+    assert unserved("r", Reader(), frozenset({"color", "depth", "pinhole"}), "sim") is None
+    assert unserved("r", Reader(), None, "custom") is None  # a backend that does not say is not refused
+    assert unserved("s", Silent(), frozenset({"color"}), "fanuc") is None  # nor a policy that does not say
+    assert unserved("r", Reader(), frozenset({"color"}), "fanuc") == (
+        "policy 'r' reads depth (segmentation), pinhole; the camera of backend 'fanuc' gives color "
+        "(missing: depth, pinhole)")
+
+    class Confused:
+        def reads(self):
+            return {"infrared"}
+
+    assert "unknown stream(s) ['infrared']" in unserved("c", Confused(), frozenset({"color"}), "fanuc")

@@ -3,6 +3,7 @@ twin rig and the cell console."""
 
 from tests.robots.conftest import (  # noqa: F401  (fixtures and helpers, re-exported)
     TWIN,
+    TWIN_RGBD,
     RawSession,
     console,
     emulator,

@@ -69,3 +69,26 @@ def test_a_garbled_request_line_gets_400_on_one_line(console):
 def test_a_staging_failure_is_a_500_on_one_line(console):
     status, body = request(console[0], "POST", "/scene?seed=9")
     assert status == 500 and body == "ValueError: no scene 9\n"
+
+
+def test_a_console_without_depth_answers_depth_with_404(console):
+    status, body = request(console[0], "GET", "/depth.png")
+    assert status == 404 and body == "expected GET /frame.png, got GET /depth.png\n"
+
+
+def test_the_depth_frame_is_a_16_bit_png_in_millimetres():
+    import http.client
+
+    import cv2
+
+    depth = np.array([[0.5604, 0.0], [0.3, 0.25]], np.float32)
+    server = ConsoleServer(lambda: np.zeros((2, 2, 3), np.uint8), lambda s: {}, depth=lambda: depth).start()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5.0)
+        conn.request("GET", "/depth.png")
+        r = conn.getresponse()
+        counts = cv2.imdecode(np.frombuffer(r.read(), np.uint8), -1)
+        conn.close()
+    finally:
+        server.stop()
+    assert r.status == 200 and counts.dtype == np.uint16 and counts.tolist() == [[560, 0], [300, 250]]

@@ -2,6 +2,8 @@
 
 import json
 
+import numpy as np
+
 import pytest
 
 from simgrasp.backends.base import ROBOT_ERROR, SUCCESS
@@ -87,3 +89,79 @@ def test_twin_trials_end_to_end_compare_row_by_row_with_sim(twin_rig, tmp_path):
     assert all(r["backend"] == "fanuc" and not r["infrastructure_error"] for r in rows_t)
     agree = sum(a["success"] == b["success"] for a, b in zip(rows_t, rows_s))
     assert agree >= 5, json.dumps([(a["reason"], b["reason"]) for a, b in zip(rows_t, rows_s)])
+
+
+# -- the RGB-D twin -----------------------------------------------------------------------------
+from simgrasp.backends.base import COLOR, DEPTH, PINHOLE, POLICY_ERROR  # noqa: E402
+from simgrasp.evaluation.folder import EvaluationError  # noqa: E402
+from simgrasp.geometry import PinholeCamera  # noqa: E402
+
+from .conftest import TWIN_RGBD  # noqa: E402
+
+
+def test_the_rig_points_a_cell_at_its_depth_frames(twin_rig):
+    camera = twin_rig.robot_overrides()["camera"]
+    assert camera["depth_source"] == f"snapshot:{twin_rig.console.url}/depth.png"
+
+
+def test_depth_goes_from_the_twin_console_through_the_camera_into_the_observation_and_a_policy(twin_rig, twin_backend):
+    from simgrasp.policies.heuristic import HeuristicPolicy
+
+    backend = twin_backend(config=TWIN_RGBD)
+    assert backend.camera_streams == {COLOR, DEPTH, PINHOLE}
+    obs, info = backend.reset(0)
+    assert obs.depth is not None and obs.depth.dtype == np.float32 and obs.depth.shape == obs.rgb.shape[:2]
+    assert isinstance(obs.camera, PinholeCamera) and (obs.depth == 0).any()  # stereo holes came over HTTP
+    policy = HeuristicPolicy()
+    mask, height = policy._segment(obs)
+    assert height is not None and mask.sum() > 100  # the heuristic segmented by depth
+    decision = policy.act(obs, policy_rng(0))
+    world = obs.camera.image_to_world(decision.grasp, obs.depth)
+    assert 0.03 < world.z_m < 0.06  # 20 mm below the top the depth shows, far above the 10 mm floor
+    out = backend.execute(world)
+    assert out.reason == SUCCESS and info["object"] == "random_urdfs/900"
+
+
+class DepthReader:
+    """A policy that cannot do without depth and a pinhole camera (as the plate check)."""
+
+    reads = {DEPTH: "test", PINHOLE: "test"}
+
+    def act(self, observation, rng):
+        raise AssertionError("never asked: the run is refused first")
+
+
+def test_a_policy_reading_depth_against_a_colour_only_twin_is_refused_before_the_arm_moves(twin_rig, tmp_path):
+    moves = len(twin_rig.emulator.received("FRC_LinearMotion"))
+    options = {"robot_config": str(TWIN), "overrides": twin_rig.robot_overrides()}
+    cfg = RunConfig(("heuristic", f"{__name__}:DepthReader"), "fanuc", options, None, trials=3)
+    with pytest.raises(EvaluationError, match=r"reads depth \(test\), pinhole \(test\); the camera of backend "
+                                              r"'fanuc' gives color \(missing: depth, pinhole\)$"):
+        run_evaluation(cfg, tmp_path / "run", progress=False)
+    assert len(twin_rig.emulator.received("FRC_LinearMotion")) == moves  # the arm never moved
+    assert not (tmp_path / "run").exists() and not twin_rig.emulator.session_active
+
+
+@pytest.mark.slow  # loads the network
+def test_an_rgbd_network_against_a_colour_only_twin_is_refused_before_the_arm_moves(twin_rig, tmp_path):
+    moves = len(twin_rig.emulator.received("FRC_LinearMotion"))
+    cfg = RunConfig(("heuristic", "scorer"), "fanuc", {"robot_config": str(TWIN), "overrides": twin_rig.robot_overrides()},
+                    None, trials=3)
+    with pytest.raises(EvaluationError) as err:
+        run_evaluation(cfg, tmp_path / "run", progress=False)
+    message = str(err.value)
+    assert message.count("\n") == 0 and message.startswith("policy 'scorer' reads color (network input 'rgbd'), "
+                                                           "depth (network input 'rgbd' and plate check), pinhole")
+    assert message.endswith("the camera of backend 'fanuc' gives color (missing: depth, pinhole)")
+    assert len(twin_rig.emulator.received("FRC_LinearMotion")) == moves  # the arm never moved
+    assert not (tmp_path / "run").exists() and not twin_rig.emulator.session_active
+
+
+@pytest.mark.slow
+def test_the_scorer_runs_on_the_rgbd_twin_without_a_policy_error(twin_rig, tmp_path):
+    options = {"robot_config": str(TWIN_RGBD), "overrides": twin_rig.robot_overrides()}
+    result = run_evaluation(RunConfig(("scorer",), "fanuc", options, None, trials=3), tmp_path / "run", progress=False)
+    rows = read_rows(tmp_path / "run" / TRIALS_FILE)
+    assert result.stopped is None and len(rows) == 3
+    assert [r["reason"] for r in rows if r["reason"] == POLICY_ERROR or r["infrastructure_error"]] == []
+    assert all(r["world_grasp"]["z_m"] >= 0.010 for r in rows)

@@ -75,6 +75,7 @@ def make_backend(emulator: RMIEmulator) -> Iterator[Callable[..., FanucBackend]]
 
 
 TWIN = Path(__file__).resolve().parents[2] / "assets" / "robot" / "twin.toml"
+TWIN_RGBD = TWIN.with_name("twin_rgbd.toml")  # the twin as an RGB-D cell with a 3-D calibration
 
 
 @pytest.fixture(scope="module")
@@ -90,14 +91,15 @@ def twin_rig():
 
 @pytest.fixture
 def twin_backend(twin_rig) -> Iterator[Callable[..., FanucBackend]]:
-    """FanucBackends on the twin from assets/robot/twin.toml, pointed at the rig's ports."""
+    """FanucBackends on the twin from assets/robot/twin.toml (``config=TWIN_RGBD``: the
+    RGB-D cell), pointed at the rig's ports."""
     made: list[FanucBackend] = []
 
-    def make(overrides: dict[str, Any] | None = None, **kw: Any) -> FanucBackend:
+    def make(overrides: dict[str, Any] | None = None, config: Path = TWIN, **kw: Any) -> FanucBackend:
         o = twin_rig.robot_overrides()
         for section, values in (overrides or {}).items():
             o[section] = {**o.get(section, {}), **values}
-        backend = FanucBackend(TWIN, overrides=o, **kw)
+        backend = FanucBackend(config, overrides=o, **kw)
         made.append(backend)
         return backend
 

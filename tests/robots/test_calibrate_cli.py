@@ -83,3 +83,51 @@ def test_parse_set():
     }
     with pytest.raises(ValueError, match="SECTION.KEY"):
         parse_set(["speed=3"])
+
+
+def write_3d_csv(path, k1=-0.2, n=5):
+    """Marker positions (mm) at three heights and their pixels through a known camera."""
+    from simgrasp.geometry import Intrinsics, PinholeCamera
+    from simgrasp.geometry.frames import wpr_matrix
+    from simgrasp.geometry.lens import RadialLens
+    from simgrasp.geometry.pinhole_fit import PinholeFit
+
+    truth = PinholeFit(PinholeCamera(Intrinsics(320, 320, 640.0, 640.0, 160.0, 158.0),
+                                     wpr_matrix(410.0, -8.0, 560.0, 178.0, -2.0, 3.0)), RadialLens(k1, 0.0), 0.0)
+    g = np.linspace(-90.0, 90.0, n)
+    xyz = np.array([(400.0 + x, y, z) for x in g for y in g for z in (10.0, 85.0, 160.0)])
+    px = truth.project(xyz / 1000.0)
+    rows = ["u,v,x_mm,y_mm,z_mm"] + [f"{a},{b},{x},{y},{z}" for (a, b), (x, y, z) in zip(px, xyz)]
+    path.write_text("\n".join(rows) + "\n")
+    return truth
+
+
+@pytest.mark.parametrize("distortion", ["auto", "off"])
+def test_3d_pairs_fit_and_save_a_pinhole_with_held_out_errors(tmp_path, capsys, distortion):
+    truth = write_3d_csv(tmp_path / "pairs.csv")
+    out = tmp_path / "cell.toml"
+    argv = ["--pairs", str(tmp_path / "pairs.csv"), "--config", str(out), "--width", "320", "--height", "320",
+            "--distortion", distortion]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "lens distortion on :" in text and "lens distortion off:" in text and "held out" in text
+    cfg = load_robot_config(out)
+    cam = camera_model(cfg)
+    assert cfg.calibration.pinhole and cfg.calibration.homography == ()
+    if distortion == "auto":  # the lens is found, and with it the camera
+        assert cfg.calibration.distortion[0] == pytest.approx(-0.2, abs=0.02)
+        assert cam.T_world_cam[:3, 3] == pytest.approx(truth.camera.T_world_cam[:3, 3], abs=1e-4)
+        assert cfg.calibration.mean_error_mm < 0.01 and cfg.calibration.mean_error_px < 0.01
+    else:  # without it, a worse fit is saved and says so
+        assert cfg.calibration.distortion == () and cfg.calibration.mean_error_mm > 0.1
+
+
+def test_a_homography_fit_replaces_a_3d_calibration(tmp_path):
+    write_3d_csv(tmp_path / "p3.csv")
+    out = tmp_path / "cell.toml"
+    assert main(["--pairs", str(tmp_path / "p3.csv"), "--config", str(out), "--width", "320", "--height", "320"]) == 0
+    px, xy = pairs()
+    write_csv(tmp_path / "p2.csv", px, xy)
+    assert main(["--pairs", str(tmp_path / "p2.csv"), "--config", str(out)]) == 0
+    cal = load_robot_config(out).calibration
+    assert not cal.pinhole and cal.camera_pose_mm == () and len(cal.homography) == 9

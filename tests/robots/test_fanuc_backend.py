@@ -198,3 +198,76 @@ def test_resume_with_the_controller_unreachable_is_one_line_and_writes_no_row(ex
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: cannot start backend 'fanuc'") and err.count("\n") == 1, err
     assert (out / TRIALS_FILE).read_text() == before and len(read_rows(out / TRIALS_FILE)) == 1
+
+
+# -- RGB-D cells ------------------------------------------------------------------------------
+from simgrasp.backends.base import COLOR, DEPTH, PINHOLE  # noqa: E402
+from simgrasp.geometry import PinholeCamera  # noqa: E402
+
+from .test_cell_camera import PINHOLE as PINHOLE_CALIBRATION  # noqa: E402
+
+
+def box_depth() -> np.ndarray:
+    """The table 600 mm below the camera, a box 40 mm high under the image centre (metres)."""
+    depth = np.full((480, 640), 0.6, np.float32)
+    depth[200:280, 280:360] = 0.56
+    return depth
+
+
+def rgbd_backend(emulator, example_config, camera=None, streams="color+depth", **calibration):
+    overrides = {
+        "connection": {"host": "127.0.0.1", "port": emulator.port, "timeout_s": 2.0, "motion_timeout_s": 2.0},
+        "gripper": {"close_time_s": 0.01, "open_time_s": 0.01},
+        "camera": {"streams": streams},
+        "calibration": {**PINHOLE_CALIBRATION, **calibration},
+    }
+    if camera is None:
+        camera = ArrayCamera([np.full((480, 640, 3), 90, np.uint8)], [box_depth()])
+    return make_backend("fanuc", robot_config=example_config, camera=camera, overrides=overrides)
+
+
+def test_an_rgbd_cell_observes_depth_and_grasps_at_the_height_it_shows(emulator, example_config):
+    emulator.ctl.object_present = True
+    with rgbd_backend(emulator, example_config) as backend:
+        assert backend.camera_streams == {COLOR, DEPTH, PINHOLE}
+        obs, _ = backend.reset(0)
+        assert obs.depth is not None and obs.depth.dtype == np.float32 and obs.depth.shape == (480, 640)
+        assert obs.depth[240, 320] == pytest.approx(0.56) and isinstance(obs.camera, PinholeCamera)
+        world = obs.camera.image_to_world(GraspRect(319.5, 239.5, 0.0, 60.0, 20.0), obs.depth)
+        assert backend.execute(world).success
+    grasp = emulator.received("FRC_LinearMotion")[2]["Position"]  # view pose, approach, grasp
+    assert (grasp["X"], grasp["Y"], grasp["Z"]) == pytest.approx((400.0, 0.0, 20.0), abs=1e-6)  # 40 mm top - 20 mm
+
+
+def test_a_colour_only_cell_with_a_3d_calibration_gives_no_depth(emulator, example_config):
+    with rgbd_backend(emulator, example_config, ArrayCamera([np.zeros((480, 640, 3), np.uint8)]), "color") as b:
+        assert b.camera_streams == {COLOR, PINHOLE}
+        obs, _ = b.reset(0)
+        assert obs.depth is None and obs.camera.image_to_world(CENTRE).z_m == pytest.approx(0.015)
+
+
+def test_a_homography_cell_declares_colour_only(make_backend):
+    assert make_backend().camera_streams == {COLOR}
+
+
+def test_an_rgbd_config_with_a_colour_only_camera_is_refused(emulator, example_config):
+    with pytest.raises(ValueError, match="read_rgbd"):
+        rgbd_backend(emulator, example_config, ArrayCamera([np.zeros((480, 640, 3), np.uint8)]))
+
+
+def test_the_rgbd_frames_are_undistorted_with_the_calibrated_lens(emulator, example_config):
+    rgb = np.zeros((480, 640, 3), np.uint8)
+    rgb[:, 600:] = 255  # a band at the right edge: a barrel lens showed it further in than the ideal image has it
+    with rgbd_backend(emulator, example_config, ArrayCamera([rgb], [box_depth()]), distortion=[-0.3, 0.0]) as b:
+        obs, _ = b.reset(0)
+    assert np.nonzero(obs.rgb[240, :, 0] > 128)[0].min() > 600
+    assert obs.depth[240, 320] == pytest.approx(0.56)
+
+
+def test_an_rgbd_dry_run_without_a_camera_gives_blank_frames(example_config):
+    overrides = {"camera": {"streams": "color+depth", "source": "/nonexistent"}, "calibration": PINHOLE_CALIBRATION}
+    lines: list[str] = []
+    with make_backend("fanuc", robot_config=example_config, dry_run=True, overrides=overrides,
+                      print_fn=lines.append) as b:
+        obs, _ = b.reset(0)
+    assert obs.depth is not None and not obs.depth.any() and "camera unavailable" in lines[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simgrasp.config import FRACTION, POSITIVE_INT, Choice, setting
+from simgrasp.config import FRACTION, POSITIVE_INT, Choice, MultipleOf, setting
 from simgrasp.model.inputs import MODALITIES
 from simgrasp.model.maps.config import MapNetConfig
 
@@ -17,7 +17,7 @@ class GRConvNetConfig(MapNetConfig):
     input: str = setting("rgbd", Choice(MODALITIES.names))
     """Input modality (published: ``rgbd``; ``depth`` and ``rgb`` as its ``--use-rgb`` and
     ``--use-depth`` flags allow)."""
-    input_size: int = setting(224, POSITIVE_INT)
+    input_size: int = setting(224, MultipleOf(4))
     """Side of the square network input (published: 224)."""
     channel_size: int = setting(32, POSITIVE_INT)
     """Channels of the first convolution; the body widens to 2x and 4x of it (published:

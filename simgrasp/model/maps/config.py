@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from simgrasp.config import POSITIVE, POSITIVE_INT, Choice, override, setting
+from simgrasp.config import POSITIVE, Choice, MultipleOf, override, setting
 from simgrasp.model.inputs import MODALITIES
 
 
@@ -19,8 +19,9 @@ class MapNetConfig:
     input: str = setting("depth", Choice(MODALITIES.names))
     """Input modality, a name in ``simgrasp.model.inputs.MODALITIES`` (normalised as the
     released code does: :mod:`simgrasp.model.maps.inputs`)."""
-    input_size: int = setting(300, POSITIVE_INT)
-    """Side of the square network input, and of its four output maps."""
+    input_size: int = setting(300, MultipleOf(4))
+    """Side of the square network input, and of its four output maps (every body here
+    halves it twice; some need more, :attr:`size_multiple`)."""
     width_scale_px: float = setting(150.0, POSITIVE)
     """Opening that the width map's 1.0 stands for (both released codes: 150 px, openings
     clipped there)."""

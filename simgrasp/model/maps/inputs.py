@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from simgrasp.model.augment import apply_affine
-from simgrasp.model.inputs import MODALITIES, TABLE_PERCENTILE
+from simgrasp.model.inputs import MODALITIES, table_depth
 
 _NO_GRASPS = np.zeros((0, 5), np.float32)
 
@@ -25,13 +25,10 @@ _NO_GRASPS = np.zeros((0, 5), np.float32)
 def fill_invalid_depth(depth: np.ndarray) -> np.ndarray:
     """A depth image (H, W) float32 in metres whose invalid pixels hold the table's depth
     (the ``TABLE_PERCENTILE``-th percentile of the valid ones; zeros when none is valid)."""
-    d = np.asarray(depth, dtype=np.float32)
-    if d.ndim != 2:
-        raise ValueError(f"expected a depth image (H, W) in metres, got shape {d.shape}")
-    ok = np.isfinite(d) & (d > 0)
-    if not ok.any():
+    d, ok, table = table_depth(depth)
+    if table is None:
         return np.zeros(d.shape, np.float32)
-    return np.where(ok, d, np.float32(np.percentile(d[ok], TABLE_PERCENTILE))).astype(np.float32)
+    return np.where(ok, d, np.float32(table)).astype(np.float32)
 
 
 def network_view(
