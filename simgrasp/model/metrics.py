@@ -34,8 +34,6 @@ def jaccard_accuracy(
             for score in scores:
                 top = p.ranked(score, top_k=1)  # ranked as the prediction's network ranks (scorer_candidates)
                 if len(top):
-                    best = int(top[0])
-                    hits[score] += bool(
-                        jaccard_match_batch(p.grasps[best : best + 1], sample.grasps, iou_threshold, angle_threshold_deg)[0]
-                    )
+                    best = p.grasps[int(top[0]) : int(top[0]) + 1]
+                    hits[score] += bool(jaccard_match_batch(best, sample.grasps, iou_threshold, angle_threshold_deg)[0])
     return {**{s: hits[s] / max(n, 1) for s in scores}, "n": n}

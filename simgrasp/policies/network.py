@@ -72,9 +72,8 @@ class NetworkPolicy:
         self.detector = load_network(path, **network_options)
         self.score = self.detector.score_kinds[0] if score is None else score
         if self.score not in self.detector.score_kinds:
-            raise ValueError(
-                f"score must be one of {', '.join(self.detector.score_kinds)} for a {self.detector.family} network, got {score!r}"
-            )
+            kinds = ", ".join(self.detector.score_kinds)
+            raise ValueError(f"score must be one of {kinds} for a {self.detector.family} network, got {score!r}")
         self.keep_candidates = int(keep_candidates)
         self.max_opening_m = None if max_opening_m is None else float(max_opening_m)
 

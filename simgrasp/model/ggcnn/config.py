@@ -31,7 +31,9 @@ class GGCNNConfig(MapNetConfig):
         if self.variant != "ggcnn2" and (self.filters, self.dilated_kernel, self.dilations) != (
             GGCNNConfig.filters, GGCNNConfig.dilated_kernel, GGCNNConfig.dilations
         ):
-            raise ValueError("filters, dilated_kernel and dilations shape GG-CNN2 only; variant 'ggcnn' has fixed sizes")
+            raise ValueError(
+                "filters, dilated_kernel and dilations shape GG-CNN2 only; variant 'ggcnn' has fixed sizes"
+            )
         if self.dilated_kernel % 2 == 0:
             raise ValueError(f"dilated_kernel must be odd (the map keeps its size), got {self.dilated_kernel}")
         super().__post_init__()

@@ -27,7 +27,9 @@ class MapAugmentConfig:
     """Range of the share of the image side kept about its centre (1.0: no zoom)."""
 
 
-def random_view_affine(src_hw: tuple[int, int], out_size: int, rng: np.random.Generator, cfg: MapAugmentConfig) -> np.ndarray:
+def random_view_affine(
+    src_hw: tuple[int, int], out_size: int, rng: np.random.Generator, cfg: MapAugmentConfig
+) -> np.ndarray:
     """2x3 map (source pixels -> network pixels) of one random view: the turn, the zoom
     about the centre, then :func:`resize_affine`."""
     h, w = src_hw

@@ -44,7 +44,9 @@ class MapPrediction:
         _check_score(score)
         return self.quality
 
-    def ranked(self, score: str = QUALITY, image_size: tuple[int, int] | None = None, top_k: int | None = None) -> np.ndarray:
+    def ranked(
+        self, score: str = QUALITY, image_size: tuple[int, int] | None = None, top_k: int | None = None
+    ) -> np.ndarray:
         """Indices of the grasps best first by quality; with ``image_size = (width, height)``
         only those executable in that image (:func:`simgrasp.geometry.grasps_in_image`)."""
         _check_score(score)
@@ -76,7 +78,8 @@ class MapDetector:
         if isinstance(decode, dict):
             decode = override(DecodeConfig(), decode, "decode")
         if decode is not None and not isinstance(decode, DecodeConfig):
-            raise ValueError(f"decode must be a DecodeConfig, a dict of its fields or None, got {type(decode).__name__}")
+            got = type(decode).__name__
+            raise ValueError(f"decode must be a DecodeConfig, a dict of its fields or None, got {got}")
         if jaw_px is not None and not (isinstance(jaw_px, (int, float)) and jaw_px > 0):
             raise ValueError(f"jaw_px must be a positive number of pixels or None, got {jaw_px!r}")
         if not (isinstance(batch_size, int) and batch_size >= 1):

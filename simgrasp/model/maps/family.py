@@ -30,11 +30,15 @@ def model_from_checkpoint(
     try:
         model.load_state_dict(ckpt["state_dict"], strict=True)
     except RuntimeError as e:
-        raise CheckpointError(f"{where}: the weights do not match the {cfg.describe()} network its config describes: {e}") from None
+        raise CheckpointError(
+            f"{where}: the weights do not match the {cfg.describe()} network its config describes: {e}"
+        ) from None
     return model
 
 
-def map_family(name: str, summary: str, config: type[MapNetConfig], build: Callable[[Any], MapNetwork]) -> NetworkFamily:
+def map_family(
+    name: str, summary: str, config: type[MapNetConfig], build: Callable[[Any], MapNetwork]
+) -> NetworkFamily:
     """The :class:`NetworkFamily` of a grasp-map architecture ``build`` configured by ``config``."""
     return NetworkFamily(
         name=name,

@@ -63,7 +63,9 @@ class MapNetwork(nn.Module):
     family: ClassVar[str]
     loss: ClassVar[str]
 
-    def __init__(self, config: MapNetConfig, body: nn.Module, body_channels: int, head_kernel: int, dropout: float = 0.0):
+    def __init__(
+        self, config: MapNetConfig, body: nn.Module, body_channels: int, head_kernel: int, dropout: float = 0.0
+    ) -> None:
         super().__init__()
         self.config = config
         self.body = body

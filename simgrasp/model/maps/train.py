@@ -94,7 +94,9 @@ class MapViews(TrainViews):
         rng = np.random.default_rng([self.seed, 1, int(j)])
         m = random_view_affine(sample.rgb.shape[:2], self.input_size, rng, self.cfg)
         if self.modality.depth and sample.depth is None:
-            raise ValueError(f"{sample.scene_id}: input {self.modality_name!r} needs depth images; this dataset has none")
+            raise ValueError(
+                f"{sample.scene_id}: input {self.modality_name!r} needs depth images; this dataset has none"
+            )
         image = network_view(sample.rgb, sample.depth, m, self.input_size, self.modality_name)
         maps = draw_maps(transform_grasps(sample.grasps, m), self.input_size, self.net.width_scale_px)
         return MapView(image, maps)
@@ -155,7 +157,8 @@ def train_maps(
         except (ValueError, KeyError) as e:
             raise CheckpointError(f"{resume}: optimizer state does not fit the network: {e}") from None
     train_dict = dataclasses.asdict(cfg)
-    start_row = {"event": "start", "iteration": start, "family": model.family, "model": model.config.to_dict(), "train": train_dict}
+    start_row = {"event": "start", "iteration": start, "family": model.family, "model": model.config.to_dict(),
+                 "train": train_dict}
     _log(log_path, {**start_row, **({"init": str(init)} if init is not None else {})})
 
     views = MapViews(train_set, model.config, cfg.seed, cfg.augment)
