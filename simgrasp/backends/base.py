@@ -153,7 +153,8 @@ class Backend(Protocol):
 @runtime_checkable
 class PrivilegedAccess(Protocol):
     """The one door through which a privileged policy (the ``oracle``, a benchmark's
-    ceiling) reads a simulator: a backend that has one offers it as ``privileged()``.
+    ceiling) reads a simulator: a backend that has one offers it as ``privileged()``
+    (the capability :class:`~simgrasp.backends.capabilities.Privileged`).
     Every other policy sees only the Observation."""
 
     max_opening_m: float  # the gripper's full opening (m)
@@ -167,17 +168,6 @@ class PrivilegedAccess(Protocol):
     def segmentation_mask(self) -> np.ndarray:
         """int (H, W) object labels of the current scene: 0 for the table, i + 1 for object i."""
         ...
-
-
-def privileged_access(backend: Any, who: str) -> PrivilegedAccess:
-    """``backend.privileged()``, or ValueError naming ``who`` when the backend has no such door."""
-    door = getattr(backend, "privileged", None)
-    if door is None:
-        raise ValueError(
-            f"{who} is privileged (it reads the simulator) and backend {type(backend).__name__} offers no "
-            "privileged access; use the sim backend"
-        )
-    return door()
 
 
 def check_seed(seed: Any) -> int:

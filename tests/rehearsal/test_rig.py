@@ -5,7 +5,7 @@ import json
 import pytest
 
 from simgrasp.backends.base import ROBOT_ERROR, SUCCESS
-from simgrasp.evaluation.log import TRIALS_FILE, read_rows
+from simgrasp.protocols.rows import TRIALS_FILE, read_rows
 from simgrasp.evaluation.runner import RunConfig, run_evaluation
 from simgrasp.policies import build_policy, policy_rng, resolve_policy
 from simgrasp.robots.errors import RMIT_BASE, RobotError
