@@ -187,7 +187,9 @@ def test_compare_of_clearing_runs_reads_their_results(tmp_path, capsys):
         assert (first["grasps"], first["grasp_success"], first["cleared"]) == (g["n"], g, c)
         assert f"{g['successes']}/{g['n']}" in text and "cleared" in text
     code, text, err = run_cli(capsys, "--compare", str(a), str(a), "--paired", "--out", str(tmp_path / "same"))
-    assert code == 0 and cmp["policies"]["heuristic"][0]["grasp_success"]["n"] > 4, err
+    assert code == 0 and "the same scenes" in text, err
+    same = json.loads((tmp_path / "same" / "comparison.json").read_text())["policies"]["heuristic"]
+    assert [e["grasp_success"] for e in same] == [g, g] and same[1]["difference"] == 0.0
     assert run_cli(capsys, *PILE, "--policy", "heuristic", "--trials", "2", "--out", str(trial))[0] == 0
     code, _, err = run_cli(capsys, "--compare", str(a), str(trial), "--out", str(tmp_path / "mixed"))
     assert code == 2 and err.count("\n") == 1

@@ -87,6 +87,16 @@ def test_same_rows_as_the_local_executor_on_the_simulator(ray_cluster, tmp_path)
     assert stable_rows(read_rows(tmp_path / "ray" / TRIALS_FILE)) == stable_rows(local.rows)
 
 
+def test_clearing_episodes_on_ray_are_the_rows_of_the_local_run(ray_cluster, fake_config, tmp_path):
+    cfg = replace(fake_config, backend="fake_backend:FakePileBackend", protocol="clear", trials=3)
+    local = run_evaluation(cfg, tmp_path / "local", progress=False)
+    ray = run_evaluation(replace(cfg, executor="ray"), tmp_path / "ray", progress=False)
+    episode = lambda r: (r["policy"], r["episode"], r["attempt"])  # noqa: E731
+    assert sorted(map(episode, ray.rows)) == sorted(map(episode, local.rows)) and len(local.rows) > 6
+    assert stable_rows(sorted(ray.rows, key=episode)) == stable_rows(sorted(local.rows, key=episode))
+    assert ray.results["policies"] == local.results["policies"]
+
+
 def test_a_killed_worker_is_retried_and_its_trial_written_once(ray_cluster, fake_config, tmp_path):
     crash_seed = fake_config.seed + 2
 
