@@ -5,12 +5,13 @@ Examples::
     python -m simgrasp.evaluate                                # scorer (or heuristic) on held-out objects
     python -m simgrasp.evaluate --policy scorer,primary,heuristic --trials 200 --workers 2
     python -m simgrasp.evaluate --backend fanuc --robot-config cell.toml --policy scorer --trials 20
-    python -m simgrasp.evaluate --resume --out runs/NAME       # finish an interrupted run
+    python -m simgrasp.evaluate --resume --out runs/NAME       # finish an interrupted run (its protocol too)
+    python -m simgrasp.evaluate --protocol clear --scene pile:5 --trials 10 --workers 2  # clearing episodes
     python -m simgrasp.evaluate --suite evaluations/smoke.toml --check
     python -m simgrasp.evaluate --compare runs/sim runs/real   # side by side, no trials run
     python -m simgrasp.evaluate --executor ray --address auto --trials 5000  # on a Ray cluster
 
-Each run folder holds ``trials.jsonl`` (one row per trial, written as it finishes),
+Each run folder holds ``trials.jsonl`` (one row per grasp, written as each job finishes),
 ``results.json`` (derived from the rows) and ``report.html``. Exit status: 0 done, 1 a
 suite bound failed, 2 bad input (nothing run), 3 the backend or the cluster stopped the run,
 130 interrupted.
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from simgrasp.executors import EXECUTORS
+from simgrasp.protocols import PROTOCOLS
 from simgrasp.sim import HELD_OUT_OBJECTS
 
 DEFAULT_OBJECTS = {"sim": HELD_OUT_OBJECTS}  # other backends bring their own objects
@@ -63,9 +65,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--resume", action="store_true", help="finish the run in --out, skipping trials already saved")
     ap.add_argument("--record", action="store_true", help="save each trial's image with its grasp drawn")
     ap.add_argument(
-        "--protocol", choices=("trial", "clear"), default=None,
-        help="trial: one grasp per scene (default, or the suite's); clear: grasps on one scene until it is clear "
-        "(--trials episodes)",
+        "--protocol", choices=PROTOCOLS.names(), default=None,
+        help="trial: one grasp per scene (default, or the suite's, or on --resume the run's); clear: grasps on one "
+        "scene until it is clear (--trials episodes)",
     )
     ap.add_argument(
         "--scene", help="scene kind of the sim backend: single, pile:N or packed:N (the backend option scene)"
@@ -142,9 +144,13 @@ def default_policy(notify: Any) -> str:
 
 def build_config(args: argparse.Namespace, notify: Any) -> tuple[Any, Path, Any]:
     """The run's config, its folder and the suite (or None), from flags, a suite file or
-    the run being resumed, in increasing order of precedence: defaults, file, flags."""
-    from simgrasp.evaluation.runner import RUN_FILE, RunConfig, read_run_file
+    the run being resumed, in increasing order of precedence: defaults, file, flags. A
+    resume takes what the run measures (its identity: policies, backend and its options,
+    objects, seed, protocol) from the folder's run.json and refuses a flag, or a suite,
+    that says otherwise."""
+    from simgrasp.evaluation.runner import IDENTITY_DEFAULTS, RUN_FILE, RunConfig
     from simgrasp.evaluation.suite import load_suite
+    from simgrasp.protocols.folder import RunFolder
 
     suite = load_suite(args.suite) if args.suite else None
     base: dict[str, Any] = {}
@@ -156,18 +162,10 @@ def build_config(args: argparse.Namespace, notify: Any) -> tuple[Any, Path, Any]
             trials=suite.trials,
             seed=suite.seed,
             backend_options=suite.backend_options,
+            protocol=suite.protocol,
         )
         if suite.workers is not None:
             base["workers"] = suite.workers
-    if args.resume:
-        if not args.out:
-            raise UsageError("--resume needs --out RUN_FOLDER (the run to finish)")
-        run = read_run_file(Path(args.out))
-        if run is None or "config" not in run:
-            raise UsageError(f"cannot resume {args.out}: no {RUN_FILE} there")
-        saved = run["config"]
-        base.update({k: tuple(v) if k == "policies" else v for k, v in saved.items() if k != "record"})
-        base["record"] = saved.get("record", False)
     flags = {
         "policies": tuple(p.strip() for p in args.policy.split(",")) if args.policy is not None else None,
         "backend": args.backend,
@@ -178,7 +176,19 @@ def build_config(args: argparse.Namespace, notify: Any) -> tuple[Any, Path, Any]
         "executor": args.executor,
         "address": args.address,
         "connect_timeout_s": args.connect_timeout,
+        "protocol": args.protocol,
     }
+    if args.resume:
+        if not args.out:
+            raise UsageError("--resume needs --out RUN_FOLDER (the run to finish)")
+        run = RunFolder(Path(args.out)).read_run()
+        if run is None or "config" not in run:
+            raise UsageError(f"cannot resume {args.out}: no {RUN_FILE} there")
+        saved = {k: tuple(v) if k == "policies" else v for k, v in run["config"].items() if k != "record"}
+        saved["protocol"] = {**IDENTITY_DEFAULTS, **(run.get("identity") or {})}["protocol"]
+        refuse_contradictions(args, suite, flags, saved)
+        base.update(saved)
+        base["record"] = run["config"].get("record", False)
     cfg_values = {**base, **{k: v for k, v in flags.items() if v is not None}}
     if args.record:
         cfg_values["record"] = True
@@ -205,14 +215,48 @@ def build_config(args: argparse.Namespace, notify: Any) -> tuple[Any, Path, Any]
     return cfg, out, suite
 
 
+IDENTITY_FLAGS = {"policies": "--policy", "backend": "--backend", "objects": "--objects", "seed": "--seed",
+                  "protocol": "--protocol"}  # run config field -> the flag that sets it
+OPTION_FLAGS = {"scene": "--scene", "robot_config": "--robot-config", "dry_run": "--dry-run", "confirm": "--confirm"}
+
+
+def _shown(value: Any) -> str:
+    return ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+
+
+def refuse_contradictions(args: argparse.Namespace, suite: Any, flags: dict[str, Any], saved: dict[str, Any]) -> None:
+    """UsageError naming the first flag (or the suite) that contradicts what the run in
+    ``args.out`` measures (``saved``: its run.json config), its value and the folder's."""
+
+    def refuse(flag: str, given: Any, field: str, had: Any) -> None:
+        raise UsageError(f"cannot resume {args.out}: {flag} {_shown(given)} contradicts its run.json "
+                         f"({field} {_shown(had)})")
+
+    for field, flag in IDENTITY_FLAGS.items():
+        given, had = flags[field], saved.get(field)
+        if given is not None and _listed(given) != _listed(had):
+            refuse(flag, given, field, had)
+        if suite is not None and _listed(getattr(suite, field)) != _listed(had):
+            refuse(f"--suite {args.suite}", getattr(suite, field), field, had)
+    had_options = saved.get("backend_options", {})
+    for key, value in backend_options(args, {}).items():
+        if had_options.get(key) != value:
+            flag = OPTION_FLAGS.get(key, f"--backend-option {key}=")
+            refuse(flag, value, f"backend option {key}", had_options.get(key, "unset"))
+
+
+def _listed(value: Any) -> tuple[Any, ...]:
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     notify = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     from simgrasp.evaluation.compare import CompareError, compare_runs, comparison_text, write_comparison_report
-    from simgrasp.evaluation.runner import EvaluationError, run_evaluation
+    from simgrasp.evaluation.runner import RunError, run_evaluation
     from simgrasp.evaluation.suite import SuiteError, check_bounds
-    from simgrasp.evaluation.tables import results_table
     from simgrasp.executors import ClusterError
+    from simgrasp.protocols import get_protocol
 
     try:
         if args.list:
@@ -233,27 +277,20 @@ def main(argv: list[str] | None = None) -> int:
         if args.check and not args.suite:
             raise UsageError("--check needs --suite FILE (the bounds to check)")
         cfg, out, suite = build_config(args, notify)
-        protocol = args.protocol or (suite.protocol if suite is not None else "trial")
-        if protocol == "clear":
-            from simgrasp.evaluation.clearing_runner import clearing_text, run_clearing
-
-            outcome = run_clearing(cfg, out, resume=args.resume, notify=notify)
-            table = clearing_text(outcome.results)
-        else:
-            outcome = run_evaluation(cfg, out, resume=args.resume, progress=not args.no_progress, notify=notify)
-            table = results_table(outcome.results)
-    except (UsageError, EvaluationError, SuiteError, CompareError, OSError) as e:
+        outcome = run_evaluation(cfg, out, resume=args.resume, progress=not args.no_progress, notify=notify)
+        table = get_protocol(cfg.protocol).text(outcome.results)
+    except (UsageError, RunError, SuiteError, CompareError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except ClusterError as e:
         where = locals().get("out")
         hint = f"; finish it with: python -m simgrasp.evaluate --resume --out {where}" if where else ""
-        print(f"error: {e}; every finished trial is saved{hint}", file=sys.stderr)
+        print(f"error: {e}; every finished trial (or episode) is saved{hint}", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
         where = locals().get("out")
         hint = f"; finish it with: python -m simgrasp.evaluate --resume --out {where}" if where else ""
-        print(f"\ninterrupted: every finished trial is saved{hint}", file=sys.stderr)
+        print(f"\ninterrupted: every finished trial (or episode) is saved{hint}", file=sys.stderr)
         return 130
     print(table)
     print(f"\nrun folder: {outcome.out_dir}  (trials.jsonl, results.json, report.html)")

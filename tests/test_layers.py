@@ -28,10 +28,11 @@ ALLOWED: dict[str, set[str]] = {
     "robots": {"geometry", "backends"} | LEAVES,
     "rehearsal": {"geometry", "backends", "robots", "sim"} | LEAVES,
     "model": {"geometry"} | LEAVES,
-    "data": {"geometry", "sim", "model", "backends", "executors"} | LEAVES,
+    "data": {"geometry", "sim", "model", "backends", "executors", "protocols"} | LEAVES,  # protocols: the run folder
     "policies": {"geometry", "model", "backends"} | LEAVES,
-    "env": {"geometry", "backends"},
+    "env": {"geometry", "backends", "protocols"},
     "executors": {"registry"},
+    "protocols": {"geometry", "backends", "policies", "executors"} | LEAVES,
 }
 
 # Named exceptions, module -> the extra layers it may import.
@@ -51,6 +52,7 @@ FORBIDDEN_THIRD_PARTY: dict[str, set[str]] = {
     "policies": {"pybullet", "gymnasium", "ray"},
     "env": {"pybullet", "torch", "ray"},
     "executors": {"pybullet", "torch", "gymnasium"},
+    "protocols": {"pybullet", "torch", "gymnasium", "ray"},
 }
 GEOMETRY_THIRD_PARTY = {"numpy"}
 

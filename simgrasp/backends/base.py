@@ -153,7 +153,8 @@ class Backend(Protocol):
 @runtime_checkable
 class PrivilegedAccess(Protocol):
     """The one door through which a privileged policy (the ``oracle``, a benchmark's
-    ceiling) reads a simulator: a backend that has one offers it as ``privileged()``.
+    ceiling) reads a simulator: a backend that has one offers it as ``privileged()``
+    (the capability :class:`~simgrasp.backends.capabilities.Privileged`).
     Every other policy sees only the Observation."""
 
     max_opening_m: float  # the gripper's full opening (m)
@@ -190,17 +191,6 @@ def camera_streams(backend: Any) -> frozenset[str] | None:
     """What ``backend``'s camera gives (its ``camera_streams``), or None when it does not say."""
     streams = getattr(backend, "camera_streams", None)
     return None if streams is None else frozenset(streams)
-
-
-def privileged_access(backend: Any, who: str) -> PrivilegedAccess:
-    """``backend.privileged()``, or ValueError naming ``who`` when the backend has no such door."""
-    door = getattr(backend, "privileged", None)
-    if door is None:
-        raise ValueError(
-            f"{who} is privileged (it reads the simulator) and backend {type(backend).__name__} offers no "
-            "privileged access; use the sim backend"
-        )
-    return door()
 
 
 def check_seed(seed: Any) -> int:

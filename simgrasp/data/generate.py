@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from simgrasp.backends.base import SUCCESS, Outcome
+from simgrasp.backends.capabilities import Recording, require
 from simgrasp.config import to_dict
 from simgrasp.data.candidates import JITTER, SILHOUETTE_SOURCES, CandidateConfig, dedupe, jitter_candidates
 from simgrasp.data.tried import NOT_A_LABEL, tried_grasps
@@ -86,15 +87,17 @@ def label_of(outcome: Outcome) -> int:
 
 
 class SceneAnnotator:
-    """Annotates scenes with one SimBackend (one per worker process)."""
+    """Annotates scenes with one SimBackend (one per worker process), through the capability
+    it needs beyond the contract (:class:`~simgrasp.backends.capabilities.Recording`: the
+    mask, the perfect depth, the scene record, the lift-only trial)."""
 
     def __init__(self, objects: str, cfg: GenerateConfig) -> None:
         from simgrasp.sim.backend import SceneError, SimBackend  # the simulator only where it runs
 
         self._scene_error = SceneError
-
         self.cfg = cfg
         self.backend = SimBackend(objects, config=cfg.sim)
+        self.recorder: Recording = require(self.backend, Recording, "the dataset generator")
 
     def close(self) -> None:
         self.backend.close()
@@ -118,7 +121,7 @@ class SceneAnnotator:
         if info["object_path"] != entry.path:  # the backend skipped an unloadable object
             reason = {s.path: s.reason for s in backend.skipped_objects()}.get(entry.path, "unloadable")
             return {**row, "reason": f"object_unusable: {reason}", "seconds": time.perf_counter() - t0}
-        mask = backend.segmentation_mask()
+        mask = self.recorder.segmentation_mask()
         if mask.sum() < cfg.min_mask_px:
             return {**row, "reason": "object_not_visible", "seconds": time.perf_counter() - t0}
         max_px, jaw_px = gripper_pixels(obs.camera, cfg.sim)
@@ -141,14 +144,14 @@ class SceneAnnotator:
         if not len(successes):
             return {**row, "reason": "no_successful_grasp", "seconds": time.perf_counter() - t0}
         grasps = dedupe(successes, c.dedupe_centre_px, c.dedupe_angle_deg, limit=cfg.max_grasps)
-        record = backend.scene_record()
+        record = self.recorder.scene_record()
         record.update(
             object_index=object_index, scene_index=scene_index, dataset_seed=seed, sim_seed=sim_seed,
             object_id=object_id, generator={k: v for k, v in to_dict(cfg).items() if k != "sim"},
         )
         # Grasps were tried with the observation's depth (noisy under a randomised look), as a
         # policy's are; the perfect depth file stays perfect and the observed one is the stereo file.
-        perfect = backend.perfect_depth()
+        perfect = self.recorder.perfect_depth()
         stereo = obs.depth if not np.array_equal(obs.depth, perfect) else None
         if stereo is None and cfg.noisy_depth:
             stereo = noisy_depth(perfect, rng, cfg.stereo_sigma_m)
@@ -163,7 +166,7 @@ class SceneAnnotator:
         wg = obs.camera.image_to_world(GraspRect.from_array(g), obs.depth)
         if self.cfg.precheck:
             row["lift_trials"] += 1
-            pre = self.backend.execute(wg, lift_only=True)
+            pre = self.recorder.execute(wg, lift_only=True)
             if not pre.success:
                 return g, label_of(pre), pre.reason, source
         row["full_trials"] += 1

@@ -2,8 +2,11 @@
 
 Each worker process owns one :class:`SceneAnnotator` (one SimBackend, one PyBullet
 client), built by the first :func:`annotate_task` it runs, whichever executor
-(:mod:`simgrasp.executors`) runs it; the parent appends each finished scene's row to
-``generation.jsonl`` and derives ``summary.json`` from the rows.
+(:mod:`simgrasp.executors`) runs it; the parent, holding the dataset folder's lock, appends
+each finished scene's row to ``generation.jsonl`` (the run folder of
+:mod:`simgrasp.protocols.folder`: fsync'd, a torn last line repaired, the resume checked
+against ``generation.json`` by the one identity check) and derives ``summary.json`` from
+the rows.
 """
 
 from __future__ import annotations
@@ -17,11 +20,10 @@ from tqdm import tqdm
 
 from simgrasp.config import load_toml, override, to_dict
 from simgrasp.data.generate import GenerateConfig, SceneAnnotator
-from simgrasp.data.writer import SUMMARY_NAME, append_log, read_log, rewrite_log, summarize
+from simgrasp.data.writer import SUMMARY_NAME, generation_folder, summarize
 from simgrasp.executors import ExecutorError, ExecutorOptions, ProcessCache, WorkUnit, check_executor, open_executor
+from simgrasp.protocols.rows import SavedRows
 from simgrasp.sim.objects import resolve_objects
-
-RUN_NAME = "generation.json"  # what the run was asked to do; --resume must match it
 
 _annotators: ProcessCache[tuple[str, GenerateConfig], SceneAnnotator] = ProcessCache(lambda setup: SceneAnnotator(*setup))
 """This process's annotator, for ``setup = (objects, cfg)``."""
@@ -89,41 +91,32 @@ def generate_dataset(
     if limit_objects is not None:
         n_objects = min(n_objects, limit_objects)
     params = _run_params(objects, scenes_per_object, seed, n_objects, cfg)
-    params_json = json.loads(json.dumps(params))
-    run_file = out / RUN_NAME
-    if run_file.is_file():
-        if not resume:
-            raise ValueError(
-                f"{out} already holds a generation run; pass --resume to continue it or pick another folder"
-            )
-        previous = json.loads(run_file.read_text())
-        if previous != params_json:
-            changed = sorted(k for k in params_json if previous.get(k) != params_json[k])
-            raise ValueError(f"{run_file}: --resume needs the same arguments as the first run; these differ: {changed}")
+    folder = generation_folder(out)
+    folder.refuse_mixing(resume)  # checked before anything is written (RunError is a ValueError)
+    folder.check_resume(params)
     try:  # connected before anything is written: an unreachable cluster leaves no trace
         runner = open_executor(executor, SCENE, options)
     except ExecutorError as e:
         raise ValueError(str(e)) from None
-    out.mkdir(parents=True, exist_ok=True)
-    run_file.write_text(json.dumps(params_json, indent=1, sort_keys=True) + "\n")
-
-    rows = read_log(out)
-    rewrite_log(out, rows)  # a run killed mid-row left half a line: drop it before appending
-    done = {(r["object_index"], r["scene_index"]) for r in rows}
-    # An absolute folder: a Ray task may run in another working directory (or on another node).
-    where = str(out.resolve())
-    tasks = [(where, seed, o, s) for o in range(n_objects) for s in range(scenes_per_object) if (o, s) not in done]
-    total = n_objects * scenes_per_object
-    t0 = time.perf_counter()
     try:
-        with tqdm(total=total, initial=total - len(tasks), disable=not progress, unit="scene") as bar:
-            for row in runner.run((objects, cfg), tasks):
-                append_log(out, row)
-                bar.update(1)
+        folder.create()
+        with folder.lock():
+            folder.write_run(params)
+            done = {folder.key(r) for r in SavedRows(folder.rows_path, folder.key)}
+            # An absolute folder: a Ray task may run in another working directory (or on another node).
+            where = str(out.resolve())
+            tasks = [(where, seed, o, s) for o in range(n_objects) for s in range(scenes_per_object) if (o, s) not in done]
+            total = n_objects * scenes_per_object
+            t0 = time.perf_counter()
+            with folder.log() as log, tqdm(total=total, initial=total - len(tasks), disable=not progress,
+                                           unit="scene") as bar:
+                for row in runner.run((objects, cfg), tasks):
+                    log.append(row)
+                    bar.update(1)
+            elapsed = time.perf_counter() - t0
+            summary = summarize(list(SavedRows(folder.rows_path, folder.key)))
     finally:
         runner.close()
-    elapsed = time.perf_counter() - t0
-    summary = summarize(read_log(out))
     summary.update(wall_seconds_this_run=elapsed, scenes_this_run=len(tasks), workers=workers, executor=executor,
                    scenes_per_hour_this_run=3600.0 * len(tasks) / elapsed if tasks and elapsed > 0 else 0.0)
     (out / SUMMARY_NAME).write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from simgrasp.backends.base import Outcome
+from simgrasp.backends.capabilities import Recording, require
 from simgrasp.data.jacquard import SUFFIXES, find_scenes
 from simgrasp.geometry import GraspRect
 
@@ -44,7 +45,7 @@ class SGTRunner:
     a configuration. Close it (or use ``with``) to free the simulator."""
 
     def __init__(self) -> None:
-        self._backend: Any = None
+        self._backend: Any = None  # a SimBackend offering Recording: it rebuilds scenes from their records
         self._config: Any = None
         self._shown: Any = None
         self._obs: Any = None
@@ -64,7 +65,7 @@ class SGTRunner:
         record = load_record(scene)
         if self._backend is None or self._config != record["config"]:
             self.close()
-            self._backend = SimBackend.from_record(record)
+            self._backend = require(SimBackend.from_record(record), Recording, "SGT")
             self._config = record["config"]
             self._shown = record["scene"]
             self._obs = self._backend.observation()

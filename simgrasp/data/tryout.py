@@ -18,16 +18,18 @@ lift-move-place trial in the scene rebuilt from its record
 ``network:sampled`` (:mod:`simgrasp.data.tried`; ``network`` is the default tag, another
 tag names another round). A scene whose sidecar already holds rows of the tag is skipped,
 so an interrupted run continues where it stopped, and one row per scene goes to
-``tryout.jsonl`` in the dataset folder as it finishes.
+``tryout.jsonl`` in the dataset folder as it finishes (the run folder's row log of
+:mod:`simgrasp.protocols.folder`: fsync'd, a torn last line repaired; each dataset folder
+is locked for the run, so a generator resuming there waits its turn).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import zlib
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -41,6 +43,8 @@ from simgrasp.data.jacquard import SUFFIXES, find_scenes
 from simgrasp.data.tried import TriedGrasps, format_tried_lines, read_tried_file, tried_grasps
 from simgrasp.geometry.clearance import JawSpec, executable_grasps
 from simgrasp.executors import ExecutorError, ExecutorOptions, ProcessCache, WorkUnit, check_executor, open_executor
+from simgrasp.protocols.folder import RunFolder
+from simgrasp.protocols.rows import RowLog
 
 SOURCE = "network"  # the default tag: rows written here have sources TAG:scorer, TAG:primary, TAG:sampled
 LOG_NAME = "tryout.jsonl"
@@ -208,6 +212,14 @@ def _task_key(task: str) -> str:
     return task
 
 
+def tryout_row_key(row: dict[str, Any]) -> str:
+    """What names a row of ``tryout.jsonl``: the scene's prefix (a str)."""
+    prefix = row["prefix"]
+    if not isinstance(prefix, str):
+        raise TypeError(f"expected a str prefix, got {prefix!r}")
+    return prefix
+
+
 TRYOUT: WorkUnit[tuple[str, str | None, TryoutConfig, int], str] = WorkUnit(tryout_task, _task_key, close_tryout)
 
 
@@ -236,32 +248,34 @@ def run_tryout(
         if not d.is_dir():
             raise FileNotFoundError(f"dataset folder not found: {d}")
     tasks: list[str] = []
-    log_of: dict[str, Path] = {}
-    for d in folders:
+    folder_of: dict[str, int] = {}
+    for k, d in enumerate(folders):
         scenes = [s for s in find_scenes(d) if s.path("scene").is_file()][:limit]
         if not scenes:
             raise ValueError(f"{d}: expected generated scenes (with *_scene.json records), found none")
         for s in scenes:
             tasks.append(str(s.prefix.resolve()))
-            log_of[tasks[-1]] = d / LOG_NAME
+            folder_of[tasks[-1]] = k
     setup = (str(Path(checkpoint).resolve()), depth, cfg, seed)
-    runner = open_executor("local", TRYOUT, options)
     totals: Counter[str] = Counter()
     wins: Counter[str] = Counter()
     done = skipped = 0
     t0 = time.perf_counter()
-    try:
+    with ExitStack() as held:
+        logs: list[RowLog] = []
+        for d in folders:  # each dataset folder locked for the run, its log opened (a torn last line repaired)
+            folder = held.enter_context(RunFolder(d, rows_file=LOG_NAME, key=tryout_row_key).lock())
+            logs.append(held.enter_context(folder.log()))
+        runner = open_executor("local", TRYOUT, options)
+        held.callback(runner.close)
         for row in tqdm(runner.run(setup, tasks), total=len(tasks), disable=not progress, unit="scene"):
-            with log_of[row["prefix"]].open("a") as f:
-                f.write(json.dumps(row) + "\n")
+            logs[folder_of[row["prefix"]]].append(row)
             if row.get("skipped"):
                 skipped += 1
                 continue
             done += 1
             totals.update(row["sources"])
             wins.update(row["successes"])
-    finally:
-        runner.close()
     return {
         "checkpoint": str(checkpoint), "config": asdict(cfg), "seed": seed, "scenes": len(tasks),
         "scenes_tried": done, "scenes_skipped": skipped, "trials": sum(totals.values()),

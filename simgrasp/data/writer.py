@@ -3,7 +3,8 @@
 A scene is written file by file, each atomically (temp name, then rename), the tried-grasps
 sidecar just before the grasps file, which is written last; the generation log
 (``generation.jsonl``, one row per finished scene, appended by the parent process after
-the scene's files are in place) is what says a scene is done. So an interrupted run
+the scene's files are in place, fsync'd, in the run folder of
+:mod:`simgrasp.protocols.folder`) is what says a scene is done. So an interrupted run
 leaves at most one scene's files without a log row, and ``--resume`` simply writes that
 scene again.
 """
@@ -20,10 +21,28 @@ import numpy as np
 from simgrasp.data.io import write_depth, write_mask, write_rgb, write_text
 from simgrasp.data.jacquard import SUFFIXES, format_grasp_lines
 from simgrasp.data.tried import TriedGrasps, format_tried_lines
+from simgrasp.protocols.folder import RunFolder
+from simgrasp.protocols.rows import read_rows
 from simgrasp.sim.depth_noise import noisy_depth  # noqa: F401  (re-exported: the generator's stereo file)
 
 LOG_NAME = "generation.jsonl"
+RUN_NAME = "generation.json"  # what the run was asked to do (all of it its identity); --resume must match it
 SUMMARY_NAME = "summary.json"
+
+
+def scene_row_key(row: dict[str, Any]) -> tuple[int, int]:
+    """What names a row of the generation log: ``(object_index, scene_index)``; TypeError
+    unless both are ints."""
+    o, s = row["object_index"], row["scene_index"]
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (o, s)):
+        raise TypeError(f"expected int object_index and scene_index, got {o!r} and {s!r}")
+    return o, s
+
+
+def generation_folder(out: Path) -> RunFolder:
+    """The dataset folder ``out`` as a run folder: ``generation.json`` (the run's
+    arguments, its identity), ``generation.jsonl`` (one row per scene), its lock."""
+    return RunFolder(out, run_file=RUN_NAME, rows_file=LOG_NAME, key=scene_row_key, identity_key=None)
 
 
 def object_id_for(index: int, name: str) -> str:
@@ -68,29 +87,8 @@ def write_scene(
 
 def read_log(out: Path) -> list[dict[str, Any]]:
     """The rows of ``OUT/generation.jsonl``; a truncated last line (a run killed while
-    writing it) is ignored."""
-    p = Path(out) / LOG_NAME
-    if not p.is_file():
-        return []
-    rows = []
-    for line in p.read_text().splitlines():
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return rows
-
-
-def rewrite_log(out: Path, rows: list[dict[str, Any]]) -> None:
-    """Replace the log with ``rows`` (drops a truncated last line before appending more)."""
-    write_text(Path(out) / LOG_NAME, "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
-
-
-def append_log(out: Path, row: dict[str, Any]) -> None:
-    """Append one row to the generation log, flushed at once."""
-    with open(Path(out) / LOG_NAME, "a") as f:
-        f.write(json.dumps(row, sort_keys=True) + "\n")
-        f.flush()
+    writing it) is no row."""
+    return read_rows(Path(out) / LOG_NAME, scene_row_key)
 
 
 def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:

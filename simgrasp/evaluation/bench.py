@@ -15,7 +15,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from simgrasp.evaluation.runner import EvaluationError, RunConfig, run_evaluation
+from simgrasp.evaluation.runner import RunConfig, RunError, run_evaluation
 from simgrasp.policies import PolicyError, resolve_policy
 from simgrasp.sim import HELD_OUT_OBJECTS
 
@@ -74,7 +74,7 @@ def run_all(args: argparse.Namespace, cards: Path) -> None:
         for w in workers:
             try:
                 wall_rate, steady[w], success = measure(replace(base, policies=(policy,), workers=w))
-            except EvaluationError as e:
+            except RunError as e:
                 print(f"{name:>10}: skipped: {e}")
                 break
             print(

@@ -5,7 +5,7 @@
 
 Each trial is a new scene (drop, settle, rebuild, render), the heuristic's grasp and one
 lift-move-place trial; each clearing episode is a new scene cleared by the heuristic
-(simgrasp/Clearing-v0's rules). CPU time of this process (``time.process_time``), so other
+(the rules of simgrasp.protocols.clear). CPU time of this process (``time.process_time``), so other
 load on the machine does not count; the share of physics steps says where the time goes.
 """
 
@@ -14,8 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from simgrasp.env.clearing import ClearingConfig
-from simgrasp.evaluation.clearing import run_episode
+from simgrasp.protocols.clear import ClearingConfig, run_episode
 from simgrasp.policies import make_policy, policy_rng
 from simgrasp.sim.backend import SimBackend
 from simgrasp.sim.world import World
@@ -64,7 +63,7 @@ def episode_costs(objects: str, kind: str, episodes: int) -> tuple[float, float]
     with SimBackend(objects, scene=kind) as b:
         t = time.process_time()
         for seed in range(episodes):
-            grasps += len(list(run_episode(b, policy, seed, ClearingConfig(), lambda s, k: policy_rng(s * 1000 + k))))
+            grasps += len(list(run_episode(b, policy, seed, ClearingConfig())))
         cpu = time.process_time() - t
     return cpu / episodes, grasps / episodes
 

@@ -1,4 +1,5 @@
-"""The progress bar: trials done and each policy's running success rate."""
+"""The progress bar: jobs done (trials, or clearing episodes) and each policy's running
+success rate over its grasps."""
 
 from __future__ import annotations
 
@@ -8,24 +9,23 @@ from typing import Any, Iterable
 
 from tqdm import tqdm
 
-from simgrasp.evaluation.results import is_infrastructure
+from simgrasp.protocols.summary import is_infrastructure
 
 
 class Progress:
-    """A tqdm bar over ``total`` trials, starting from the rows already done (resume).
-    The postfix shows ``policy=rate`` over trials without an infrastructure error, and
-    the count of such errors when there are any."""
+    """A tqdm bar over ``total`` jobs, starting at ``done`` (resume) with the rows already
+    saved counted. The postfix shows ``policy=rate`` over grasps without an infrastructure
+    error, and the count of such errors when there are any."""
 
-    def __init__(self, total: int, initial_rows: Iterable[dict[str, Any]] = (), enabled: bool = True) -> None:
+    def __init__(self, total: int, done: int = 0, initial_rows: Iterable[dict[str, Any]] = (), enabled: bool = True,
+                 unit: str = "trial") -> None:
         self._ok: dict[str, int] = defaultdict(int)
         self._n: dict[str, int] = defaultdict(int)
         self._infra = 0
-        done = 0
         for r in initial_rows:  # counted, not kept
             self._count(r)
-            done += 1
         self._bar = tqdm(
-            total=total, initial=done, unit="trial", dynamic_ncols=True, disable=not enabled, file=sys.stderr
+            total=total, initial=done, unit=unit, dynamic_ncols=True, disable=not enabled, file=sys.stderr
         )
         self._refresh()
 
@@ -42,9 +42,10 @@ class Progress:
             post["infra_errors"] = str(self._infra)
         self._bar.set_postfix(post, refresh=False)
 
-    def update(self, row: dict[str, Any]) -> None:
-        """Count one finished trial."""
-        self._count(row)
+    def update(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Count one finished job's rows."""
+        for r in rows:
+            self._count(r)
         self._refresh()
         self._bar.update(1)
 

@@ -1,40 +1,41 @@
-"""Run an evaluation: validate everything up front, run trials (paired seeds, any number
-of workers), save each row as it finishes, derive results and the report from the rows.
+"""The one runner of ``python -m simgrasp.evaluate``: validate everything up front, run a
+protocol's jobs (paired seeds, any number of workers, any executor), append each job's rows
+as it finishes, derive results and the report from the rows.
 
-Trial ``i`` of every policy uses seed ``seed + i``: the same command gives the same rows
-whatever the number of workers, and policies run together face the same scenes."""
+The protocol (``trial`` or ``clear``, :data:`simgrasp.protocols.PROTOCOLS`) says what a job
+is and how rows become results; this module does what every protocol shares: the run
+folder and its lock, the identity a resume must match, the worker built once to refuse
+bad input before anything moves, the executor, the log and the progress bar. Job ``i`` of
+every policy uses seed ``seed + i``: the same command gives the same rows whatever the
+number of workers, and policies run together face the same scenes."""
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 from simgrasp.backends.base import camera_streams
+from simgrasp.backends.capabilities import MissingCapability
 from simgrasp.config import ConfigError
-from simgrasp.evaluation.folder import (
-    LOCK_FILE,
-    RUN_FILE,
-    EvaluationError,
-    prepare_out_dir,
-    read_run_file,
-    refuse_mixing,
-    run_lock,
-    write_json,
-)
-from simgrasp.evaluation.log import TRIALS_FILE, SavedRows, TrialLog, done_keys
 from simgrasp.evaluation.progress import Progress
-from simgrasp.evaluation.results import summarize_groups
-from simgrasp.evaluation.trial import TRIAL, TrialJob, Worker, WorkerSetup, install_worker
 from simgrasp.executors import Executor, ExecutorError, ExecutorOptions, check_executor, open_executor
 from simgrasp.policies import PolicyError, PolicySpec, resolve_policy
 from simgrasp.policies.base import unserved
+from simgrasp.protocols import PROTOCOLS, get_protocol
+from simgrasp.protocols.base import RunProtocol, pending_jobs
+from simgrasp.protocols.folder import LOCK_FILE, RUN_FILE, RunError, RunFolder, write_json
+from simgrasp.protocols.rows import SavedRows
+from simgrasp.protocols.worker import Worker, WorkerSetup, install_worker
 from simgrasp.sim import HELD_OUT_OBJECTS
 
 RESULTS_FILE = "results.json"
 REPORT_FILE = "report.html"
+#: What an identity written before a field existed had for it (a resume reads it so).
+IDENTITY_DEFAULTS = {"protocol": "trial"}
+
+__all__ = ["LOCK_FILE", "RUN_FILE", "RunConfig", "RunError", "RunOutcome", "run_evaluation"]
 
 
 @dataclass
@@ -42,9 +43,10 @@ class RunConfig:
     """What to evaluate. ``policies``: ``--policy`` values (names, card paths or
     ``package.module:attr``); ``backend``: registered name or ``package.module:attr``;
     ``objects``: object spec passed to the backend as ``objects=`` (None: not passed, the
-    backend's own default);
-    trial ``i`` uses seed ``seed + i``; ``workers``: processes (1: in this process);
-    ``executor``: where trials run (``local`` processes or ``ray`` tasks, see
+    backend's own default); ``protocol``: ``trial`` (one grasp per scene) or ``clear``
+    (grasps until the scene is clear; ``trials`` episodes);
+    job ``i`` uses seed ``seed + i``; ``workers``: processes (1: in this process);
+    ``executor``: where jobs run (``local`` processes or ``ray`` tasks, see
     :data:`~simgrasp.executors.EXECUTORS`); ``address``: the Ray cluster
     (``auto``: the running one; None: start a local one)."""
 
@@ -52,21 +54,22 @@ class RunConfig:
     backend: str = "sim"
     backend_options: dict[str, Any] = field(default_factory=dict)
     objects: str | None = None
-    trials: int = 100  # trials per policy
-    seed: int = 0  # seed of trial 0
+    trials: int = 100  # trials (or clearing episodes) per policy
+    seed: int = 0  # seed of job 0
     workers: int = 1
     record: bool = False  # save each trial's image with its grasp drawn
     threads_per_worker: int = 1  # torch intra-op threads in each worker
     executor: str = "local"  # local: this process or a process pool; ray: Ray tasks (workers ignored)
     address: str | None = None  # Ray cluster for executor "ray": "auto", "HOST:PORT"; None: a local one
     connect_timeout_s: float = 20.0  # executor "ray" with an address: longest wait for the cluster to answer
+    protocol: str = "trial"  # a name of simgrasp.protocols.PROTOCOLS
 
 
 @dataclass
 class RunOutcome:
-    """What a finished (or stopped) run left: its folder, rows (the last of each
+    """What a finished (or stopped) run left: its folder, rows (the last run of each
     (policy, seed), read back from ``trials.jsonl`` when used), results, and why it
-    stopped early (None when every trial ran)."""
+    stopped early (None when every job ran)."""
 
     out_dir: Path
     rows: Sequence[dict[str, Any]]
@@ -79,35 +82,31 @@ def resolve_specs(refs: tuple[str, ...]) -> tuple[PolicySpec, ...]:
     try:
         specs = tuple(resolve_policy(r) for r in refs)
     except PolicyError as e:
-        raise EvaluationError(str(e)) from None
+        raise RunError(str(e)) from None
     labels = [s.label for s in specs]
     if not specs or len(set(labels)) != len(labels):
-        raise EvaluationError(f"expected one or more distinct policies, got {labels}")
+        raise RunError(f"expected one or more distinct policies, got {labels}")
     return specs
 
 
-def run_identity(cfg: RunConfig, specs: tuple[PolicySpec, ...]) -> dict[str, Any]:
-    """The fields a resumed run must share with the run it continues."""
+def resolve_protocol(name: str) -> RunProtocol:
+    """The protocol ``name``; RunError listing the known ones."""
+    try:
+        return get_protocol(name)
+    except KeyError as e:
+        raise RunError(str(e).strip("'\"")) from None
+
+
+def run_identity(cfg: RunConfig, specs: tuple[PolicySpec, ...], protocol: RunProtocol) -> dict[str, Any]:
+    """The fields a resumed run must share with the run it continues, all of them."""
     return {
         "policies": [s.to_dict() for s in specs],
         "backend": cfg.backend,
         "backend_options": cfg.backend_options,
         "objects": cfg.objects,
         "seed": cfg.seed,
+        **protocol.identity(),
     }
-
-
-def check_resumable(out_dir: Path, identity: dict[str, Any]) -> None:
-    """Fail when ``out_dir`` holds a run that differs from this one in what it measures."""
-    run = read_run_file(out_dir)
-    if run is None:
-        return
-    old = run.get("identity", {})
-    for key, value in identity.items():
-        if key in old and json.loads(json.dumps(value)) != old[key]:
-            raise EvaluationError(
-                f"cannot resume {out_dir}: it was run with {key}={old[key]!r}, this run has {value!r}"
-            )
 
 
 def build_setup(cfg: RunConfig, specs: tuple[PolicySpec, ...], out_dir: Path) -> WorkerSetup:
@@ -118,51 +117,24 @@ def build_setup(cfg: RunConfig, specs: tuple[PolicySpec, ...], out_dir: Path) ->
     return WorkerSetup(cfg.backend, options, specs, str(out_dir.resolve()) if cfg.record else None)
 
 
-def validate_worker(setup: WorkerSetup) -> Worker:
-    """Build the backend and every policy once, so bad input fails before any trial; a
-    policy reading what the backend's camera does not give is refused before anything moves."""
+def validate_worker(setup: WorkerSetup, protocol: RunProtocol) -> Worker:
+    """Build the backend and every policy once, and check that the backend offers what the
+    protocol needs and its camera what each policy reads, so bad input fails before any
+    job (and before anything moves)."""
     try:
-        worker = Worker(setup)
-    except PolicyError as e:
-        raise EvaluationError(str(e)) from None
+        worker = Worker(setup, protocol.requires)
+    except (PolicyError, MissingCapability) as e:
+        raise RunError(str(e)) from None
     except ConfigError as e:  # a backend option out of its range: the message names field, range and value
-        raise EvaluationError(f"cannot start backend {setup.backend!r}: {e}") from None
+        raise RunError(f"cannot start backend {setup.backend!r}: {e}") from None
     except Exception as e:
-        raise EvaluationError(f"cannot start backend {setup.backend!r}: {type(e).__name__}: {e}") from None
+        raise RunError(f"cannot start backend {setup.backend!r}: {type(e).__name__}: {e}") from None
     gives = camera_streams(worker.backend)
     refused = [why for label, p in worker.policies.items() if (why := unserved(label, p, gives, setup.backend))]
     if refused:
         worker.close()
-        raise EvaluationError("; ".join(refused))
+        raise RunError("; ".join(refused))
     return worker
-
-
-def saved_rows(out_dir: Path, labels: list[str], seeds: range) -> SavedRows:
-    """This run's rows in ``out_dir`` (last row wins for a repeated (policy, seed)), held
-    as their places in the log: the driver keeps no row in memory."""
-    return SavedRows(out_dir / TRIALS_FILE, keep=lambda r: r["policy"] in labels and r["seed"] in seeds)
-
-
-def write_results(
-    out_dir: Path,
-    cfg: RunConfig,
-    specs: tuple[PolicySpec, ...],
-    rows: SavedRows,
-    skipped: list[dict[str, str]] = (),  # type: ignore[assignment]
-) -> dict[str, Any]:
-    """Derive ``results.json`` and ``report.html`` from ``rows`` (the last row of each
-    (policy, seed), streamed from the log) and write both; ``skipped``: the object files
-    the backend could not use, ``{"path", "reason"}`` each."""
-    from simgrasp.evaluation.report import write_report
-
-    results = {
-        "run": {**run_identity(cfg, specs), "trials": cfg.trials},
-        **summarize_groups(rows.by_policy(), [s.label for s in specs]),
-        "skipped_objects": list(skipped),
-    }
-    write_json(out_dir / RESULTS_FILE, results)
-    write_report(out_dir / REPORT_FILE, results, rows, out_dir)
-    return results
 
 
 def executor_options(cfg: RunConfig) -> ExecutorOptions:
@@ -173,42 +145,35 @@ def executor_options(cfg: RunConfig) -> ExecutorOptions:
     return ExecutorOptions(cfg.workers, cfg.threads_per_worker, cfg.address, cfg.connect_timeout_s)
 
 
-def open_trial_executor(cfg: RunConfig) -> Executor:
-    """The run's executor, already connected when it reaches a cluster, so an unreachable
-    cluster fails before the run folder holds anything."""
+def open_run_executor(cfg: RunConfig, protocol: RunProtocol) -> Executor:
+    """The run's executor for the protocol's jobs, already connected when it reaches a
+    cluster, so an unreachable cluster fails before the run folder holds anything."""
     try:
-        return open_executor(cfg.executor, TRIAL, executor_options(cfg))
+        return open_executor(cfg.executor, protocol.unit, executor_options(cfg))
     except ExecutorError as e:
-        raise EvaluationError(str(e)) from None
+        raise RunError(str(e)) from None
 
 
 def check_run_config(cfg: RunConfig) -> None:
-    """EvaluationError for a config no run can use, naming the field and what came."""
+    """RunError for a config no run can use, naming the field and what came."""
     for name in ("trials", "seed", "workers"):
         v = getattr(cfg, name)
         if isinstance(v, bool) or not isinstance(v, int):
-            raise EvaluationError(f"expected {name} to be an int, got {type(v).__name__} ({v!r})")
+            raise RunError(f"expected {name} to be an int, got {type(v).__name__} ({v!r})")
     if cfg.trials < 1:
-        raise EvaluationError(f"expected --trials >= 1, got {cfg.trials}")
+        raise RunError(f"expected --trials >= 1, got {cfg.trials}")
     if cfg.seed < 0:
-        raise EvaluationError(f"expected --seed >= 0, got {cfg.seed}")
+        raise RunError(f"expected --seed >= 0, got {cfg.seed}")
     if cfg.workers < 1:
-        raise EvaluationError(f"expected --workers >= 1, got {cfg.workers}")
+        raise RunError(f"expected --workers >= 1, got {cfg.workers}")
     if cfg.objects is not None and not cfg.objects.strip():
-        raise EvaluationError(f"empty object spec: expected e.g. --objects {HELD_OUT_OBJECTS}")
+        raise RunError(f"empty object spec: expected e.g. --objects {HELD_OUT_OBJECTS}")
+    if cfg.protocol not in PROTOCOLS:
+        raise RunError(f"unknown protocol {cfg.protocol!r}; known: {', '.join(PROTOCOLS.names())}")
     try:
         check_executor(cfg.executor, executor_options(cfg))
     except ExecutorError as e:
-        raise EvaluationError(str(e)) from None
-
-
-def pending_jobs(cfg: RunConfig, labels: list[str], done: set[tuple[str, int]]) -> Iterator[TrialJob]:
-    """The trials still to run, made one at a time (a run of any length needs no job list).
-    Trial-major order: an interrupted run still holds paired trials of every policy."""
-    for i in range(cfg.trials):
-        for p in labels:
-            if (p, cfg.seed + i) not in done:
-                yield TrialJob(p, cfg.seed + i, i)
+        raise RunError(str(e)) from None
 
 
 def run_evaluation(
@@ -217,69 +182,73 @@ def run_evaluation(
     """Run (or finish, with ``resume``) the evaluation ``cfg`` into ``out_dir``, holding
     the folder's lock for the run's life (a second run on the same folder is refused)."""
     check_run_config(cfg)
+    protocol = resolve_protocol(cfg.protocol)
     specs = resolve_specs(cfg.policies)
-    fresh = not out_dir.exists()
-    prepare_out_dir(out_dir)
-    with run_lock(out_dir):
+    folder = RunFolder(out_dir)
+    fresh = folder.create()
+    with folder.lock():
         try:
-            refuse_mixing(out_dir, resume)
-            return _run_locked(cfg, specs, out_dir, resume, progress, notify)
-        except EvaluationError:
-            if fresh and {p.name for p in out_dir.iterdir()} <= {LOCK_FILE}:
-                (out_dir / LOCK_FILE).unlink(missing_ok=True)
-                out_dir.rmdir()  # nothing ran: leave no empty run folder behind
+            folder.refuse_mixing(resume)
+            return _run_locked(cfg, protocol, specs, folder, resume, progress, notify)
+        except RunError:
+            if fresh:
+                folder.remove_if_empty()  # nothing ran: leave no empty run folder behind
             raise
 
 
 def _run_locked(
     cfg: RunConfig,
+    protocol: RunProtocol,
     specs: tuple[PolicySpec, ...],
-    out_dir: Path,
+    folder: RunFolder,
     resume: bool,
     progress: bool,
     notify: Callable[[str], None],
 ) -> RunOutcome:
-    identity = run_identity(cfg, specs)
+    identity = run_identity(cfg, specs, protocol)
     if resume:
-        check_resumable(out_dir, identity)
-    setup = build_setup(cfg, specs, out_dir)
-    worker = validate_worker(setup)
-    in_process = cfg.workers <= 1 and cfg.executor == "local"
+        folder.check_resume(identity, IDENTITY_DEFAULTS)
+    setup = build_setup(cfg, specs, folder.path)
+    worker = validate_worker(setup, protocol)
     try:
-        executor = open_trial_executor(cfg)
-    except EvaluationError:
+        executor = open_run_executor(cfg, protocol)
+    except RunError:
         worker.close()
         raise
     assert worker.backend is not None
     skipped = [s.to_dict() for s in worker.backend.skipped_objects()]
     if skipped:
         notify(f"notice: {len(skipped)} object file(s) skipped: " + "; ".join(f"{s['path']}: {s['reason']}" for s in skipped))
-    if in_process:
-        install_worker(worker)  # the trials reuse the worker built to validate the run
+    if cfg.workers <= 1 and cfg.executor == "local":
+        install_worker(worker)  # the jobs reuse the worker built to validate the run
     else:
         worker.close()  # each process builds its own
-    write_json(
-        out_dir / RUN_FILE,
-        {"identity": identity, "config": asdict(cfg), "skipped_objects": skipped, "written_at": time.time()},
-    )
+    folder.write_run(identity, config=asdict(cfg), skipped_objects=skipped, written_at=time.time())
 
     labels = [s.label for s in specs]
     seeds = range(cfg.seed, cfg.seed + cfg.trials)
-    saved = saved_rows(out_dir, labels, seeds)
-    jobs = pending_jobs(cfg, labels, done_keys(saved))
+
+    def saved() -> SavedRows:  # this run's rows, held as their places in the log: the driver keeps none
+        return protocol.saved_rows(folder.rows_path, keep=lambda r: r["policy"] in labels and r["seed"] in seeds)
+
+    done = protocol.done(saved())
+    jobs = pending_jobs(labels, cfg.seed, cfg.trials, done)
     stopped = None
-    bar = Progress(total=len(labels) * cfg.trials, initial_rows=saved, enabled=progress)
+    bar = Progress(len(labels) * cfg.trials, len(done), saved(), enabled=progress, unit=protocol.name)
     try:
-        with TrialLog(out_dir) as log:
-            for row in executor.run(setup, jobs):  # each row goes to the log, not to memory
-                log.append(row)
-                bar.update(row)
-                if row.get("fatal"):
-                    stopped = f"backend stopped at {row['policy']} seed {row['seed']}: {row.get('error')}"
+        with folder.log() as log:
+            for rows in executor.run(protocol.setup(setup), jobs):  # each job's rows go to the log, not to memory
+                log.append_all(rows)
+                bar.update(rows)
+                fatal = next((r for r in rows if r.get("fatal")), None)
+                if fatal is not None:
+                    stopped = f"backend stopped at {fatal['policy']} seed {fatal['seed']}: {fatal.get('error')}"
                     break
     finally:
         executor.close()
         bar.close()
-        saved = saved_rows(out_dir, labels, seeds)
-        results = write_results(out_dir, cfg, specs, saved, skipped)
-    return RunOutcome(out_dir, saved, results, stopped)
+        rows_now = saved()
+        results = {**protocol.results(rows_now, labels, {**identity, "trials": cfg.trials}), "skipped_objects": skipped}
+        write_json(folder.path / RESULTS_FILE, results)
+        protocol.report(folder.path / REPORT_FILE, results, rows_now, folder.path)
+    return RunOutcome(folder.path, rows_now, results, stopped)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from simgrasp.config import load_toml_checked
+from simgrasp.protocols import PROTOCOLS
 
 _SUITE_KEYS = {
     "name",
@@ -44,7 +45,6 @@ _SUITE_KEYS = {
     "bounds",
     "protocol",
 }
-PROTOCOLS = ("trial", "clear")
 _BOUND_KEYS = {"policy", "min_success_rate", "better", "worse", "min_difference"}
 
 
@@ -154,7 +154,7 @@ def load_suite(path: str | Path) -> Suite:
 
 def _protocol(value: str, where: str) -> str:
     if value not in PROTOCOLS:
-        raise SuiteError(f"{where}: 'protocol' must be one of {', '.join(PROTOCOLS)}, got {value!r}")
+        raise SuiteError(f"{where}: 'protocol' must be one of {', '.join(PROTOCOLS.names())}, got {value!r}")
     return value
 
 

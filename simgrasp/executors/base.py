@@ -1,11 +1,11 @@
-"""The executor contract: run many independent jobs and yield each job's row as it ends.
+"""The executor contract: run many independent jobs and yield each job's result as it ends.
 
-A job is run by a :class:`WorkUnit`: a plain picklable function ``run(setup, job) -> row``
-that builds its heavy state (a simulator, a network) once per process and reuses it,
-plus ``key(job)`` naming the job. Evaluation trials
-(:func:`simgrasp.evaluation.trial.run_trial`) and dataset scenes
-(:func:`simgrasp.data.runner.annotate_task`) are both work units; an executor only decides
-where they run. ``--executor NAME`` resolves through :data:`EXECUTORS` (filled by
+A job is run by a :class:`WorkUnit`: a plain picklable function ``run(setup, job) -> result``
+(a row, or the rows of a job of several: a clearing episode) that builds its heavy state
+(a simulator, a network) once per process and reuses it, plus ``key(job)`` naming the
+job. Evaluation trials and clearing episodes (:mod:`simgrasp.protocols`) and dataset
+scenes (:func:`simgrasp.data.runner.annotate_task`) are all work units; an executor only
+decides where they run and never looks inside a result. ``--executor NAME`` resolves through :data:`EXECUTORS` (filled by
 :mod:`simgrasp.executors`), for ``python -m simgrasp.evaluate`` and for
 ``python -m simgrasp.dataset generate`` alike."""
 
@@ -30,8 +30,8 @@ class ExecutorError(RuntimeError):
 class WorkUnit(Generic[S, J]):
     """What an executor runs. All three are module-level functions, so they pickle."""
 
-    run: Callable[[S, J], dict[str, Any]]  # the row of one job; caches its heavy state per process
-    key: Callable[[J], Hashable]  # names a job: each key runs, and yields its row, once per run
+    run: Callable[[S, J], Any]  # the result of one job (its row or rows); caches its heavy state per process
+    key: Callable[[J], Hashable]  # names a job: each key runs, and yields its result, once per run
     release: Callable[[], None] | None = None  # frees this process's cache (the in-process executor's close)
 
 
@@ -91,9 +91,9 @@ class ExecutorOptions:
 
 
 class Executor(Protocol):
-    """Runs jobs and yields each finished row (in any order), one per job key."""
+    """Runs jobs and yields each finished job's result (in any order), one per job key."""
 
-    def run(self, setup: Any, jobs: Iterable[Any]) -> Iterator[dict[str, Any]]: ...
+    def run(self, setup: Any, jobs: Iterable[Any]) -> Iterator[Any]: ...
 
     def close(self) -> None:
         """Stop workers and release what they hold. Safe to call twice."""

@@ -35,7 +35,7 @@ class InProcessExecutor:
         self.unit = unit
         self.threads = threads
 
-    def run(self, setup: Any, jobs: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    def run(self, setup: Any, jobs: Iterable[Any]) -> Iterator[Any]:
         before = set_torch_threads(self.threads)
         try:
             for job in unique_jobs(jobs, self.unit.key):
@@ -56,7 +56,7 @@ def _init_process(threads: int) -> None:
     set_torch_threads(threads)
 
 
-def _call(args: tuple[Callable[[Any, Any], dict[str, Any]], Any, Any]) -> dict[str, Any]:
+def _call(args: tuple[Callable[[Any, Any], Any], Any, Any]) -> Any:
     run, setup, job = args
     return run(setup, job)
 
@@ -71,7 +71,7 @@ class ProcessPoolExecutor:
         self.unit, self.workers, self.threads, self.start_method = unit, workers, threads, start_method
         self._pool: Any = None
 
-    def run(self, setup: Any, jobs: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    def run(self, setup: Any, jobs: Iterable[Any]) -> Iterator[Any]:
         todo = unique_jobs(jobs, self.unit.key)
         first = next(todo, None)
         if first is None:

@@ -191,7 +191,7 @@ class RayExecutor(Generic[S, J]):
         """CPUs the cluster has now (at least 1)."""
         return max(1, int(self.connect().cluster_resources().get("CPU", 1)))
 
-    def run(self, setup: S, jobs: Iterable[J]) -> Iterator[dict[str, Any]]:
+    def run(self, setup: S, jobs: Iterable[J]) -> Iterator[Any]:
         """Yield the row of each job once, as tasks finish. Tasks still queued when the
         caller stops iterating (Ctrl-C, a fatal row) are cancelled."""
         ray = self.connect()
@@ -222,7 +222,7 @@ class RayExecutor(Generic[S, J]):
                 except Exception:  # already finished or its node is gone: nothing to stop
                     pass
 
-    def _result(self, ray: ModuleType, ref: Any, job: J) -> dict[str, Any]:
+    def _result(self, ray: ModuleType, ref: Any, job: J) -> Any:
         try:
             return ray.get(ref)
         except ray.exceptions.RayTaskError as e:

@@ -236,7 +236,8 @@ class SimBackend:
         self.scene = None
 
     def keep_going(self) -> tuple[Observation, dict[str, Any]]:
-        """Continue a clearing episode from where the last :meth:`execute` left the world:
+        """The capability :class:`~simgrasp.backends.capabilities.Clearing`: continue a
+        clearing episode from where the last :meth:`execute` left the world:
         the object a successful grasp took is put away (removed), as is any object no longer
         wholly in view (pushed or dropped off); the hand is parked, the rest settles, and that
         state is saved (every later execute starts from it) and rendered. ``info["objects"]``
@@ -280,7 +281,7 @@ class SimBackend:
         :class:`~simgrasp.backends.base.PrivilegedAccess`. No other policy gets it."""
         return SimPrivilegedAccess(self)
 
-    # -- extras for the dataset generator (not part of the contract) ------------------------
+    # -- the capability Recording (simgrasp.backends.capabilities): the dataset generator's ---
     def segmentation_mask(self) -> np.ndarray:
         """bool (H, W): pixels showing an object (any, in a scene of several) in the current scene."""
         return self.object_labels() > 0

@@ -20,7 +20,9 @@ from simgrasp.backends.base import (
     Outcome,
     SkippedObject,
 )
-from simgrasp.evaluation.trial import TrialJob, Worker, WorkerSetup
+from simgrasp.protocols.base import Job
+from simgrasp.protocols.trial import run_trial
+from simgrasp.protocols.worker import Worker, WorkerSetup
 from simgrasp.geometry import GraspRect
 from simgrasp.policies import Decision
 
@@ -40,7 +42,7 @@ class Case:
     arm_fault: Callable[[dict[str, Any]], dict[str, Any]]
 
     def make(self, **extra: Any) -> Backend:
-        from simgrasp.evaluation.trial import backend_factory
+        from simgrasp.protocols.worker import backend_factory
 
         return backend_factory(self.ref)(**{**self.options, **extra})
 
@@ -172,7 +174,7 @@ def test_faults_are_recorded_as_infrastructure_errors(case):
     worker.policies["centre"] = CentreGrasp()
     try:
         reason = worker.backend.infrastructure_reason
-        row = worker.run(TrialJob("centre", 0, 0))
+        row = run_trial(worker, Job("centre", 0, 0))
     finally:
         worker.close()
     assert row["reason"] == reason and row["infrastructure_error"] and not row["success"], row

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simgrasp.data.writer import append_log, noisy_depth, object_id_for, read_log, summarize
+from simgrasp.data.writer import generation_folder, noisy_depth, object_id_for, read_log, summarize
 
 
 def test_object_ids_are_path_safe() -> None:
@@ -23,12 +23,24 @@ def test_noisy_depth_adds_noise_and_edge_holes() -> None:
 
 
 def test_log_round_trip_and_summary(tmp_path: Path) -> None:
-    append_log(tmp_path, {"kept": True, "grasps": 4, "lift_trials": 10, "full_trials": 5, "seconds": 2.0})
-    append_log(tmp_path, {"kept": False, "reason": "no_successful_grasp", "lift_trials": 20, "seconds": 1.0})
-    (tmp_path / "generation.jsonl").open("a").write('{"kept": tr')  # a run killed mid-line
+    scene = {"object_index": 0, "scene_index": 0}
+    with generation_folder(tmp_path).log() as log:
+        log.append({**scene, "kept": True, "grasps": 4, "lift_trials": 10, "full_trials": 5, "seconds": 2.0})
+        log.append({**scene, "scene_index": 1, "kept": False, "reason": "no_successful_grasp", "lift_trials": 20,
+                    "seconds": 1.0})
+    with (tmp_path / "generation.jsonl").open("a") as f:
+        f.write('{"kept": tr')  # a run killed mid-line
     rows = read_log(tmp_path)
     s = summarize(rows)
     assert len(rows) == 2
     assert (s["scenes_kept"], s["scenes_dropped"], s["grasps"], s["trials"]) == (1, 1, 4, 35)
     assert s["dropped_by_reason"] == {"no_successful_grasp": 1}
     assert s["scenes_per_worker_hour"] == 3600.0 * 2 / 3.0
+
+
+def test_the_log_is_repaired_before_more_rows_are_appended(tmp_path: Path) -> None:
+    (tmp_path / "generation.jsonl").write_text('{"object_index": 0, "scene_index": 0}\n{"object_index": 0, "sce')
+    with generation_folder(tmp_path).log() as log:  # the torn row is dropped, not glued to the next
+        log.append({"object_index": 0, "scene_index": 1})
+    assert [r["scene_index"] for r in read_log(tmp_path)] == [0, 1]
+    assert (tmp_path / "generation.jsonl").read_text().count("\n") == 2

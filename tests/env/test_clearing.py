@@ -1,4 +1,5 @@
-"""simgrasp/Clearing-v0: the Gymnasium checker, determinism, and the clearing rules."""
+"""simgrasp/Clearing-v0: the Gymnasium checker, determinism, and a backend that cannot clear
+(the rules themselves: tests/protocols/test_clear.py)."""
 
 from __future__ import annotations
 
@@ -10,29 +11,10 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import simgrasp  # noqa: F401  registers the envs
-from simgrasp.env.clearing import ClearingConfig, EpisodeState, max_attempts
 from simgrasp.policies import make_policy, policy_rng
 
 ENV_ID = "simgrasp/Clearing-v0"
 OBJECTS = "random_urdfs:900-909"
-
-
-def test_rules_stop_on_clear_failures_and_attempts():
-    cfg = ClearingConfig(max_failures=2, attempts_per_object=2.0)
-    assert max_attempts(3, cfg) == 6
-    s = EpisodeState(3, objects_left=3)
-    s.record(True, 2)
-    s.record(False, 2)
-    assert s.why_done(cfg) == "" and s.cleared == 1
-    s.record(False, 2)
-    assert s.why_done(cfg) == "failures"
-    s = EpisodeState(1, objects_left=1)
-    s.record(True, 0)
-    assert s.why_done(cfg) == "clear"
-    s = EpisodeState(1, objects_left=1)
-    s.record(False, 1)
-    s.record(True, 1)  # pushed back, not counted as put away
-    assert s.why_done(cfg) == "attempts"
 
 
 def test_check_env_passes_without_warnings():
@@ -83,3 +65,23 @@ def test_the_env_package_imports_first_in_a_fresh_process():
 
     code = "import simgrasp.env.clearing, gymnasium; assert 'simgrasp/Clearing-v0' in gymnasium.registry"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+class CannotClear:
+    """A backend with nothing beyond the contract (as a real cell): it cannot clear."""
+
+    infrastructure_reason, reset_options = "robot_error", frozenset()
+    image_shape = (8, 8)
+    closed = 0
+
+    def close(self) -> None:
+        CannotClear.closed += 1
+
+
+def test_a_backend_that_cannot_clear_is_refused_and_closed():
+    from simgrasp.backends.capabilities import MissingCapability
+    from simgrasp.env.clearing import ClearingEnv
+
+    with pytest.raises(MissingCapability, match="Clearing-v0 needs a backend that can clear .*CannotClear has none"):
+        ClearingEnv(backend=f"{__name__}:CannotClear")
+    assert CannotClear.closed == 1

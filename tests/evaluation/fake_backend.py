@@ -178,3 +178,59 @@ class FakePrivilegedAccess:
         wx = (u - k.cx) / k.fx * (CAMERA_HEIGHT_M - OBJECT_HEIGHT_M)
         wy = -(v - k.cy) / k.fy * (CAMERA_HEIGHT_M - OBJECT_HEIGHT_M)
         return self.backend._inside(wx, wy).astype(np.int32)
+
+
+class FakePileBackend(FakeBackend):
+    """The fake backend with a pile: a scene of ``pile`` ellipses, shown one at a time (the
+    top one first). It declares clearing: after a successful grasp ``keep_going`` puts the
+    ellipse away and shows the next; after a failed one the scene stays as it was.
+    ``FAKE_INTERRUPT_SEED`` and ``fail_seeds`` name pile seeds."""
+
+    def __init__(self, pile: int = 3, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not 1 <= pile <= 16:
+            raise ValueError(f"expected 1 <= pile <= 16, got {pile}")
+        self.pile = pile
+        self.executed = 0  # grasps executed in this backend's life
+        self._seed, self._left, self._last = 0, [], None
+
+    def reset(self, seed: int, options: dict[str, Any] | None = None) -> tuple[Observation, dict[str, Any]]:
+        self._seed = check_seed(seed)
+        self._left = list(range(self.pile))
+        obs, info = self._show()
+        return obs, {**info, "objects": self._names()}
+
+    def _show(self) -> tuple[Observation, dict[str, Any]]:
+        obs, info = FakeBackend.reset(self, self._seed * 16 + self._left[0])
+        self._scene["seed"] = self._seed  # faults and interrupts are named by the pile's seed
+        return obs, info
+
+    def _names(self) -> list[str]:
+        return [f"pile_{self._seed}_{k}" for k in self._left]
+
+    def execute(self, grasp: WorldGrasp) -> Outcome:
+        if not self._left:
+            raise RuntimeError("the scene is empty: every object was cleared")
+        self.executed += 1
+        out = super().execute(grasp)
+        if out.success:
+            out.taken = self._names()[0]
+        self._last = out
+        return out
+
+    def keep_going(self) -> tuple[Observation, dict[str, Any]]:
+        """Put away what the last grasp took; show what is left (a bare table when nothing is)."""
+        if self._last is None:
+            raise RuntimeError("call reset() and execute() before keep_going()")
+        taken = self._last.taken if self._last.success else ""
+        self._last = None
+        if taken:
+            self._left.pop(0)
+        if self._left:
+            obs, _ = self._show()
+        else:
+            k = self.camera.intrinsics
+            obs = Observation(np.full((k.height, k.width, 3), 90, np.uint8),
+                              np.full((k.height, k.width), CAMERA_HEIGHT_M, np.float32) if self.use_depth else None,
+                              self.camera)
+        return obs, {"object": f"pile_{self._seed}", "objects": self._names(), "removed": [], "taken": taken}

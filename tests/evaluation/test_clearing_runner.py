@@ -5,7 +5,7 @@ import json
 import pytest
 
 from simgrasp.evaluate import main
-from simgrasp.evaluation.log import TRIALS_FILE, read_rows
+from simgrasp.protocols.rows import TRIALS_FILE, read_rows
 
 pytest.importorskip("pybullet")
 

@@ -6,8 +6,10 @@ from dataclasses import replace
 import pytest
 
 from simgrasp.backends.base import POLICY_ERROR, SIM_ERROR, SkippedObject
-from simgrasp.evaluation.log import TRIALS_FILE, read_rows
-from simgrasp.evaluation.runner import LOCK_FILE, EvaluationError, pending_jobs, run_evaluation, run_lock
+from simgrasp.evaluation.runner import LOCK_FILE, RunError, run_evaluation
+from simgrasp.protocols.base import pending_jobs
+from simgrasp.protocols.folder import RunFolder
+from simgrasp.protocols.rows import TRIALS_FILE, read_rows
 from simgrasp.policies import POLICIES
 
 VOLATILE_ROW = {"timings_s", "started_at", "finished_at"}
@@ -76,9 +78,9 @@ def test_resume_after_an_interruption_gives_the_same_results(fake_config, tmp_pa
 
 def test_resume_refuses_a_different_run(fake_config, tmp_path):
     run_evaluation(replace(fake_config, trials=2), tmp_path / "run", progress=False)
-    with pytest.raises(EvaluationError, match="cannot resume"):
+    with pytest.raises(RunError, match="cannot resume"):
         run_evaluation(replace(fake_config, seed=99), tmp_path / "run", resume=True, progress=False)
-    with pytest.raises(EvaluationError, match="already holds trials"):
+    with pytest.raises(RunError, match="already holds a run"):
         run_evaluation(fake_config, tmp_path / "run", progress=False)
 
 
@@ -130,15 +132,15 @@ def test_record_writes_images_and_the_report_shows_them(fake_config, tmp_path):
 
 
 def test_bad_input_fails_before_any_trial(fake_config, tmp_path):
-    with pytest.raises(EvaluationError, match="known: .*heuristic"):
+    with pytest.raises(RunError, match="known: .*heuristic"):
         run_evaluation(replace(fake_config, policies=("nope",)), tmp_path / "a", progress=False)
-    with pytest.raises(EvaluationError, match="empty object spec"):
+    with pytest.raises(RunError, match="empty object spec"):
         run_evaluation(replace(fake_config, objects=" "), tmp_path / "b", progress=False)
-    with pytest.raises(EvaluationError, match="cannot start backend.*names no objects"):
+    with pytest.raises(RunError, match="cannot start backend.*names no objects"):
         run_evaluation(replace(fake_config, objects="fake:"), tmp_path / "c", progress=False)
     blocker = tmp_path / "file"
     blocker.write_text("")
-    with pytest.raises(EvaluationError, match="not writable"):
+    with pytest.raises(RunError, match="not writable"):
         run_evaluation(fake_config, blocker / "run", progress=False)
     assert not any((tmp_path / n).exists() for n in "abc")  # nothing ran, no folder left
 
@@ -154,8 +156,8 @@ def test_record_saves_the_image_of_a_trial_whose_policy_failed(fake_config, tmp_
 def test_a_folder_in_use_by_another_run_is_refused_and_a_dead_runs_lock_is_not(fake_config, tmp_path):
     out = tmp_path / "run"
     out.mkdir()
-    with run_lock(out):
-        with pytest.raises(EvaluationError, match="in use by another run"):
+    with RunFolder(out).lock():
+        with pytest.raises(RunError, match="in use by another run"):
             run_evaluation(fake_config, out, progress=False)
     assert not (out / TRIALS_FILE).exists()
     # The lock file a finished (or killed) holder leaves behind blocks nothing.
@@ -180,7 +182,7 @@ def test_infrastructure_errors_are_run_again_on_resume_and_the_last_row_counts(f
 def test_a_corrupt_run_file_is_one_clear_error_on_resume(fake_config, tmp_path):
     run_evaluation(fake_config, tmp_path / "run", progress=False)
     (tmp_path / "run" / "run.json").write_text('{"identity": {')
-    with pytest.raises(EvaluationError, match="run.json is not valid JSON"):
+    with pytest.raises(RunError, match="run.json is not valid JSON"):
         run_evaluation(fake_config, tmp_path / "run", resume=True, progress=False)
 
 
@@ -194,14 +196,14 @@ def test_a_corrupt_run_file_is_one_clear_error_on_resume(fake_config, tmp_path):
     ],
 )
 def test_bad_run_values_are_refused_before_any_trial(fake_config, tmp_path, change, message):
-    with pytest.raises(EvaluationError) as e:
+    with pytest.raises(RunError) as e:
         run_evaluation(replace(fake_config, **change), tmp_path / "run", progress=False)
     assert message in str(e.value)
     assert not (tmp_path / "run").exists()
 
 
 def test_jobs_are_made_one_at_a_time(fake_config):
-    jobs = pending_jobs(replace(fake_config, trials=100_000_000), ["a", "b"], {("a", 3)})
+    jobs = pending_jobs(["a", "b"], fake_config.seed, 100_000_000, {("a", 3)})
     assert isinstance(jobs, Iterator)
     assert [(j.policy, j.seed, j.index) for j in itertools.islice(jobs, 3)] == [("b", 3, 0), ("a", 4, 1), ("b", 4, 1)]
 
@@ -228,7 +230,7 @@ def test_the_oracle_is_bound_to_the_backend_door_and_marked_privileged(fake_conf
     assert pol["oracle"]["success"]["rate"] == 1.0  # it executes only grasps that worked on the saved scene
     assert all(r.get("privileged") for r in res.rows if r["policy"] == "oracle")
     assert not any(r.get("privileged") for r in res.rows if r["policy"] == "heuristic")
-    from simgrasp.evaluation.tables import results_table
+    from simgrasp.protocols.tables import results_table
 
     assert "oracle (privileged)" in results_table(res.results)
 
@@ -237,7 +239,7 @@ def test_a_privileged_policy_on_a_backend_without_a_door_fails_before_any_trial(
     from fake_backend import FakeBackend
 
     monkeypatch.delattr(FakeBackend, "privileged")
-    with pytest.raises(EvaluationError, match="privileged.*offers no privileged access"):
+    with pytest.raises(RunError, match="privileged.*offers no privileged access"):
         run_evaluation(replace(fake_config, policies=("oracle",)), tmp_path / "run", progress=False)
     assert not (tmp_path / "run").exists()
 
@@ -246,9 +248,9 @@ def test_a_privileged_policy_on_a_backend_without_a_door_fails_before_any_trial(
 def test_the_driver_keeps_no_row_while_it_runs(tmp_path, monkeypatch):
     import tracemalloc
 
-    from simgrasp.evaluation.log import latest_rows
-    from simgrasp.evaluation.results import summarize
     from simgrasp.evaluation.runner import RunConfig
+    from simgrasp.protocols.summary import summarize
+    from simgrasp.protocols.trial import TRIAL
 
     monkeypatch.setattr("os.fsync", lambda fd: None)  # durability is not under test here; speed is
     cfg = RunConfig(policies=("random",), backend="simgrasp.evaluation.memory_bench:NullBackend")
@@ -268,4 +270,4 @@ def test_the_driver_keeps_no_row_while_it_runs(tmp_path, monkeypatch):
     row_bytes = log.stat().st_size / 800  # ~1 KB; a row held in memory takes ~4 KB
     assert grown < 600 * row_bytes, (grown, row_bytes)  # measured: ~360 bytes a trial (the job keys, the index)
     saved = json.loads((tmp_path / "run800" / "results.json").read_text())
-    assert {k: saved[k] for k in ("policies", "paired", "throughput")} == summarize(latest_rows(read_rows(log)))
+    assert {k: saved[k] for k in ("policies", "paired", "throughput")} == summarize(TRIAL.saved_rows(log))

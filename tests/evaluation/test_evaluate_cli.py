@@ -3,7 +3,7 @@ import json
 import pytest
 
 from simgrasp import evaluate
-from simgrasp.evaluation.log import TRIALS_FILE, read_rows
+from simgrasp.protocols.rows import TRIALS_FILE, read_rows
 
 FAKE = ["--backend", "fake_backend:FakeBackend", "--objects", "fake:0-4", "--no-progress"]
 
@@ -140,7 +140,7 @@ def test_compare_lays_runs_side_by_side(tmp_path, capsys):
 
 
 def test_compare_pairs_chosen_policies_of_runs_on_the_same_scenes(tmp_path, capsys):
-    from simgrasp.evaluation.results import paired_comparison
+    from simgrasp.protocols.summary import paired_comparison
 
     a, b, other = tmp_path / "a", tmp_path / "b", tmp_path / "other"
     for d, policies, objects in ((a, "heuristic,random", "fake:0-4"), (b, "random", "fake:0-4"), (other, "random", "fake:0-2")):

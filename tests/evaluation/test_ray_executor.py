@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from fake_backend import FakeBackend
-from simgrasp.evaluation.log import TRIALS_FILE, read_rows
-from simgrasp.evaluation.runner import EvaluationError, RunConfig, run_evaluation
-from simgrasp.evaluation.trial import TRIAL, TrialJob, WorkerSetup
+from simgrasp.evaluation.runner import RunConfig, RunError, run_evaluation
+from simgrasp.protocols.base import Job
+from simgrasp.protocols.rows import TRIALS_FILE, read_rows
+from simgrasp.protocols.trial import TRIAL
+from simgrasp.protocols.worker import WorkerSetup
 from simgrasp.policies import resolve_policy
 
 HERE = Path(__file__).resolve().parent
@@ -85,6 +87,16 @@ def test_same_rows_as_the_local_executor_on_the_simulator(ray_cluster, tmp_path)
     assert stable_rows(read_rows(tmp_path / "ray" / TRIALS_FILE)) == stable_rows(local.rows)
 
 
+def test_clearing_episodes_on_ray_are_the_rows_of_the_local_run(ray_cluster, fake_config, tmp_path):
+    cfg = replace(fake_config, backend="fake_backend:FakePileBackend", protocol="clear", trials=3)
+    local = run_evaluation(cfg, tmp_path / "local", progress=False)
+    ray = run_evaluation(replace(cfg, executor="ray"), tmp_path / "ray", progress=False)
+    episode = lambda r: (r["policy"], r["episode"], r["attempt"])  # noqa: E731
+    assert sorted(map(episode, ray.rows)) == sorted(map(episode, local.rows)) and len(local.rows) > 6
+    assert stable_rows(sorted(ray.rows, key=episode)) == stable_rows(sorted(local.rows, key=episode))
+    assert ray.results["policies"] == local.results["policies"]
+
+
 def test_a_killed_worker_is_retried_and_its_trial_written_once(ray_cluster, fake_config, tmp_path):
     crash_seed = fake_config.seed + 2
 
@@ -123,10 +135,10 @@ def test_each_job_yields_one_row(ray_cluster):
     from simgrasp.executors.ray import RayExecutor
 
     setup = WorkerSetup("fake_backend:FakeBackend", {"objects": "fake:0-4"}, (resolve_policy("heuristic"),))
-    jobs = [TrialJob("heuristic", 5, 0), TrialJob("heuristic", 6, 1), TrialJob("heuristic", 5, 0)]
-    executor = RayExecutor(TRIAL)
+    jobs = [Job("heuristic", 5, 0), Job("heuristic", 6, 1), Job("heuristic", 5, 0)]
+    executor = RayExecutor(TRIAL.unit)
     try:
-        rows = list(executor.run(setup, jobs))
+        rows = [row for result in executor.run(setup, jobs) for row in result]
     finally:
         executor.close()
     assert sorted(keys(rows)) == [("heuristic", 5), ("heuristic", 6)]
@@ -166,9 +178,9 @@ def test_without_ray_the_cli_names_the_install_command(monkeypatch, capsys, tmp_
 
 
 def test_executor_flags_are_checked(fake_config, tmp_path):
-    with pytest.raises(EvaluationError, match="unknown executor 'dask'; known: local, ray"):
+    with pytest.raises(RunError, match="unknown executor 'dask'; known: local, ray"):
         run_evaluation(replace(fake_config, executor="dask"), tmp_path / "a", progress=False)
-    with pytest.raises(EvaluationError, match="--address is for --executor ray"):
+    with pytest.raises(RunError, match="--address is for --executor ray"):
         run_evaluation(replace(fake_config, address="auto"), tmp_path / "b", progress=False)
 
 
@@ -190,10 +202,10 @@ def test_a_task_lost_beyond_its_retries_is_a_cluster_error(ray_cluster, tmp_path
 
     options = {"objects": "fake:0-4", "marker": str(tmp_path / "crashed"), "crash_seed": 7}
     setup = WorkerSetup(CRASH_ONCE, options, (resolve_policy("heuristic"),))
-    executor = RayExecutor(TRIAL, RayOptions(max_retries=0))
+    executor = RayExecutor(TRIAL.unit, RayOptions(max_retries=0))
     try:
         with pytest.raises(ClusterError, match=r"seed=7.*lost after 0 retries"):
-            list(executor.run(setup, [TrialJob("heuristic", 7, 0)]))
+            list(executor.run(setup, [Job("heuristic", 7, 0)]))
     finally:
         executor.close()
 

@@ -59,5 +59,5 @@ def test_protocol_is_read_and_checked(tmp_path):
     p.write_text('policies = ["heuristic"]\n')
     assert load_suite(p).protocol == "trial"
     p.write_text('policies = ["heuristic"]\nprotocol = "declutter"\n')
-    with pytest.raises(SuiteError, match="'protocol' must be one of trial, clear, got 'declutter'"):
+    with pytest.raises(SuiteError, match="'protocol' must be one of clear, trial, got 'declutter'"):
         load_suite(p)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from simgrasp.backends.base import PrivilegedAccess, privileged_access
+from simgrasp.backends.base import PrivilegedAccess
+from simgrasp.backends.capabilities import privileged_access
 from simgrasp.policies import make_policy, policy_rng
 
 pytest.importorskip("pybullet")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from simgrasp.backends.base import ROBOT_ERROR, SUCCESS
-from simgrasp.evaluation.log import TRIALS_FILE, read_rows
+from simgrasp.protocols.rows import TRIALS_FILE, read_rows
 from simgrasp.evaluation.runner import RunConfig, run_evaluation
 from simgrasp.policies import build_policy, policy_rng, resolve_policy
 from simgrasp.robots.errors import RMIT_BASE, RobotError
@@ -93,7 +93,7 @@ def test_twin_trials_end_to_end_compare_row_by_row_with_sim(twin_rig, tmp_path):
 
 # -- the RGB-D twin -----------------------------------------------------------------------------
 from simgrasp.backends.base import COLOR, DEPTH, PINHOLE, POLICY_ERROR  # noqa: E402
-from simgrasp.evaluation.folder import EvaluationError  # noqa: E402
+from simgrasp.protocols.folder import RunError as EvaluationError  # noqa: E402
 from simgrasp.geometry import PinholeCamera  # noqa: E402
 
 from .conftest import TWIN_RGBD  # noqa: E402

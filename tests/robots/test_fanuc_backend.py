@@ -179,7 +179,7 @@ def test_resume_with_the_controller_unreachable_is_one_line_and_writes_no_row(ex
     import cv2
 
     from simgrasp import evaluate
-    from simgrasp.evaluation.log import TRIALS_FILE, read_rows
+    from simgrasp.protocols.rows import TRIALS_FILE, read_rows
     from simgrasp.rehearsal.emulator import RMIEmulator
 
     frames = tmp_path / "frames"

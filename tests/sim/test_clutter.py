@@ -172,13 +172,15 @@ def test_objects_are_scaled_down_to_the_clutter_cap(big_meshes):
 
 
 def test_the_scene_summary_reaches_the_trial_row():
-    from simgrasp.evaluation.trial import TrialJob, Worker, WorkerSetup
     from simgrasp.policies import PolicySpec
+    from simgrasp.protocols.base import Job
+    from simgrasp.protocols.trial import run_trial
+    from simgrasp.protocols.worker import Worker, WorkerSetup
 
     setup = WorkerSetup("sim", {"objects": OBJECTS, "scene": "packed:4"}, (PolicySpec("heuristic", "heuristic"),))
     worker = Worker(setup)
     try:
-        row = worker.run(TrialJob("heuristic", 3, 0))
+        row = run_trial(worker, Job("heuristic", 3, 0))
     finally:
         worker.close()
     assert row["scene"]["kind"] == "packed:4" and row["scene"]["asked"] == 4

@@ -1,10 +1,28 @@
-"""The clearing protocol: one row per grasp, metrics from the rows."""
+"""The clearing protocol: its rules, one row per grasp, metrics from the rows."""
 
 import pytest
 
-from simgrasp.env.clearing import ClearingConfig
-from simgrasp.evaluation.clearing import clearing_summary, run_episode
 from simgrasp.policies import make_policy, policy_rng
+from simgrasp.protocols.clear import ClearingConfig, EpisodeState, clearing_summary, max_attempts, run_episode
+
+
+def test_rules_stop_on_clear_failures_and_attempts():
+    cfg = ClearingConfig(max_failures=2, attempts_per_object=2.0)
+    assert max_attempts(3, cfg) == 6
+    s = EpisodeState.start({"objects": ["a", "b", "c"]})
+    assert (s.n_objects, s.objects_left) == (3, 3)
+    s.record(True, 2)
+    s.record(False, 2)
+    assert s.why_done(cfg) == "" and s.cleared == 1
+    s.record(False, 2)
+    assert s.why_done(cfg) == "failures"
+    s = EpisodeState.start({"object": "a"})  # a backend that names one object
+    s.record(True, 0)
+    assert s.why_done(cfg) == "clear"
+    s = EpisodeState(1, objects_left=1)
+    s.record(False, 1)
+    s.record(True, 1)  # pushed back, not counted as put away
+    assert s.why_done(cfg) == "attempts"
 
 
 def _row(episode, attempt, success, n=3, infra=False):

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from synthetic_rows import synthetic_rows
 
-from simgrasp.evaluation.log import TRIALS_FILE, SavedRows, latest_rows, read_rows
-from simgrasp.evaluation.results import family_of, summarize, summarize_groups
-from simgrasp.evaluation.tables import results_table
+from simgrasp.protocols.rows import TRIALS_FILE
+from simgrasp.protocols.summary import family_of, summarize, summarize_groups
+from simgrasp.protocols.tables import results_table
+from simgrasp.protocols.trial import TRIAL
 
 
 def row(policy: str, seed: int, obj: str, success: bool, infra: bool = False) -> dict:
@@ -58,19 +59,24 @@ def write_log(path: Path, rows: list[dict]) -> Path:
     return path
 
 
-def test_results_equal_those_the_row_holding_summary_recorded():
+def latest_rows(rows: list[dict], folder: Path) -> list[dict]:
+    """The last row of each (policy, seed) of ``rows``, as the trial protocol reads them from a log."""
+    return list(TRIAL.saved_rows(write_log(folder / "latest.jsonl", rows)))
+
+
+def test_results_equal_those_the_row_holding_summary_recorded(tmp_path):
     rows = synthetic_rows(150, seed=7)
-    assert summarize(latest_rows(rows), ORDER) == json.loads(RECORDED.read_text())
+    assert summarize(latest_rows(rows, tmp_path), ORDER) == json.loads(RECORDED.read_text())
 
 
 def test_results_streamed_from_the_log_equal_those_of_the_row_list(tmp_path):
     rows = synthetic_rows(150, seed=7)
-    saved = SavedRows(write_log(tmp_path / TRIALS_FILE, rows))
-    assert summarize_groups(saved.by_policy(), ORDER) == json.loads(RECORDED.read_text())
+    saved = TRIAL.saved_rows(write_log(tmp_path / TRIALS_FILE, rows))
+    assert summarize_groups(saved.by_group(), ORDER) == json.loads(RECORDED.read_text())
 
 
-def test_the_order_in_which_trials_finished_does_not_change_a_figure():
-    rows = latest_rows(synthetic_rows(60, seed=3))
+def test_the_order_in_which_trials_finished_does_not_change_a_figure(tmp_path):
+    rows = latest_rows(synthetic_rows(60, seed=3), tmp_path)
     shuffled = list(rows)
     random.Random(1).shuffle(shuffled)
     assert summarize(shuffled, ORDER) == summarize(rows, ORDER)
@@ -79,11 +85,11 @@ def test_the_order_in_which_trials_finished_does_not_change_a_figure():
 def test_the_summary_of_10000_rows_holds_no_row(tmp_path):
     rows = synthetic_rows(3334, seed=11, candidates=5)  # 10,002 rows and some re-runs, ~1 KB each in the log
     log = write_log(tmp_path / TRIALS_FILE, rows)
-    expected = summarize(latest_rows(rows), ORDER)
+    expected = summarize(latest_rows(rows, tmp_path), ORDER)
     del rows
     tracemalloc.start()
     try:
-        streamed = summarize_groups(SavedRows(log).by_policy(), ORDER)
+        streamed = summarize_groups(TRIAL.saved_rows(log).by_group(), ORDER)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -94,8 +100,8 @@ def test_the_summary_of_10000_rows_holds_no_row(tmp_path):
 
 
 def test_scenes_that_hold_fewer_objects_than_asked_are_counted_and_said():
-    from simgrasp.evaluation.results import policy_summary
-    from simgrasp.evaluation.tables import scene_note
+    from simgrasp.protocols.summary import policy_summary
+    from simgrasp.protocols.tables import scene_note
 
     rows = [
         {"policy": "p", "seed": s, "trial": s, "object": "o", "success": s % 2 == 0, "reason": "success",

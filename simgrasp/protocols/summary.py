@@ -15,7 +15,8 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from simgrasp.backends.base import INFRASTRUCTURE_REASONS
-from simgrasp.evaluation.stats import paired_difference, wilson_interval
+from simgrasp.protocols.rows import trial_order
+from simgrasp.protocols.stats import paired_difference, wilson_interval
 
 STAGES = ("lifted", "carried", "placed")
 
@@ -34,13 +35,6 @@ def rate(successes: int, n: int) -> dict[str, Any]:
         "rate": successes / n if n else None,
         "ci95": [lo, hi] if n else None,
     }
-
-
-def trial_order(row: dict[str, Any]) -> tuple[int, int]:
-    """Where a row stands among its policy's rows: ``(trial index, seed)``. Rows are
-    summarised in this order, so a run's figures (sums of floats among them) do not
-    depend on the order in which its trials finished."""
-    return int(row.get("trial", 0)), int(row["seed"])
 
 
 def _union_seconds(starts: array, ends: array) -> float:
@@ -249,7 +243,7 @@ def summarize_groups(groups: Mapping[str, Iterable[dict[str, Any]]], order: Sequ
     """The content of ``results.json``: per policy summaries (in ``order``, then any other
     policy found) and the paired comparison of every pair of policies. ``groups`` gives
     each policy's rows in :func:`trial_order`, each iterated once (a list, or rows read
-    back from the log one at a time: :meth:`~simgrasp.evaluation.log.SavedRows.by_policy`),
+    back from the log one at a time: :meth:`~simgrasp.protocols.rows.SavedRows.by_group`),
     so only the tallies are held, never the rows."""
     names = [p for p in order if p in groups] + sorted(p for p in groups if p not in order)
     tallies: dict[str, PolicyTally] = {}

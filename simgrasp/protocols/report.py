@@ -10,8 +10,8 @@ import math
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from simgrasp.evaluation.drawing import thumbnail_png
-from simgrasp.evaluation.tables import family_rows, paired_rows, pct, policy_rows
+from simgrasp.protocols.drawing import thumbnail_png
+from simgrasp.protocols.tables import family_rows, paired_rows, pct, policy_rows
 
 GALLERY_LIMIT = 120  # images embedded in one report; the rest stay as files in images/
 

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from simgrasp.evaluation.stats import independent_difference, paired_difference, wilson_interval
+from simgrasp.protocols.stats import independent_difference, paired_difference, wilson_interval
 
 
 @pytest.mark.parametrize(

@@ -6,15 +6,15 @@ import re
 
 import numpy as np
 
-from simgrasp.evaluation.drawing import save_trial_image
-from simgrasp.evaluation.report import gallery
-from simgrasp.evaluation.trial import TrialJob
+from simgrasp.protocols.base import Job
+from simgrasp.protocols.drawing import save_trial_image
+from simgrasp.protocols.report import gallery
 
 
 def test_the_gallery_takes_rows_once_failures_first_and_counts_the_rest(tmp_path):
     rows = []
     for seed in range(6):
-        image = save_trial_image(tmp_path, TrialJob("p", seed, seed), np.zeros((8, 8, 3), np.uint8), None)
+        image = save_trial_image(tmp_path, Job("p", seed, seed), np.zeros((8, 8, 3), np.uint8), None)
         rows.append({"policy": "p", "seed": seed, "success": seed % 2 == 0, "reason": "r", "image": image})
     rows.append({"policy": "p", "seed": 9, "success": False, "reason": "r", "image": None})  # not recorded
     html = gallery(iter(rows), tmp_path, limit=4)  # a generator: read once
