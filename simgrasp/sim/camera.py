@@ -40,7 +40,10 @@ class Rendered:
 
 def render(world: World, camera: PinholeCamera, cfg: CameraConfig, light: dict | None = None) -> Rendered:
     """Render ``world`` as ``camera`` sees it (TinyRenderer, no window). ``light``: light
-    keyword arguments of ``getCameraImage`` (None: TinyRenderer's default light)."""
+    keyword arguments of ``getCameraImage`` (None: TinyRenderer's default light). A world
+    with a table backdrop (:class:`~simgrasp.sim.world.World`) shades the objects only and
+    shows the backdrop's pixels where the table is nearer (the same pixels, for light
+    without shadows; with shadows the backdrop is not used)."""
     c = world.client
     T = camera.T_world_cam
     eye = T[:3, 3]
@@ -48,14 +51,28 @@ def render(world: World, camera: PinholeCamera, cfg: CameraConfig, light: dict |
     up = -T[:3, 1]  # image up is minus the camera's y
     view = c.computeViewMatrix(eye.tolist(), (eye + forward).tolist(), up.tolist())
     proj = c.computeProjectionMatrixFOV(cfg.fov_y_deg, cfg.width / cfg.height, cfg.near_m, cfg.far_m)
-    _, _, rgba, zbuf, seg = c.getCameraImage(
-        cfg.width, cfg.height, view, proj, renderer=pybullet.ER_TINY_RENDERER, **(light or {})
-    )
-    rgba = np.asarray(rgba, dtype=np.uint8).reshape(cfg.height, cfg.width, 4)
-    zbuf = np.asarray(zbuf, dtype=np.float64).reshape(cfg.height, cfg.width)
+    kwargs = light or {}
+    if world.backdrop is not None and kwargs.get("shadow", 0):
+        raise ValueError("a world with a table backdrop cannot render shadows: build it with table_backdrop=False")
+
+    def draw(client) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        _, _, rgba, zbuf, seg = client.getCameraImage(
+            cfg.width, cfg.height, view, proj, renderer=pybullet.ER_TINY_RENDERER, **kwargs
+        )
+        return (np.asarray(rgba, dtype=np.uint8).reshape(cfg.height, cfg.width, 4),
+                np.asarray(zbuf, dtype=np.float64).reshape(cfg.height, cfg.width),
+                np.asarray(seg, dtype=np.int32).reshape(cfg.height, cfg.width))
+
+    rgba, zbuf, seg = draw(c)
+    if world.backdrop is not None:
+        key = (tuple(view), tuple(proj), cfg.width, cfg.height, tuple(sorted((k, str(v)) for k, v in kwargs.items())))
+        b_rgba, b_zbuf, b_seg = world.backdrop.frame(key, draw)
+        table = (seg < 0) | (b_zbuf < zbuf)  # no object there, or the table in front of it (sunk a little)
+        rgba = np.where(table[..., None], b_rgba, rgba)
+        zbuf = np.where(table, b_zbuf, zbuf)
+        seg = np.where(table, np.where(b_seg >= 0, world.table_id, b_seg), seg)
     n, f = cfg.near_m, cfg.far_m
     depth = (f * n / (f - (f - n) * zbuf)).astype(np.float32)  # OpenGL depth buffer -> metres
-    seg = np.asarray(seg, dtype=np.int32).reshape(cfg.height, cfg.width)
     return Rendered(np.ascontiguousarray(rgba[..., :3]), depth, seg, depth)
 
 
