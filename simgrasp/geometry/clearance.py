@@ -151,30 +151,31 @@ def plate_footprints_batch(worlds: np.ndarray, spec: JawSpec, z_m: np.ndarray) -
 
 
 def footprint_masks(rects: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`footprint_pixels` of (M, 5) image rectangles at once, on a common window:
-    ``(u, v, inside)``, each (M, S, S) (S the largest bounding box side), ``inside`` True
-    at the pixels :func:`footprint_pixels` gives for that rectangle (u, v clipped to the image)."""
+    """:func:`footprint_pixels` of (M, 5) image rectangles at once, on windows of one size
+    (Sv, Su) that lie inside the image (the largest bounding box): ``(u0, v0, inside)``, the
+    windows' first column and row (M,) and (M, Sv, Su) True at the pixels
+    :func:`footprint_pixels` gives for that rectangle (pixel ``(u0 + j, v0 + i)`` at ``[:, i, j]``)."""
     r = np.asarray(rects, dtype=np.float64).reshape(-1, 5)
     c = corners_batch(r)
-    u0 = np.maximum(np.floor(c[..., 0].min(1)).astype(int), 0)
-    v0 = np.maximum(np.floor(c[..., 1].min(1)).astype(int), 0)
-    u1 = np.minimum(np.ceil(c[..., 0].max(1)).astype(int), width - 1)
-    v1 = np.minimum(np.ceil(c[..., 1].max(1)).astype(int), height - 1)
-    side = int(max(1, (u1 - u0).max(initial=0) + 1, (v1 - v0).max(initial=0) + 1))
-    step = np.arange(side)
-    u = u0[:, None, None] + step[None, None, :]  # (M, 1, S): columns
-    v = v0[:, None, None] + step[None, :, None]  # (M, S, 1): rows
-    box = (u <= u1[:, None, None]) & (v <= v1[:, None, None])
+    lo_u = np.maximum(np.floor(c[..., 0].min(1)).astype(int), 0)
+    lo_v = np.maximum(np.floor(c[..., 1].min(1)).astype(int), 0)
+    hi_u = np.minimum(np.ceil(c[..., 0].max(1)).astype(int), width - 1)
+    hi_v = np.minimum(np.ceil(c[..., 1].max(1)).astype(int), height - 1)
+    su = int(min(width, max(1, (hi_u - lo_u).max(initial=0) + 1)))
+    sv = int(min(height, max(1, (hi_v - lo_v).max(initial=0) + 1)))
+    u0, v0 = np.clip(lo_u, 0, width - su), np.clip(lo_v, 0, height - sv)
+    u = u0[:, None, None] + np.arange(su)[None, None, :]  # (M, 1, Su): columns
+    v = v0[:, None, None] + np.arange(sv)[None, :, None]  # (M, Sv, 1): rows
     t = np.deg2rad(r[:, 2])[:, None, None]
     cos, sin = np.cos(t), np.sin(t)
     du, dv = u - r[:, 0, None, None], v - r[:, 1, None, None]
     # The products on the window's sides, their sums on the whole window: the same values as
     # footprint_pixels' grid, for less work.
-    along = du * cos + dv * sin
-    across = -du * sin + dv * cos
-    inside = box & (np.abs(along) <= 0.5 * r[:, 3, None, None]) & (np.abs(across) <= 0.5 * r[:, 4, None, None])
-    shape = inside.shape
-    return np.broadcast_to(np.minimum(u, width - 1), shape), np.broadcast_to(np.minimum(v, height - 1), shape), inside
+    inside = np.abs(du * cos + dv * sin) <= 0.5 * r[:, 3, None, None]
+    inside &= np.abs(-du * sin + dv * cos) <= 0.5 * r[:, 4, None, None]
+    inside &= (u >= lo_u[:, None, None]) & (u <= hi_u[:, None, None])
+    inside &= (v >= lo_v[:, None, None]) & (v <= hi_v[:, None, None])
+    return u0, v0, inside
 
 
 def jaw_clearance_batch(
@@ -195,16 +196,25 @@ def jaw_clearance_batch(
         return np.zeros(0, bool), np.zeros(0), np.zeros(0)
     tips = worlds[:, 2] - spec.tip_below_m
     plates = plate_footprints_batch(worlds, spec, tips).reshape(2 * n, 6)
-    u, v, inside = footprint_masks(camera.world_to_image_batch(plates), camera.width, camera.height)
-    d = depth[v, u].astype(np.float64)
+    u0, v0, inside = footprint_masks(camera.world_to_image_batch(plates), camera.width, camera.height)
+    sv, su = inside.shape[1:]
+    d = np.lib.stride_tricks.sliding_window_view(depth, (sv, su))[v0, u0].astype(np.float64)
     ok = inside & np.isfinite(d) & (d > 0)
     k, T = camera.intrinsics, camera.T_world_cam
-    z = T[2, 0] * ((u - k.cx) / k.fx * d) + T[2, 1] * ((v - k.cy) / k.fy * d) + T[2, 2] * d + T[2, 3]
-    rise = z - np.repeat(tips, 2)[:, None, None]
-    seen = ok.reshape(2 * n, -1).sum(1)
-    above = (ok & (rise > spec.tolerance_m)).reshape(2 * n, -1).sum(1)
+    # surface_height's sum, in its order; for the look-down camera the first two terms are
+    # 0 and add nothing, so they are left out: the same values.
+    if T[2, 0] == 0 and T[2, 1] == 0:
+        z = T[2, 2] * d
+    else:
+        x = ((u0[:, None, None] + np.arange(su)[None, None, :]) - k.cx) / k.fx * d
+        y = ((v0[:, None, None] + np.arange(sv)[None, :, None]) - k.cy) / k.fy * d
+        z = T[2, 0] * x + T[2, 1] * y + T[2, 2] * d
+    rise = (z + T[2, 3]) - np.repeat(tips, 2)[:, None, None]
+    seen = ok.sum((1, 2))
+    above = (ok & (rise > spec.tolerance_m)).sum((1, 2))
     frac = np.where(seen > 0, above / np.maximum(seen, 1), 0.0).reshape(n, 2)
-    top = np.where(ok, rise, -np.inf).reshape(2 * n, -1).max(1).reshape(n, 2)
+    rise[~ok] = -np.inf
+    top = rise.max((1, 2)).reshape(n, 2)
     worst_frac = frac.max(1)
     worst_rise = np.maximum(top.max(1), 0.0)
     return worst_frac <= spec.max_blocked_frac, worst_frac, worst_rise
@@ -218,7 +228,7 @@ def executable_grasps(
     max_opening_m: float | None,
     spec: JawSpec | None,
     keep: int | None = None,
-    chunk: int = 32,
+    chunk: int = 16,
 ) -> tuple[np.ndarray, int, int | None]:
     """The grasps of ``order`` (indices into ``grasps`` (N, 5), image pixels), in that
     order, that a gripper can make: opening at most ``max_opening_m`` (None: any) and, when

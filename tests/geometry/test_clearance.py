@@ -130,12 +130,23 @@ def _cluttered_depth(cam: PinholeCamera, rng: np.random.Generator) -> np.ndarray
     return depth.astype(np.float32)
 
 
+def tilted_camera() -> PinholeCamera:
+    """make_camera's, turned 4 degrees about x and 3 about y (every term of the surface height counts)."""
+    a, b = np.deg2rad(4.0), np.deg2rad(3.0)
+    rx = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
+    ry = np.array([[np.cos(b), 0, np.sin(b)], [0, 1, 0], [-np.sin(b), 0, np.cos(b)]])
+    T = look_down_pose(0.01, -0.02, CAM_HEIGHT_M)
+    T[:3, :3] = T[:3, :3] @ rx @ ry
+    return PinholeCamera(Intrinsics.from_fov(320, 320, 40.0), T)
+
+
 @pytest.mark.parametrize("spec", [JawSpec(), JawSpec(max_blocked_frac=0.2, inflate_m=0.0), JawSpec(max_opening_m=None)])
-def test_the_vectorised_plate_check_equals_the_one_candidate_check(spec):
+@pytest.mark.parametrize("camera", [make_camera, tilted_camera])
+def test_the_vectorised_plate_check_equals_the_one_candidate_check(spec, camera):
     from simgrasp.geometry.clearance import jaw_clearance_batch
 
     rng = np.random.default_rng(7)
-    cam = make_camera()
+    cam = camera()
     depth = _cluttered_depth(cam, rng)
     grasps = _random_grasps(rng, 400, cam.width, cam.height)
     worlds = cam.image_to_world_batch(grasps, depth)
