@@ -28,7 +28,18 @@ PALM_HEIGHT_M = 0.02
 
 def gripper_urdf(cfg: GripperConfig, cache_dir: str) -> Path:
     """The gripper URDF with plate sizes, joint limits and friction from ``cfg``, written
-    once per distinct config under ``cache_dir/gripper`` (the shipped asset is the template)."""
+    once per distinct config under ``cache_dir/gripper`` (the shipped asset is the template);
+    worked out once per process and config (every scene loads the hand)."""
+    out = _written.get((cfg, cache_dir))
+    if out is None or not out.exists():
+        out = _written[(cfg, cache_dir)] = _write_gripper_urdf(cfg, cache_dir)
+    return out
+
+
+_written: dict[tuple[GripperConfig, str], Path] = {}  # (config, cache folder) -> the file written for it
+
+
+def _write_gripper_urdf(cfg: GripperConfig, cache_dir: str) -> Path:
     tree = ET.parse(ASSET)
     root = tree.getroot()
     t, h = PLATE_THICKNESS_M, cfg.plate_height_m

@@ -41,6 +41,8 @@ class ObjectLibrary:
         self._bad: dict[str, str] = {}
         self._meshes: dict[str, PreparedMesh] = {}
         self._scales: dict[str, float] = {}
+        # object file -> (its scale here, its longest side (m) loaded unturned): clutter sizing's measure
+        self.longest_sides: dict[str, tuple[float, float]] = {}
 
     def __len__(self) -> int:
         return len(self.entries)
