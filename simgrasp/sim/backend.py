@@ -100,7 +100,7 @@ class SimBackend:
         self.config = override(config or SimConfig(), overrides, "SimBackend") if overrides else (config or SimConfig())
         check_appearance(self.config.appearance)
         self.kind = self._checked_kind(self.config.scene.kind)
-        self.library = ObjectLibrary(objects, self.config.library)
+        self.library = ObjectLibrary(objects, self.config.library, cached=cached)
         # The fixed look keeps the table as it is and casts no shadows: its pixels are drawn once
         # per camera (World's table backdrop), the same frames for less work.
         self.cached = bool(cached)

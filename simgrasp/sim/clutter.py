@@ -90,14 +90,15 @@ def load_for_clutter(world: World, library: ObjectLibrary, entry: ObjectEntry, c
     VGN sizes its object sets for its workspace). The longest side is measured the first
     time only (``library.longest_sides``): later scenes load the object once."""
     cap = cfg.scene.clutter_longest_max_m
-    known = library.longest_sides.get(entry.path)
+    known = None if library.longest_sides is None else library.longest_sides.get(entry.path)
     if known is not None:  # measured before: loaded once, at the scale it ends at
         scale, longest = known
         return library.load(world, entry, [0, 0, 2.0], [0, 0, 0, 1], scale=None if longest <= cap else scale * cap / longest)
     obj = library.load(world, entry, [0, 0, 2.0], [0, 0, 0, 1])
     lo, hi = body_aabb(world, obj.body)
     longest = float(np.max(hi - lo))
-    library.longest_sides[entry.path] = (obj.scale, longest)
+    if library.longest_sides is not None:
+        library.longest_sides[entry.path] = (obj.scale, longest)
     if longest <= cap:
         return obj
     world.client.removeBody(obj.body)
