@@ -91,7 +91,7 @@ class TrialRunner:
         turn = 0.0 if yaw_end is None else float(yaw_end) - yaw0
         # The targets of every step, worked out before the first: the loop only steps.
         progress = [profile(k / n) for k in range(1, n + 1)]
-        targets = [list(map(float, start + s * (end - start))) for s in progress]
+        targets = (start + np.asarray(progress)[:, None] * (end - start)).tolist()  # row k: start + s_k (end - start)
         quat = self.gripper.quaternion(yaw0)
         drive, step, check = self.gripper.drive, self.world.step, self.check_fault
         for k, (s, target) in enumerate(zip(progress, targets), start=1):
