@@ -64,16 +64,26 @@ def render(world: World, camera: PinholeCamera, cfg: CameraConfig, light: dict |
                 np.asarray(seg, dtype=np.int32).reshape(cfg.height, cfg.width))
 
     rgba, zbuf, seg = draw(c)
-    if world.backdrop is not None:
-        key = (tuple(view), tuple(proj), cfg.width, cfg.height, tuple(sorted((k, str(v)) for k, v in kwargs.items())))
-        b_rgba, b_zbuf, b_seg = world.backdrop.frame(key, draw)
-        table = (seg < 0) | (b_zbuf < zbuf)  # no object there, or the table in front of it (sunk a little)
-        rgba = np.where(table[..., None], b_rgba, rgba)
-        zbuf = np.where(table, b_zbuf, zbuf)
-        seg = np.where(table, np.where(b_seg >= 0, world.table_id, b_seg), seg)
     n, f = cfg.near_m, cfg.far_m
-    depth = (f * n / (f - (f - n) * zbuf)).astype(np.float32)  # OpenGL depth buffer -> metres
-    return Rendered(np.ascontiguousarray(rgba[..., :3]), depth, seg, depth)
+    if world.backdrop is None:
+        depth = (f * n / (f - (f - n) * zbuf)).astype(np.float32)  # OpenGL depth buffer -> metres
+        return Rendered(np.ascontiguousarray(rgba[..., :3]), depth, seg, depth)
+
+    def draw_table(client) -> tuple[np.ndarray, ...]:
+        t_rgba, t_zbuf, t_seg = draw(client)
+        t_depth = (f * n / (f - (f - n) * t_zbuf)).astype(np.float32)
+        return np.ascontiguousarray(t_rgba[..., :3]), t_zbuf, np.where(t_seg >= 0, world.table_id, t_seg), t_depth
+
+    key = (tuple(view), tuple(proj), cfg.width, cfg.height, tuple(sorted((k, str(v)) for k, v in kwargs.items())))
+    t_rgb, t_zbuf, t_seg, t_depth = world.backdrop.frame(key, draw_table)
+    # An object's pixel where it is nearer than the table (a part sunk below the top is not).
+    on = (seg >= 0) & ~(t_zbuf < zbuf)
+    rgb, depth, labels = t_rgb.copy(), t_depth.copy(), t_seg.copy()
+    rgb[on] = rgba[..., :3][on]
+    z = zbuf[on]
+    depth[on] = (f * n / (f - (f - n) * z)).astype(np.float32)
+    labels[on] = seg[on]
+    return Rendered(rgb, depth, labels, depth)
 
 
 def view_half_m(cfg: CameraConfig, z_m: float, height_m: float | None = None) -> tuple[float, float]:
