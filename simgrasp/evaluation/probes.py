@@ -66,7 +66,19 @@ def evaluate(objects: str, policy: str, workers: str, n: str) -> None:
     with tempfile.TemporaryDirectory(prefix="simgrasp-probe-") as d:
         out = run_evaluation(cfg, Path(d) / "run", progress=False, notify=lambda m: None)
     wins = sum(bool(r.get("success")) for r in out.rows)
+    _stop_fork_server()
     _report(time.process_time(), _children_cpu_s(), len(out.rows), successes=wins)
+
+
+def _stop_fork_server() -> None:
+    """End this process's multiprocessing fork server, if it started one, so that its CPU
+    (and that of the workers it forked and reaped) is counted in the children's."""
+    try:
+        from multiprocessing import forkserver
+
+        forkserver._forkserver._stop()
+    except (ImportError, AttributeError, OSError):
+        pass
 
 
 def platecheck(objects: str, policy: str, first: str, n: str) -> None:
