@@ -27,6 +27,7 @@ from simgrasp.model.network import GraspNet
 Score = Literal["scorer", "primary"]
 SCORES: tuple[str, ...] = ("scorer", "primary")
 _NO_GRASPS = np.zeros((0, 5), np.float32)
+_IDENTITY = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
 
 
 def _check_ranking(score: str, top_k: int | None) -> None:
@@ -150,10 +151,13 @@ class Detector:
     def _network_input(self, rgb: np.ndarray, depth: np.ndarray | None, m: np.ndarray) -> np.ndarray:
         """One image's (S, S, C) network input through the letterbox map ``m``."""
         size = self.config.input_size
+        # An image of the input's size maps by the identity, which the warp copies exactly: used as it is.
+        warp = (lambda im: im) if rgb.shape[:2] == (size, size) and np.array_equal(m, _IDENTITY) else (
+            lambda im: apply_affine(im, _NO_GRASPS, m, size)[0])
         height = None
         if depth is not None:
-            height = apply_affine(height_above_table(depth), _NO_GRASPS, m, size)[0]
-        return stack_channels(apply_affine(rgb, _NO_GRASPS, m, size)[0], height, self.config.input)
+            height = warp(height_above_table(depth))
+        return stack_channels(warp(rgb), height, self.config.input)
 
     @torch.no_grad()
     def predict(
