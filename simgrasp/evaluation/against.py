@@ -58,15 +58,33 @@ def checkout(ref: str) -> Iterator[Path]:
             subprocess.run([*git, "worktree", "remove", "--force", str(tree)], capture_output=True)
 
 
+_RUNNING: set[subprocess.Popen] = set()  # probes under way, killed when a comparison is stopped
+
+
 def run_probe(root: Path, args: Sequence[str], timeout_s: float | None = None) -> list[dict[str, Any]]:
     """Run probe ``args`` (case and arguments) with ``root``'s simgrasp; the JSON lines it printed."""
     env = {**os.environ, "PYTHONPATH": str(root)}
-    done = subprocess.run([sys.executable, "-c", PROBES.read_text(), *map(str, args)], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=timeout_s)
-    if done.returncode != 0:
-        tail = "\n".join(done.stderr.strip().splitlines()[-6:])
-        raise AgainstError(f"probe {' '.join(map(str, args))} failed in {root} (exit {done.returncode}):\n{tail}")
-    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    # -P: the probe's own folder is not put on sys.path, so simgrasp is the one of PYTHONPATH.
+    with subprocess.Popen([sys.executable, "-P", str(PROBES), *map(str, args)], cwd=root, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        _RUNNING.add(proc)
+        try:
+            out, err = proc.communicate(timeout=timeout_s)
+        except BaseException:
+            proc.kill()
+            raise
+        finally:
+            _RUNNING.discard(proc)
+    if proc.returncode != 0:
+        tail = "\n".join(err.strip().splitlines()[-6:])
+        raise AgainstError(f"probe {' '.join(map(str, args))} failed in {root} (exit {proc.returncode}):\n{tail}")
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def stop_probes() -> None:
+    """Kill every probe still running (a comparison stopped part way)."""
+    for proc in list(_RUNNING):
+        proc.kill()
 
 
 @dataclass(frozen=True)
@@ -144,9 +162,15 @@ def agreement_rows(ref: Path, objects: str, kinds: Sequence[str], policies: Sequ
         return side, rows
 
     out: dict[str, list[dict[str, Any]]] = {"this": [], "ref": []}
-    with ThreadPoolExecutor(max(1, jobs)) as pool:
+    pool = ThreadPoolExecutor(max(1, jobs))
+    try:
         for side, rows in pool.map(one, work):
             out[side].extend(rows)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        stop_probes()
+        raise
+    pool.shutdown()
     return out
 
 

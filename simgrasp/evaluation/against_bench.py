@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
+import sys
 import time
 from pathlib import Path
 
@@ -24,6 +26,11 @@ from simgrasp.evaluation.against import (
 from simgrasp.sim import HELD_OUT_OBJECTS
 
 DEFAULT_CASES = "single,pile:5,scorer:1,scorer:2,platecheck"
+
+
+def _exit_on_terminate() -> None:
+    """SIGTERM unwinds like Ctrl-C: the running probe is killed and a temporary worktree removed."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
 def costs_main(argv: list[str] | None = None) -> None:
@@ -38,6 +45,7 @@ def costs_main(argv: list[str] | None = None) -> None:
     ap.add_argument("--scenes", type=int, default=30, help="decisions of the plate check case")
     ap.add_argument("--objects", default=HELD_OUT_OBJECTS, help="object spec")
     args = ap.parse_args(argv)
+    _exit_on_terminate()
     chosen = cases(args.cases.split(","), args.objects, args.trials, args.pile_trials, args.eval_trials, args.scenes)
     try:
         with checkout(args.against) as ref:
@@ -58,6 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--jobs", type=int, default=2, help="probes run at once")
     ap.add_argument("--rows", help="also write every outcome of both sides to this JSON file")
     args = ap.parse_args(argv)
+    _exit_on_terminate()
     t0 = time.perf_counter()
     try:
         with checkout(args.against) as ref:

@@ -1,7 +1,7 @@
 """Workloads that a side-by-side benchmark runs in two checkouts (simgrasp.evaluation.against).
 
-This file is run as a script (``python -c <its text> CASE ARGS``) with ``PYTHONPATH`` set
-to either checkout, so it uses only what both have: ``SimBackend``, ``minor_axis_grasp``,
+This file is run as a script (``python -P probes.py CASE ARGS``, this checkout's file) with
+``PYTHONPATH`` set to either checkout, so it uses only what both have: ``SimBackend``, ``minor_axis_grasp``,
 ``run_evaluation``, the policy registry and ``executable_grasps``. Each case prints one JSON
 line: the CPU seconds of this process (``time.process_time``) over its timed part, those
 of its finished children (worker processes), and the units of work done.
