@@ -1,5 +1,5 @@
 """Benchmarks that print figures: ``python -m simgrasp.bench
-{sim,clutter,scenes,model,dataset,evaluate,evaluate-memory,robots,ray,all}``.
+{sim,clutter,scenes,model,dataset,evaluate,evaluate-memory,robots,ray,agreement,all}``.
 
 Each area keeps its benchmark next to its code as ``main(argv) -> None``; this module
 only dispatches, importing an area only when it is asked for."""
@@ -19,6 +19,7 @@ BENCHMARKS = {
     "evaluate-memory": "simgrasp.evaluation.memory_bench",
     "robots": "simgrasp.robots.bench",
     "ray": "simgrasp.evaluation.ray_bench",
+    "agreement": "simgrasp.evaluation.against_bench",
 }
 
 
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> None:
         print("benchmarks:", ", ".join(BENCHMARKS), "or all")
         return
     name, rest = argv[0], argv[1:]
-    names = list(BENCHMARKS) if name == "all" else [name]
+    names = [n for n in BENCHMARKS if n != "agreement"] if name == "all" else [name]  # agreement needs --against
     for n in names:
         if n not in BENCHMARKS:
             raise SystemExit(f"unknown benchmark {n!r}; known: {', '.join(BENCHMARKS)}, all")

@@ -1,9 +1,12 @@
 """Jobs on this machine: in this process (one worker) or on a pool of fresh processes.
 
-Pool processes start with ``spawn`` (or ``forkserver``): none inherits a simulator
-connection or torch threads from the parent. Each builds its heavy state on its first job
-(the work unit caches it), so a build error reaches the parent as that job's exception,
-where a failing pool initialiser would respawn forever."""
+Pool processes start with ``forkserver`` (or ``spawn``): none inherits a simulator
+connection or torch threads from the parent. The fork server imports, once, the libraries
+and simgrasp modules the parent had loaded when the pool started (validating a run loads
+what its trials need: torch for a network), so its workers, forked from it, do not import
+them again (torch alone is ~1.8 s of CPU per process). Each builds its heavy state on its
+first job (the work unit caches it), so a build error reaches the parent as that job's
+exception, where a failing pool initialiser would respawn forever."""
 
 from __future__ import annotations
 
@@ -49,6 +52,15 @@ class InProcessExecutor:
             self.unit.release()
 
 
+PRELOADED_LIBRARIES = ("numpy", "cv2", "pybullet", "torch")  # imported before any job when the parent has them
+
+
+def loaded_modules() -> list[str]:
+    """The libraries of :data:`PRELOADED_LIBRARIES` and the simgrasp modules this process
+    has imported (names only: nothing is imported here)."""
+    return sorted(n for n in list(sys.modules) if n in PRELOADED_LIBRARIES or n.startswith("simgrasp."))
+
+
 def _init_process(threads: int) -> None:
     # Ctrl-C is the parent's to handle: it saves what finished and stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -65,7 +77,7 @@ class ProcessPoolExecutor:
     """Runs jobs on ``workers`` processes started with ``start_method``, each with
     ``threads`` torch threads; rows come back as each job ends."""
 
-    def __init__(self, unit: WorkUnit, workers: int, threads: int = 1, start_method: str = "spawn") -> None:
+    def __init__(self, unit: WorkUnit, workers: int, threads: int = 1, start_method: str = "forkserver") -> None:
         if workers < 1:
             raise ExecutorError(f"expected at least one worker, got {workers}")
         self.unit, self.workers, self.threads, self.start_method = unit, workers, threads, start_method
@@ -77,6 +89,8 @@ class ProcessPoolExecutor:
         if first is None:
             return
         ctx = mp.get_context(self.start_method)
+        if self.start_method == "forkserver":  # read when this process starts its fork server, once
+            ctx.set_forkserver_preload(loaded_modules())
         self._pool = ctx.Pool(self.workers, initializer=_init_process, initargs=(self.threads,))
         try:
             # chunksize 1: each row comes back (and is saved) as soon as its job ends.

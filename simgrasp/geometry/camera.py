@@ -14,6 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from simgrasp.geometry.iou import corners_batch
 from simgrasp.geometry.rect import GraspRect, wrap_angle_deg
 
 
@@ -181,6 +182,79 @@ class PinholeCamera:
         d = p1 - p0
         theta = wrap_angle_deg(float(np.degrees(np.arctan2(d[1], d[0]))))
         return GraspRect(pc[0], pc[1], theta, float(np.linalg.norm(d)), float(np.linalg.norm(q1 - q0)))
+
+    # -- many grasps at once (the plate check's candidates) ----------------------------
+    def planes_points(self, u: np.ndarray, v: np.ndarray, z_m: np.ndarray) -> np.ndarray:
+        """World points (..., 3) where the rays through pixels ``(u, v)`` meet the planes
+        z = ``z_m`` (arrays broadcast together): :meth:`pixel_on_plane` element-wise."""
+        k = self.intrinsics
+        R, o = self.T_world_cam[:3, :3], self.T_world_cam[:3, 3]
+        du, dv = (np.asarray(u, float) - k.cx) / k.fx, (np.asarray(v, float) - k.cy) / k.fy
+        d = [R[i, 0] * du + R[i, 1] * dv + R[i, 2] for i in range(3)]
+        if np.any(np.abs(d[2]) < 1e-12):
+            raise ValueError(f"a ray is parallel to the plane z={z_m}")
+        s = (np.asarray(z_m, float) - o[2]) / d[2]
+        return np.stack([o[i] + s * d[i] for i in range(3)], axis=-1)
+
+    def grasp_heights(self, grasps: np.ndarray, depth: np.ndarray | None) -> np.ndarray:
+        """:meth:`grasp_height` of each of the (N, 5) image grasps, metres (N,)."""
+        g = np.asarray(grasps, dtype=np.float64).reshape(-1, 5)
+        floor = self.table_height_m + self.min_clearance_m
+        out = np.full(len(g), float(floor))
+        if depth is None or not len(g):
+            return out
+        if depth.shape != (self.height, self.width):
+            raise ValueError(f"depth image must be {(self.height, self.width)}, got {depth.shape}")
+        c = corners_batch(g)
+        hi = [self.width - 1, self.height - 1]
+        lo_xy = np.clip(np.floor(c.min(1)).astype(int), 0, hi)
+        hi_xy = np.clip(np.ceil(c.max(1)).astype(int), 0, hi)
+        seen = np.where(np.isfinite(depth) & (depth > 0), depth, np.inf)
+        nearest = np.array([seen[y0 : y1 + 1, x0 : x1 + 1].min() for (x0, y0), (x1, y1) in zip(lo_xy, hi_xy)])
+        k, T = self.intrinsics, self.T_world_cam
+        d = nearest.astype(np.float64)
+        top = T[2, 0] * ((g[:, 0] - k.cx) / k.fx * d) + T[2, 1] * ((g[:, 1] - k.cy) / k.fy * d) + T[2, 2] * d + T[2, 3]
+        seen_any = np.isfinite(nearest)
+        out[seen_any] = np.maximum(floor, top[seen_any] - self.grasp_depth_m)
+        return out
+
+    def image_to_world_batch(self, grasps: np.ndarray, depth: np.ndarray | None = None) -> np.ndarray:
+        """:meth:`image_to_world` of (N, 5) image grasps at once: (N, 6) rows
+        ``[x_m, y_m, z_m, yaw_rad, opening_m, jaw_m]`` (the :class:`WorldGrasp` fields)."""
+        g = np.asarray(grasps, dtype=np.float64).reshape(-1, 5)
+        z = self.grasp_heights(g, depth)
+        t = np.deg2rad(g[:, 2])
+        cos, sin = np.cos(t), np.sin(t)
+        half_w, half_h = 0.5 * g[:, 3], 0.5 * g[:, 4]
+        us = np.stack([g[:, 0] - half_w * cos, g[:, 0] + half_w * cos, g[:, 0], g[:, 0] + half_h * sin,
+                       g[:, 0] - half_h * sin], -1)
+        vs = np.stack([g[:, 1] - half_w * sin, g[:, 1] + half_w * sin, g[:, 1], g[:, 1] - half_h * cos,
+                       g[:, 1] + half_h * cos], -1)
+        p = self.planes_points(us, vs, z[:, None])  # (N, 5, 3): jaw ends, centre, across ends
+        d = p[:, 1] - p[:, 0]
+        yaw = (np.arctan2(d[:, 1], d[:, 0]) + np.pi / 2) % np.pi - np.pi / 2
+        return np.stack([p[:, 2, 0], p[:, 2, 1], z, yaw, np.sqrt((d * d).sum(-1)),
+                         np.sqrt(((p[:, 4] - p[:, 3]) ** 2).sum(-1))], -1)
+
+    def world_to_image_batch(self, worlds: np.ndarray) -> np.ndarray:
+        """:meth:`world_to_image` of (N, 6) world grasp rows (as :meth:`image_to_world_batch`
+        gives) at once: (N, 5) image grasps; ValueError when a point is behind the camera."""
+        w = np.asarray(worlds, dtype=np.float64).reshape(-1, 6)
+        cos, sin = np.cos(w[:, 3]), np.sin(w[:, 3])
+        zero = np.zeros_like(cos)
+        c = w[:, None, :3]
+        axes = np.stack([np.stack([cos, sin, zero], -1), np.stack([-sin, cos, zero], -1)], 1)  # (N, 2, 3)
+        half = 0.5 * np.stack([w[:, 4], w[:, 5]], -1)[..., None] * axes
+        pts = np.concatenate([c - half[:, :1], c + half[:, :1], c - half[:, 1:], c + half[:, 1:], c], 1)  # (N, 5, 3)
+        Ti = np.linalg.inv(self.T_world_cam)
+        cam = [Ti[i, 0] * pts[..., 0] + Ti[i, 1] * pts[..., 1] + Ti[i, 2] * pts[..., 2] + Ti[i, 3] for i in range(3)]
+        if np.any(cam[2] <= 0):
+            raise ValueError("a point of the grasps is behind the camera")
+        k = self.intrinsics
+        px, py = k.fx * cam[0] / cam[2] + k.cx, k.fy * cam[1] / cam[2] + k.cy
+        dx, dy = px[:, 1] - px[:, 0], py[:, 1] - py[:, 0]
+        theta = (np.degrees(np.arctan2(dy, dx)) + 90.0) % 180.0 - 90.0
+        return np.stack([px[:, 4], py[:, 4], theta, np.hypot(dx, dy), np.hypot(px[:, 3] - px[:, 2], py[:, 3] - py[:, 2])], -1)
 
     # -- serialisation ----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simgrasp.geometry.camera import PinholeCamera, WorldGrasp
+from simgrasp.geometry.iou import corners_batch
 from simgrasp.geometry.rect import GraspRect
 
 
@@ -131,6 +132,94 @@ def jaw_clearance(
     return Clearance(worst_frac <= spec.max_blocked_frac, worst_frac, max(worst_rise, 0.0))
 
 
+def plate_footprints_batch(worlds: np.ndarray, spec: JawSpec, z_m: np.ndarray) -> np.ndarray:
+    """:func:`plate_footprints` of (N, 6) world grasp rows (see
+    :meth:`~simgrasp.geometry.camera.PinholeCamera.image_to_world_batch`) at heights
+    ``z_m`` (N,): (N, 2, 6) rows, the plate at minus the opening axis first."""
+    w = np.asarray(worlds, dtype=np.float64).reshape(-1, 6)
+    opening = w[:, 4] + spec.opening_margin_m
+    if spec.max_opening_m is not None:
+        opening = np.minimum(opening, spec.max_opening_m)
+    offset = 0.5 * opening + 0.5 * spec.finger_m
+    ax, ay = np.cos(w[:, 3]), np.sin(w[:, 3])
+    out = np.empty((len(w), 2, 6))
+    for i, s in enumerate((-1.0, 1.0)):
+        out[:, i] = np.stack([w[:, 0] + s * offset * ax, w[:, 1] + s * offset * ay, np.broadcast_to(z_m, len(w)), w[:, 3],
+                              np.full(len(w), spec.finger_m + 2 * spec.inflate_m),
+                              np.full(len(w), spec.jaw_m + 2 * spec.inflate_m)], -1)
+    return out
+
+
+def footprint_masks(rects: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`footprint_pixels` of (M, 5) image rectangles at once, on windows of one size
+    (Sv, Su) that lie inside the image (the largest bounding box): ``(u0, v0, inside)``, the
+    windows' first column and row (M,) and (M, Sv, Su) True at the pixels
+    :func:`footprint_pixels` gives for that rectangle (pixel ``(u0 + j, v0 + i)`` at ``[:, i, j]``)."""
+    r = np.asarray(rects, dtype=np.float64).reshape(-1, 5)
+    c = corners_batch(r)
+    lo_u = np.maximum(np.floor(c[..., 0].min(1)).astype(int), 0)
+    lo_v = np.maximum(np.floor(c[..., 1].min(1)).astype(int), 0)
+    hi_u = np.minimum(np.ceil(c[..., 0].max(1)).astype(int), width - 1)
+    hi_v = np.minimum(np.ceil(c[..., 1].max(1)).astype(int), height - 1)
+    su = int(min(width, max(1, (hi_u - lo_u).max(initial=0) + 1)))
+    sv = int(min(height, max(1, (hi_v - lo_v).max(initial=0) + 1)))
+    u0, v0 = np.clip(lo_u, 0, width - su), np.clip(lo_v, 0, height - sv)
+    u = u0[:, None, None] + np.arange(su)[None, None, :]  # (M, 1, Su): columns
+    v = v0[:, None, None] + np.arange(sv)[None, :, None]  # (M, Sv, 1): rows
+    t = np.deg2rad(r[:, 2])[:, None, None]
+    cos, sin = np.cos(t), np.sin(t)
+    du, dv = u - r[:, 0, None, None], v - r[:, 1, None, None]
+    # The products on the window's sides, their sums on the whole window: the same values as
+    # footprint_pixels' grid, for less work.
+    inside = np.abs(du * cos + dv * sin) <= 0.5 * r[:, 3, None, None]
+    inside &= np.abs(-du * sin + dv * cos) <= 0.5 * r[:, 4, None, None]
+    inside &= (u >= lo_u[:, None, None]) & (u <= hi_u[:, None, None])
+    inside &= (v >= lo_v[:, None, None]) & (v <= hi_v[:, None, None])
+    return u0, v0, inside
+
+
+def jaw_clearance_batch(
+    camera: PinholeCamera, depth: np.ndarray, grasps: np.ndarray, spec: JawSpec = JawSpec(),
+    worlds: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`jaw_clearance` of (N, 5) image grasps at once, with one projection for all:
+    ``(clear, blocked_frac, rise_m)``, each (N,), the fields of each grasp's
+    :class:`Clearance`. ``worlds``: the grasps already mapped by
+    ``camera.image_to_world_batch(grasps, depth)``, when the caller has them."""
+    if depth.shape != (camera.height, camera.width):
+        raise ValueError(f"depth image must be {(camera.height, camera.width)}, got {depth.shape}")
+    g = np.asarray(grasps, dtype=np.float64).reshape(-1, 5)
+    if worlds is None:
+        worlds = camera.image_to_world_batch(g, depth)
+    n = len(g)
+    if n == 0:
+        return np.zeros(0, bool), np.zeros(0), np.zeros(0)
+    tips = worlds[:, 2] - spec.tip_below_m
+    plates = plate_footprints_batch(worlds, spec, tips).reshape(2 * n, 6)
+    u0, v0, inside = footprint_masks(camera.world_to_image_batch(plates), camera.width, camera.height)
+    sv, su = inside.shape[1:]
+    d = np.lib.stride_tricks.sliding_window_view(depth, (sv, su))[v0, u0].astype(np.float64)
+    ok = inside & np.isfinite(d) & (d > 0)
+    k, T = camera.intrinsics, camera.T_world_cam
+    # surface_height's sum, in its order; for the look-down camera the first two terms are
+    # 0 and add nothing, so they are left out: the same values.
+    if T[2, 0] == 0 and T[2, 1] == 0:
+        z = T[2, 2] * d
+    else:
+        x = ((u0[:, None, None] + np.arange(su)[None, None, :]) - k.cx) / k.fx * d
+        y = ((v0[:, None, None] + np.arange(sv)[None, :, None]) - k.cy) / k.fy * d
+        z = T[2, 0] * x + T[2, 1] * y + T[2, 2] * d
+    rise = (z + T[2, 3]) - np.repeat(tips, 2)[:, None, None]
+    seen = ok.sum((1, 2))
+    above = (ok & (rise > spec.tolerance_m)).sum((1, 2))
+    frac = np.where(seen > 0, above / np.maximum(seen, 1), 0.0).reshape(n, 2)
+    rise[~ok] = -np.inf
+    top = rise.max((1, 2)).reshape(n, 2)
+    worst_frac = frac.max(1)
+    worst_rise = np.maximum(top.max(1), 0.0)
+    return worst_frac <= spec.max_blocked_frac, worst_frac, worst_rise
+
+
 def executable_grasps(
     order: np.ndarray,
     grasps: np.ndarray,
@@ -139,26 +228,73 @@ def executable_grasps(
     max_opening_m: float | None,
     spec: JawSpec | None,
     keep: int | None = None,
+    chunk: int = 16,
 ) -> tuple[np.ndarray, int, int | None]:
     """The grasps of ``order`` (indices into ``grasps`` (N, 5), image pixels), in that
     order, that a gripper can make: opening at most ``max_opening_m`` (None: any) and, when
     ``spec`` is given and the camera is a :class:`PinholeCamera` with a ``depth`` image,
     plates clear (:func:`jaw_clearance`). Stops after ``keep`` (None: all). Returns the kept
     indices (K,) int64 and how many were passed over as too wide and as blocked (None when
-    the plates could not be checked)."""
+    the plates could not be checked).
+
+    With a pinhole camera the candidates are checked ``chunk`` at a time, each chunk in one
+    projection (:func:`jaw_clearance_batch`); the answer is the one-at-a-time walk's."""
     check_jaws = spec is not None and depth is not None and isinstance(camera, PinholeCamera)
+    jaws = spec if check_jaws else None
+    order = np.asarray(order, np.int64).reshape(-1)
+    rows = np.asarray(grasps, dtype=np.float64)
     kept: list[int] = []
     wide = blocked = 0
-    for j in order:
-        rect = GraspRect.from_array(grasps[j])
-        world = camera.image_to_world(rect, depth)  # one mapping serves both checks
-        if max_opening_m is not None and world.opening_m > max_opening_m:
-            wide += 1
-            continue
-        if check_jaws and not jaw_clearance(camera, depth, rect, spec, world).clear:
-            blocked += 1
-            continue
-        kept.append(int(j))
-        if keep is not None and len(kept) == keep:
-            break
+    start = 0
+    while start < len(order):
+        part = order[start : start + chunk]
+        start += len(part)
+        checks = _chunk_checks(rows[part].reshape(-1, 5), camera, depth, max_opening_m, jaws)
+        for i, j in enumerate(part):
+            if checks is not None:
+                too_wide, jammed = checks[0][i], checks[1][i]
+            else:
+                too_wide, jammed = _one_check(rows[j], camera, depth, max_opening_m, jaws)
+            if too_wide:
+                wide += 1
+            elif jammed:
+                blocked += 1
+            else:
+                kept.append(int(j))
+                if keep is not None and len(kept) == keep:
+                    return np.asarray(kept, np.int64), wide, (blocked if check_jaws else None)
+        chunk *= 2  # most decisions end in the first chunk; a long walk takes longer strides
     return np.asarray(kept, np.int64), wide, (blocked if check_jaws else None)
+
+
+def _chunk_checks(
+    rects: np.ndarray, camera: object, depth: np.ndarray | None, max_opening_m: float | None, spec: JawSpec | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(too wide, plates blocked) of each of the (M, 5) ``rects`` in one projection, the
+    plates checked only for those not too wide (as the one-at-a-time walk does); None
+    when the camera is not a :class:`PinholeCamera` or a point falls behind it (then the
+    walk checks one at a time, failing where it would)."""
+    if not isinstance(camera, PinholeCamera):
+        return None
+    try:
+        worlds = camera.image_to_world_batch(rects, depth)
+        too_wide = worlds[:, 4] > max_opening_m if max_opening_m is not None else np.zeros(len(rects), bool)
+        jammed = np.zeros(len(rects), bool)
+        todo = np.flatnonzero(~too_wide)
+        if spec is not None and depth is not None and todo.size:
+            jammed[todo] = ~jaw_clearance_batch(camera, depth, rects[todo], spec, worlds[todo])[0]
+    except ValueError:
+        return None
+    return too_wide, jammed
+
+
+def _one_check(
+    row: np.ndarray, camera: object, depth: np.ndarray | None, max_opening_m: float | None, spec: JawSpec | None
+) -> tuple[bool, bool]:
+    """(too wide, plates blocked) of one image grasp ``row`` (5,), blocked checked only when not too wide."""
+    rect = GraspRect.from_array(row)
+    world = camera.image_to_world(rect, depth)  # type: ignore[attr-defined]  # one mapping serves both checks
+    if max_opening_m is not None and world.opening_m > max_opening_m:
+        return True, False
+    blocked = spec is not None and depth is not None and not jaw_clearance(camera, depth, rect, spec, world).clear  # type: ignore[arg-type]
+    return False, bool(blocked)

@@ -1,4 +1,4 @@
-"""Feature extractors: torchvision ResNets cut after ``layer3`` (stride 16).
+"""Feature extractors: ResNets (torchvision's, built by simgrasp.model.resnet) cut after ``layer3`` (stride 16).
 
 A 320 px input gives a 20x20 map of 256 channels (ResNet-18/34) or 1024 (ResNet-50/101),
 the fourth convolution block of the paper.
@@ -12,15 +12,15 @@ from typing import Any, Callable
 
 import torch
 from torch import nn
-from torchvision import models
 
+from simgrasp.model import resnet as models
 from simgrasp.model.inputs import MODALITIES
 from simgrasp.registry import Registry
 
 
 @dataclass(frozen=True)
 class BackboneSpec:
-    """How to build one ResNet: its constructor, ImageNet weights enum and output channels."""
+    """How to build one ResNet: its constructor, ImageNet weights file name and output channels."""
 
     builder: Callable[..., models.ResNet]
     weights: Any
@@ -28,10 +28,10 @@ class BackboneSpec:
 
 
 BACKBONES: Registry[BackboneSpec] = Registry("backbone")
-BACKBONES.register("resnet18")(BackboneSpec(models.resnet18, models.ResNet18_Weights.IMAGENET1K_V1, 256))
-BACKBONES.register("resnet34")(BackboneSpec(models.resnet34, models.ResNet34_Weights.IMAGENET1K_V1, 256))
-BACKBONES.register("resnet50")(BackboneSpec(models.resnet50, models.ResNet50_Weights.IMAGENET1K_V1, 1024))
-BACKBONES.register("resnet101")(BackboneSpec(models.resnet101, models.ResNet101_Weights.IMAGENET1K_V1, 1024))
+BACKBONES.register("resnet18")(BackboneSpec(models.resnet18, models.WEIGHT_FILES["resnet18"], 256))
+BACKBONES.register("resnet34")(BackboneSpec(models.resnet34, models.WEIGHT_FILES["resnet34"], 256))
+BACKBONES.register("resnet50")(BackboneSpec(models.resnet50, models.WEIGHT_FILES["resnet50"], 1024))
+BACKBONES.register("resnet101")(BackboneSpec(models.resnet101, models.WEIGHT_FILES["resnet101"], 1024))
 
 # ImageNet statistics the torchvision weights were trained with (RGB, values in [0, 1]).
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -39,8 +39,8 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 def cached_weights_path(weights: Any) -> str | None:
-    """Where torchvision would keep ``weights`` in the torch hub cache, if the file is there."""
-    path = os.path.join(torch.hub.get_dir(), "checkpoints", os.path.basename(weights.url))
+    """Where torchvision would keep ``weights`` (its file name) in the torch hub cache, if the file is there."""
+    path = os.path.join(torch.hub.get_dir(), "checkpoints", os.path.basename(str(weights)))
     return path if os.path.isfile(path) else None
 
 

@@ -87,22 +87,28 @@ class SimBackend:
 
     ``objects``: an object spec (see simgrasp.sim.objects); ``config``: a SimConfig;
     ``overrides``: nested dicts applied strictly to it (``camera={"width": 224}``);
-    ``appearance`` may also be a mode name alone (``appearance="randomized"``)."""
+    ``appearance`` may also be a mode name alone (``appearance="randomized"``); ``cached``:
+    False draws every frame whole and keeps nothing between scenes (the reference the
+    caches are tested against: the same observations and outcomes)."""
 
     infrastructure_reason = SIM_ERROR
     camera_streams = frozenset({COLOR, DEPTH, PINHOLE})  # every observation: colour, depth and its pinhole camera
     # object_index: force objects[object_index] instead of seed % len; scene: this reset's scene kind
     reset_options = frozenset({"object_index", "scene"})
 
-    def __init__(self, objects: str = DEFAULT_OBJECTS, config: SimConfig | None = None, **overrides: Any) -> None:
+    def __init__(self, objects: str = DEFAULT_OBJECTS, config: SimConfig | None = None, *, cached: bool = True,
+                 **overrides: Any) -> None:
         for key, field_name in (("appearance", "mode"), ("scene", "kind")):
             if isinstance(overrides.get(key), str):
                 overrides = {**overrides, key: {field_name: overrides[key]}}
         self.config = override(config or SimConfig(), overrides, "SimBackend") if overrides else (config or SimConfig())
         check_appearance(self.config.appearance)
         self.kind = self._checked_kind(self.config.scene.kind)
-        self.library = ObjectLibrary(objects, self.config.library)
-        self.world: World | None = World(self.config.scene)
+        self.library = ObjectLibrary(objects, self.config.library, cached=cached)
+        # The fixed look keeps the table as it is and casts no shadows: its pixels are drawn once
+        # per camera (World's table backdrop), the same frames for less work.
+        self.cached = bool(cached)
+        self.world: World | None = World(self.config.scene, table_backdrop=self.cached and self.config.appearance.mode == "fixed")
         try:
             self.library.check(self.world)
         except BaseException:

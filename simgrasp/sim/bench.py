@@ -8,6 +8,8 @@ milliseconds per stage and the heuristic's success rate.
     python -m simgrasp.bench sim [--objects random_urdfs:test] [--trials 50] [--repeat 1]
                                  [--appearance fixed|randomized] [--looks 20] [--cold-start]
 
+``--against REF`` instead runs workloads here and in a reference checkout or commit side by
+side and prints the CPU per trial of each and the ratio (simgrasp.evaluation.against_bench);
 ``--looks N`` also times the reset and the render of N scenes in every appearance mode;
 ``--cold-start`` times a backend's start on an empty cache (generating procedural files,
 preparing every mesh), e.g. ``--objects procedural:train --cold-start --trials 1``.
@@ -68,6 +70,11 @@ def cold_start_s(objects: str) -> tuple[float, int]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    if argv is not None and any(a == "--against" or a.startswith("--against=") for a in argv):
+        from simgrasp.evaluation.against_bench import costs_main
+
+        costs_main(argv)
+        return
     ap = argparse.ArgumentParser(prog="python -m simgrasp.bench sim", description=__doc__.splitlines()[0])
     ap.add_argument("--objects", default=HELD_OUT_OBJECTS, help="object spec")
     ap.add_argument("--trials", type=int, default=50, help="scenes (seeds 0..N-1)")

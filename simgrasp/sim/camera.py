@@ -40,7 +40,10 @@ class Rendered:
 
 def render(world: World, camera: PinholeCamera, cfg: CameraConfig, light: dict | None = None) -> Rendered:
     """Render ``world`` as ``camera`` sees it (TinyRenderer, no window). ``light``: light
-    keyword arguments of ``getCameraImage`` (None: TinyRenderer's default light)."""
+    keyword arguments of ``getCameraImage`` (None: TinyRenderer's default light). A world
+    with a table backdrop (:class:`~simgrasp.sim.world.World`) shades the objects only and
+    shows the backdrop's pixels where the table is nearer (the same pixels, for light
+    without shadows; with shadows the backdrop is not used)."""
     c = world.client
     T = camera.T_world_cam
     eye = T[:3, 3]
@@ -48,15 +51,39 @@ def render(world: World, camera: PinholeCamera, cfg: CameraConfig, light: dict |
     up = -T[:3, 1]  # image up is minus the camera's y
     view = c.computeViewMatrix(eye.tolist(), (eye + forward).tolist(), up.tolist())
     proj = c.computeProjectionMatrixFOV(cfg.fov_y_deg, cfg.width / cfg.height, cfg.near_m, cfg.far_m)
-    _, _, rgba, zbuf, seg = c.getCameraImage(
-        cfg.width, cfg.height, view, proj, renderer=pybullet.ER_TINY_RENDERER, **(light or {})
-    )
-    rgba = np.asarray(rgba, dtype=np.uint8).reshape(cfg.height, cfg.width, 4)
-    zbuf = np.asarray(zbuf, dtype=np.float64).reshape(cfg.height, cfg.width)
+    kwargs = light or {}
+    if world.backdrop is not None and kwargs.get("shadow", 0):
+        raise ValueError("a world with a table backdrop cannot render shadows: build it with table_backdrop=False")
+
+    def draw(client) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        _, _, rgba, zbuf, seg = client.getCameraImage(
+            cfg.width, cfg.height, view, proj, renderer=pybullet.ER_TINY_RENDERER, **kwargs
+        )
+        return (np.asarray(rgba, dtype=np.uint8).reshape(cfg.height, cfg.width, 4),
+                np.asarray(zbuf, dtype=np.float64).reshape(cfg.height, cfg.width),
+                np.asarray(seg, dtype=np.int32).reshape(cfg.height, cfg.width))
+
+    rgba, zbuf, seg = draw(c)
     n, f = cfg.near_m, cfg.far_m
-    depth = (f * n / (f - (f - n) * zbuf)).astype(np.float32)  # OpenGL depth buffer -> metres
-    seg = np.asarray(seg, dtype=np.int32).reshape(cfg.height, cfg.width)
-    return Rendered(np.ascontiguousarray(rgba[..., :3]), depth, seg, depth)
+    if world.backdrop is None:
+        depth = (f * n / (f - (f - n) * zbuf)).astype(np.float32)  # OpenGL depth buffer -> metres
+        return Rendered(np.ascontiguousarray(rgba[..., :3]), depth, seg, depth)
+
+    def draw_table(client) -> tuple[np.ndarray, ...]:
+        t_rgba, t_zbuf, t_seg = draw(client)
+        t_depth = (f * n / (f - (f - n) * t_zbuf)).astype(np.float32)
+        return np.ascontiguousarray(t_rgba[..., :3]), t_zbuf, np.where(t_seg >= 0, world.table_id, t_seg), t_depth
+
+    key = (tuple(view), tuple(proj), cfg.width, cfg.height, tuple(sorted((k, str(v)) for k, v in kwargs.items())))
+    t_rgb, t_zbuf, t_seg, t_depth = world.backdrop.frame(key, draw_table)
+    # An object's pixel where it is nearer than the table (a part sunk below the top is not).
+    on = (seg >= 0) & ~(t_zbuf < zbuf)
+    rgb, depth, labels = t_rgb.copy(), t_depth.copy(), t_seg.copy()
+    rgb[on] = rgba[..., :3][on]
+    z = zbuf[on]
+    depth[on] = (f * n / (f - (f - n) * z)).astype(np.float32)
+    labels[on] = seg[on]
+    return Rendered(rgb, depth, labels, depth)
 
 
 def view_half_m(cfg: CameraConfig, z_m: float, height_m: float | None = None) -> tuple[float, float]:

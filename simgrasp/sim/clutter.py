@@ -87,14 +87,23 @@ def draw_single(world: World, library: ObjectLibrary, entries: list[ObjectEntry]
 def load_for_clutter(world: World, library: ObjectLibrary, entry: ObjectEntry, cfg: SimConfig) -> LoadedObject:
     """Load ``entry`` away from the table at the library's scale, or smaller so its longest
     side is at most ``SceneConfig.clutter_longest_max_m`` (objects sized for the scene, as
-    VGN sizes its object sets for its workspace)."""
+    VGN sizes its object sets for its workspace). The longest side is measured the first
+    time only (``library.longest_sides``): later scenes load the object once."""
+    cap = cfg.scene.clutter_longest_max_m
+    known = None if library.longest_sides is None else library.longest_sides.get(entry.path)
+    if known is not None:  # measured before: loaded once, at the scale it ends at
+        scale, longest = known
+        return library.load(world, entry, [0, 0, 2.0], [0, 0, 0, 1], scale=None if longest <= cap else scale * cap / longest)
     obj = library.load(world, entry, [0, 0, 2.0], [0, 0, 0, 1])
     lo, hi = body_aabb(world, obj.body)
-    longest, cap = float(np.max(hi - lo)), cfg.scene.clutter_longest_max_m
+    longest = float(np.max(hi - lo))
+    if library.longest_sides is not None:
+        library.longest_sides[entry.path] = (obj.scale, longest)
     if longest <= cap:
         return obj
     world.client.removeBody(obj.body)
     return library.load(world, entry, [0, 0, 2.0], [0, 0, 0, 1], scale=obj.scale * cap / longest)
+
 
 
 def _lift_onto(world: World, obj: LoadedObject, x: float, y: float, bottom_z: float) -> float:

@@ -7,6 +7,7 @@ the opening axis and z points up to the palm, so a top-down grasp with opening a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import xml.etree.ElementTree as ET
@@ -27,7 +28,18 @@ PALM_HEIGHT_M = 0.02
 
 def gripper_urdf(cfg: GripperConfig, cache_dir: str) -> Path:
     """The gripper URDF with plate sizes, joint limits and friction from ``cfg``, written
-    once per distinct config under ``cache_dir/gripper`` (the shipped asset is the template)."""
+    once per distinct config under ``cache_dir/gripper`` (the shipped asset is the template);
+    worked out once per process and config (every scene loads the hand)."""
+    out = _written.get((cfg, cache_dir))
+    if out is None or not out.exists():
+        out = _written[(cfg, cache_dir)] = _write_gripper_urdf(cfg, cache_dir)
+    return out
+
+
+_written: dict[tuple[GripperConfig, str], Path] = {}  # (config, cache folder) -> the file written for it
+
+
+def _write_gripper_urdf(cfg: GripperConfig, cache_dir: str) -> Path:
     tree = ET.parse(ASSET)
     root = tree.getroot()
     t, h = PLATE_THICKNESS_M, cfg.plate_height_m
@@ -77,6 +89,8 @@ class Gripper:
         self.id = c.loadURDF(str(gripper_urdf(cfg, cache_dir)), PARK_POSITION, useFixedBase=False)
         for link in (LEFT, RIGHT):
             c.changeDynamics(self.id, link, lateralFriction=cfg.friction, spinningFriction=0.003)
+        self._change = functools.partial(pybullet.changeConstraint, physicsClientId=c._client)
+        self._joint_states = functools.partial(pybullet.getJointStates, physicsClientId=c._client)
         self.constraint = c.createConstraint(
             self.id, -1, -1, -1, pybullet.JOINT_FIXED, [0, 0, 0], [0, 0, 0], PARK_POSITION
         )
@@ -100,10 +114,16 @@ class Gripper:
 
     def move_to(self, position: np.ndarray, yaw_rad: float) -> None:
         """Drive the constraint towards ``position`` and ``yaw_rad`` (reached over the next steps)."""
-        c = self.world.client
-        c.changeConstraint(
-            self.constraint, list(map(float, position)), yaw_quat(c, yaw_rad), maxForce=self.cfg.hold_force_n
-        )
+        self.drive(list(map(float, position)), yaw_quat(self.world.client, yaw_rad))
+
+    def quaternion(self, yaw_rad: float) -> list[float]:
+        """The hand's orientation (x, y, z, w) at ``yaw_rad`` (its base frame's roll-pitch-yaw (0, 0, yaw))."""
+        return yaw_quat(self.world.client, yaw_rad)
+
+    def drive(self, position: list[float], quaternion: list[float]) -> None:
+        """:meth:`move_to` with the target already as floats (m) and a quaternion (x, y, z, w):
+        the call a trajectory makes every step."""
+        self._change(self.constraint, position, quaternion, maxForce=self.cfg.hold_force_n)
 
     def command_opening(self, opening_m: float, force_n: float | None = None) -> None:
         """Command the plates towards ``opening_m`` apart, each finger pushing with at most
@@ -122,8 +142,12 @@ class Gripper:
 
     def finger_speed(self) -> float:
         """Largest finger speed (m/s)."""
-        c = self.world.client
-        return float(max(abs(c.getJointState(self.id, j)[1]) for j in (LEFT, RIGHT)))
+        left, right = self._joint_states(self.id, (LEFT, RIGHT))
+        return float(max(abs(left[1]), abs(right[1])))
+
+    def touches_any(self, bodies: set[int]) -> bool:
+        """True when any part of the hand touches any of ``bodies`` (one contact query)."""
+        return any(p[1] in bodies or p[2] in bodies for p in self.world.contacts(bodyA=self.id))
 
     def tcp(self) -> np.ndarray:
         """Current TCP position (m)."""

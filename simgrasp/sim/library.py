@@ -30,9 +30,9 @@ class LoadedObject:
 
 class ObjectLibrary:
     """Entries resolved from a spec. ``skipped`` lists every file that could not be loaded
-    so far, with the reason."""
+    so far, with the reason; ``cached``: keep what clutter sizing measures (``longest_sides``)."""
 
-    def __init__(self, spec: str, cfg: ObjectConfig | None = None) -> None:
+    def __init__(self, spec: str, cfg: ObjectConfig | None = None, cached: bool = True) -> None:
         self.spec = spec
         self.cfg = cfg or ObjectConfig()
         check_size(self.cfg)
@@ -41,6 +41,9 @@ class ObjectLibrary:
         self._bad: dict[str, str] = {}
         self._meshes: dict[str, PreparedMesh] = {}
         self._scales: dict[str, float] = {}
+        # object file -> (its scale here, its longest side (m) loaded unturned): clutter sizing's
+        # measure, kept so that later scenes load the object once (None: measured every time)
+        self.longest_sides: dict[str, tuple[float, float]] | None = {} if cached else None
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -12,6 +12,7 @@ approach collision. Positions in metres (world frame), times in seconds."""
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Callable, Sequence
 
@@ -26,6 +27,11 @@ from simgrasp.sim.world import World
 
 MAX_OBJECT_SPEED_MPS = 5.0  # faster than any motion here: a penetration threw the object
 FALL_THROUGH_M = -0.05  # object centre this far below the table top fell through it
+
+
+def _norm(v: Sequence[float]) -> float:
+    """Length of a 3-vector (as np.linalg.norm, without the array)."""
+    return math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
 
 
 class SimFault(RuntimeError):
@@ -55,6 +61,7 @@ class TrialRunner:
         if not self.objects:
             raise ValueError("TrialRunner needs at least one object body")
         self.names = list(names) or [str(b) for b in self.objects]
+        self._touchable = {*self.objects, world.table_id}  # what the hand must not touch on the way down
         self.obj = self.objects[0]  # the object the trial follows: the one taken, once the hand closed
         self.taken: int | None = None
         self.yaw = 0.0
@@ -64,14 +71,15 @@ class TrialRunner:
     def check_fault(self) -> None:
         """Raise :class:`SimFault` when an object's state is not physical."""
         for body in self.objects:
-            p, _ = self.world.pose(body)
-            v, _ = self.world.velocity(body)
-            if not (np.all(np.isfinite(p)) and np.all(np.isfinite(v))):
+            p = self.world.base_pose(body)[0]
+            v = self.world.base_velocity(body)[0]
+            if not all(map(math.isfinite, (*p, *v))):
                 raise SimFault("object pose or velocity is not finite")
             if p[2] < FALL_THROUGH_M:
                 raise SimFault(f"object fell through the table (z = {p[2]:.3f} m)")
-            if np.linalg.norm(v) > MAX_OBJECT_SPEED_MPS:
-                raise SimFault(f"object thrown at {np.linalg.norm(v):.1f} m/s (penetration)")
+            speed = _norm(v)
+            if speed > MAX_OBJECT_SPEED_MPS:
+                raise SimFault(f"object thrown at {speed:.1f} m/s (penetration)")
 
     def follow(self, start: np.ndarray, end: np.ndarray, duration_s: float, profile: Callable[[float], float],
                stop: Callable[[], bool] | None = None, yaw_end: float | None = None) -> bool:
@@ -81,13 +89,19 @@ class TrialRunner:
         n = max(1, int(np.ceil(duration_s / self.world.dt)))
         yaw0 = self.yaw
         turn = 0.0 if yaw_end is None else float(yaw_end) - yaw0
-        for k in range(1, n + 1):
-            s = profile(k / n)
-            self.yaw = yaw0 + s * turn
-            self.gripper.move_to(start + s * (end - start), self.yaw)
-            self.world.step()
+        # The targets of every step, worked out before the first: the loop only steps.
+        progress = [profile(k / n) for k in range(1, n + 1)]
+        targets = (start + np.asarray(progress)[:, None] * (end - start)).tolist()  # row k: start + s_k (end - start)
+        quat = self.gripper.quaternion(yaw0)
+        drive, step, check = self.gripper.drive, self.world.step, self.check_fault
+        for k, (s, target) in enumerate(zip(progress, targets), start=1):
+            if turn:
+                self.yaw = yaw0 + s * turn
+                quat = self.gripper.quaternion(self.yaw)
+            drive(target, quat)
+            step()
             if k % 8 == 0 or k == n:
-                self.check_fault()
+                check()
             if stop is not None and stop():
                 return False
         return True
@@ -135,7 +149,7 @@ class TrialRunner:
         return float(np.linalg.norm((p1 - self._p0[body])[:2])) if np.all(np.isfinite(p1)) else 0.0
 
     def _touches_any(self) -> bool:
-        return any(self.gripper.touches(b) for b in self.objects) or self.gripper.touches(self.world.table_id)
+        return self.gripper.touches_any(self._touchable)
 
     def _run(self, g: WorldGrasp, lift_only: bool, mark: Callable[[str], None]) -> Outcome:
         c, hand, w = self.cfg, self.gripper, self.world
@@ -200,7 +214,7 @@ class TrialRunner:
         # Once open, how the hand leaves does not change where the object rests: take it
         # away at once instead of simulating the retreat.
         hand.park()
-        self.hold(0.25, until=lambda: np.linalg.norm(w.velocity(obj)[0]) < 0.01, min_steps=10)
+        self.hold(0.25, until=lambda: _norm(w.base_velocity(obj)[0]) < 0.01, min_steps=10)
         p1 = w.pose(obj)[0]
         error = float(np.linalg.norm((p1 - (p0 + plan.shift))[:2]))
         # Set down on the table, or on another object of a cluttered scene: not dropped either way.

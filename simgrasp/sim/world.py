@@ -5,6 +5,7 @@ World frame: z up, the table top at z = 0, the camera above the origin."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from typing import Iterator, Sequence
 
@@ -37,16 +38,34 @@ JITTER_MAX_M = 0.002  # ... within this distance ...
 JITTER_MAX_DEG = 3.0  # ... and this turn, to count as at rest
 
 
-class World:
-    """A physics world with a table plane. ``client`` is this world's BulletClient."""
+TABLE_HALF_M = 1.0  # half side of the table's visible slab
+TABLE_SLAB_M = 0.001  # half thickness of the slab, its top at z = 0
+SPECK_M = (50.0, 50.0, -1.0)  # with a table backdrop, the table's own visual: a speck no camera here sees
 
-    def __init__(self, scene: SceneConfig | None = None) -> None:
+
+class World:
+    """A physics world with a table plane. ``client`` is this world's BulletClient.
+
+    ``table_backdrop``: the table's slab is left out of this world and drawn once per
+    camera in a world of its own (:attr:`backdrop`), under the objects of each frame
+    (simgrasp.sim.camera.render), which then shades only the objects' pixels. The physics
+    is the same (a visual shape never collides); for a table whose look stays as it is and
+    light without shadows (the fixed look), where the frames are the same pixels."""
+
+    def __init__(self, scene: SceneConfig | None = None, table_backdrop: bool = False) -> None:
         self.scene = scene or SceneConfig()
         with quiet_stdout():
             self.client = BulletClient(connection_mode=pybullet.DIRECT)
         self.table_id = -1
-        self.table_visual = -1
+        self.table_rgba = list(self.scene.table_rgba)
+        self.backdrop: Backdrop | None = Backdrop(self.table_rgba) if table_backdrop else None
         self.steps = 0
+        # The calls made every step, bound once: BulletClient looks a function up on every call.
+        cid = self.client._client
+        self._step = functools.partial(pybullet.stepSimulation, physicsClientId=cid)
+        self.contacts = functools.partial(pybullet.getContactPoints, physicsClientId=cid)
+        self.base_pose = functools.partial(pybullet.getBasePositionAndOrientation, physicsClientId=cid)
+        self.base_velocity = functools.partial(pybullet.getBaseVelocity, physicsClientId=cid)
         self.reset()
 
     @property
@@ -58,6 +77,9 @@ class World:
         what follows does not depend on what came before (determinism across resets)."""
         c = self.client
         c.resetSimulation()
+        self.table_rgba = list(self.scene.table_rgba)
+        if self.backdrop is not None:
+            self.backdrop.set_color(self.table_rgba)
         c.setGravity(0, 0, -9.81)
         c.setPhysicsEngineParameter(
             fixedTimeStep=self.scene.time_step_s,
@@ -66,21 +88,26 @@ class World:
         )
         col = c.createCollisionShape(pybullet.GEOM_PLANE)
         # A thin visible slab on top of the infinite collision plane, so its colour can change.
-        vis = c.createVisualShape(
-            pybullet.GEOM_BOX, halfExtents=[1.0, 1.0, 0.001], visualFramePosition=[0, 0, -0.001],
-            rgbaColor=list(self.scene.table_rgba),
-        )
+        if self.backdrop is None:
+            vis = table_slab(c, self.table_rgba)
+        else:  # a body without a visual shape would be drawn as its (infinite) collision plane
+            vis = c.createVisualShape(pybullet.GEOM_BOX, halfExtents=[1e-3] * 3, visualFramePosition=list(SPECK_M))
         self.table_id = c.createMultiBody(0, col, vis, [0, 0, 0])
         c.changeDynamics(self.table_id, -1, lateralFriction=0.8)
         self.steps = 0
 
     def step(self, n: int = 1) -> None:
+        step = self._step
         for _ in range(n):
-            self.client.stepSimulation()
+            step()
         self.steps += n
 
     def set_table_color(self, rgba: tuple[float, float, float, float] | list[float]) -> None:
-        self.client.changeVisualShape(self.table_id, -1, rgbaColor=list(rgba))
+        self.table_rgba = list(rgba)
+        if self.backdrop is not None:
+            self.backdrop.set_color(self.table_rgba)
+        else:
+            self.client.changeVisualShape(self.table_id, -1, rgbaColor=self.table_rgba)
 
     def pose(self, body: int) -> tuple[np.ndarray, np.ndarray]:
         """Base position (m) and quaternion (x, y, z, w) of ``body`` in the world frame."""
@@ -147,6 +174,8 @@ class World:
 
     def close(self) -> None:
         """Disconnect; safe to call twice."""
+        if self.backdrop is not None:
+            self.backdrop.close()
         if self.client is not None:
             try:
                 self.client.disconnect()
@@ -159,3 +188,51 @@ class World:
             self.close()
         except Exception:
             pass
+
+
+def table_slab(client: BulletClient, rgba: list[float]) -> int:
+    """The visual shape of the table's slab (its top at z = 0) in ``client``."""
+    return client.createVisualShape(
+        pybullet.GEOM_BOX, halfExtents=[TABLE_HALF_M, TABLE_HALF_M, TABLE_SLAB_M],
+        visualFramePosition=[0, 0, -TABLE_SLAB_M], rgbaColor=list(rgba),
+    )
+
+
+class Backdrop:
+    """The table alone, in a world of its own, rendered once per view and light (frames
+    kept by ``key``, at most ``keep``): what a frame shows where no object is."""
+
+    def __init__(self, rgba: list[float], keep: int = 8) -> None:
+        self.client: BulletClient | None = None
+        self.rgba = list(rgba)
+        self.keep = keep
+        self.frames: dict[tuple, tuple] = {}
+
+    def set_color(self, rgba: list[float]) -> None:
+        if list(rgba) != self.rgba:
+            self.rgba = list(rgba)
+            self.frames.clear()
+            if self.client is not None:
+                self.client.changeVisualShape(0, -1, rgbaColor=self.rgba)
+
+    def frame(self, key: tuple, draw) -> tuple:
+        """The frame of ``key`` (any hashable naming view, size and light), drawn by
+        ``draw(client)`` in the table's world the first time."""
+        got = self.frames.get(key)
+        if got is None:
+            if self.client is None:
+                with quiet_stdout():
+                    self.client = BulletClient(connection_mode=pybullet.DIRECT)
+                self.client.createMultiBody(0, -1, table_slab(self.client, self.rgba), [0, 0, 0])
+            if len(self.frames) >= self.keep:
+                self.frames.pop(next(iter(self.frames)))
+            got = self.frames[key] = draw(self.client)
+        return got
+
+    def close(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.disconnect()
+            except pybullet.error:
+                pass
+            self.client = None

@@ -69,3 +69,29 @@ def test_a_pool_gives_the_same_rows_from_other_processes():
         executor.close()
     assert sorted((r["job"], r["value"]) for r in rows) == [(1, 3), (2, 12), (4, 48)]
     assert os.getpid() not in {r["pid"] for r in rows}
+
+
+def numpy_loaded(setup: int, job: int) -> dict:
+    """A work unit: whether numpy was imported in this process before the job ran."""
+    import sys
+
+    return {"job": job, "numpy": "numpy" in sys.modules}
+
+
+def test_pool_processes_start_with_the_parent_s_libraries_imported():
+    """Forked from a server that imported what the parent had loaded: a worker does not
+    import torch (or numpy here) again."""
+    import multiprocessing.forkserver
+
+    import numpy  # noqa: F401  # loaded in the parent, as validating a run loads its libraries
+
+    from simgrasp.executors.local import loaded_modules
+
+    assert "numpy" in loaded_modules() and "simgrasp.executors.local" in loaded_modules()
+    multiprocessing.forkserver._forkserver._stop()  # a server started by an earlier test read an older list
+    executor = ProcessPoolExecutor(WorkUnit(numpy_loaded, job_id), workers=2)
+    try:
+        rows = list(executor.run(0, [1, 2]))
+    finally:
+        executor.close()
+    assert [r["numpy"] for r in rows] == [True, True]

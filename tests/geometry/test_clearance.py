@@ -110,3 +110,86 @@ def test_bad_specs_and_depth_sizes_are_refused():
     cam = make_camera()
     with pytest.raises(ValueError, match=r"depth image must be \(320, 320\)"):
         jaw_clearance(cam, np.ones((10, 10)), GraspRect(160, 160, 0, 40, 20))
+
+
+def _random_grasps(rng: np.random.Generator, n: int, width: int, height: int) -> np.ndarray:
+    """(n, 5) image grasps over the whole image (some partly outside it), any angle and size."""
+    return np.stack([rng.uniform(-10, width + 10, n), rng.uniform(-10, height + 10, n), rng.uniform(-90, 90, n),
+                     rng.uniform(5, 160, n), rng.uniform(5, 50, n)], -1)
+
+
+def _cluttered_depth(cam: PinholeCamera, rng: np.random.Generator) -> np.ndarray:
+    """The box scene with noise, holes (0 and NaN) and a few posts: every branch of the check."""
+    depth = box_depth(cam).astype(np.float64)
+    depth += rng.normal(0.0, 0.002, depth.shape)
+    for _ in range(6):
+        u, v = rng.integers(0, cam.width - 20), rng.integers(0, cam.height - 20)
+        depth[v : v + 15, u : u + 15] = CAM_HEIGHT_M - rng.uniform(0.01, 0.12)
+    depth[rng.random(depth.shape) < 0.02] = 0.0
+    depth[rng.random(depth.shape) < 0.01] = np.nan
+    return depth.astype(np.float32)
+
+
+def tilted_camera() -> PinholeCamera:
+    """make_camera's, turned 4 degrees about x and 3 about y (every term of the surface height counts)."""
+    a, b = np.deg2rad(4.0), np.deg2rad(3.0)
+    rx = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
+    ry = np.array([[np.cos(b), 0, np.sin(b)], [0, 1, 0], [-np.sin(b), 0, np.cos(b)]])
+    T = look_down_pose(0.01, -0.02, CAM_HEIGHT_M)
+    T[:3, :3] = T[:3, :3] @ rx @ ry
+    return PinholeCamera(Intrinsics.from_fov(320, 320, 40.0), T)
+
+
+@pytest.mark.parametrize("spec", [JawSpec(), JawSpec(max_blocked_frac=0.2, inflate_m=0.0), JawSpec(max_opening_m=None)])
+@pytest.mark.parametrize("camera", [make_camera, tilted_camera])
+def test_the_vectorised_plate_check_equals_the_one_candidate_check(spec, camera):
+    from simgrasp.geometry.clearance import jaw_clearance_batch
+
+    rng = np.random.default_rng(7)
+    cam = camera()
+    depth = _cluttered_depth(cam, rng)
+    grasps = _random_grasps(rng, 400, cam.width, cam.height)
+    worlds = cam.image_to_world_batch(grasps, depth)
+    one = [cam.image_to_world(GraspRect.from_array(g), depth) for g in grasps]
+    assert np.abs(worlds - np.array([list(w.to_dict().values()) for w in one])).max() <= 1e-9
+    clear, frac, rise = jaw_clearance_batch(cam, depth, grasps, spec)
+    each = [jaw_clearance(cam, depth, GraspRect.from_array(g), spec) for g in grasps]
+    assert clear.tolist() == [c.clear for c in each]
+    assert 0 < clear.sum() < len(clear)  # both answers occur
+    assert np.abs(frac - [c.blocked_frac for c in each]).max() <= 1e-9
+    assert np.abs(rise - [c.rise_m for c in each]).max() <= 1e-9
+    assert jaw_clearance_batch(cam, depth, np.zeros((0, 5)), spec)[0].shape == (0,)
+
+
+def _walk_one_at_a_time(order, grasps, cam, depth, max_opening_m, spec, keep):
+    """executable_grasps as it was written first: one candidate at a time."""
+    kept, wide, blocked = [], 0, 0
+    for j in order:
+        rect = GraspRect.from_array(grasps[j])
+        world = cam.image_to_world(rect, depth)
+        if max_opening_m is not None and world.opening_m > max_opening_m:
+            wide += 1
+            continue
+        if spec is not None and not jaw_clearance(cam, depth, rect, spec, world).clear:
+            blocked += 1
+            continue
+        kept.append(int(j))
+        if keep is not None and len(kept) == keep:
+            break
+    return kept, wide, blocked
+
+
+@pytest.mark.parametrize("keep", [1, 5, 60, None])
+def test_executable_grasps_keeps_what_the_one_at_a_time_walk_keeps(keep):
+    from simgrasp.geometry.clearance import executable_grasps
+
+    rng = np.random.default_rng(3)
+    cam = make_camera()
+    depth = _cluttered_depth(cam, rng)
+    grasps = _random_grasps(rng, 300, cam.width, cam.height)
+    order = rng.permutation(len(grasps))
+    for limit, spec in ((0.06, JawSpec()), (None, JawSpec()), (0.06, None)):
+        kept, wide, blocked = executable_grasps(order, grasps, cam, depth, limit, spec, keep)
+        want = _walk_one_at_a_time(order, grasps, cam, depth, limit, spec, keep)
+        assert (kept.tolist(), wide, blocked if spec is not None else 0) == want
+        assert blocked is None if spec is None else isinstance(blocked, int)

@@ -96,3 +96,29 @@ def test_bad_ranking_arguments():
         _prediction().ranked("best")
     with pytest.raises(ValueError, match="top_k must be positive"):
         _prediction().ranked("scorer", top_k=0)
+
+
+def test_an_image_of_the_input_size_goes_in_as_the_warp_gives_it(small, monkeypatch):
+    """Such an image is not warped (the letterbox map is the identity): the same network input."""
+    import simgrasp.model.detector as detector
+    from simgrasp.geometry.affine import resize_affine
+    from simgrasp.model.augment import apply_affine
+    from simgrasp.model.inputs import height_above_table, stack_channels
+
+    det = Detector(GraspNet(dataclasses.replace(small, input="rgbd")))
+    s = det.config.input_size
+    rng = np.random.default_rng(1)
+    rgb = rng.integers(0, 255, (s, s, 3), np.uint8)
+    depth = rng.uniform(0.4, 0.6, (s, s)).astype(np.float32)
+    m = resize_affine((s, s), s)
+    none = np.zeros((0, 5), np.float32)
+    warped = stack_channels(apply_affine(rgb, none, m, s)[0], apply_affine(height_above_table(depth), none, m, s)[0], "rgbd")
+    warps = []
+    monkeypatch.setattr(detector, "apply_affine", lambda *a: warps.append(1) or apply_affine(*a))
+    assert np.array_equal(det._network_input(rgb, depth, m), warped) and not warps
+    other = resize_affine((s + 10, s), s)  # a size that does warp still does
+    tall = rng.integers(0, 255, (s + 10, s, 3), np.uint8)
+    tall_depth = rng.uniform(0.4, 0.6, (s + 10, s)).astype(np.float32)
+    want = stack_channels(apply_affine(tall, none, other, s)[0],
+                          apply_affine(height_above_table(tall_depth), none, other, s)[0], "rgbd")
+    assert np.array_equal(det._network_input(tall, tall_depth, other), want) and len(warps) == 2

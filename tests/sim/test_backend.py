@@ -172,3 +172,22 @@ def test_a_seed_that_is_not_a_non_negative_int_is_refused(backend, seed):
 def test_unknown_reset_options_are_refused_naming_the_accepted_ones(backend):
     with pytest.raises(ValueError, match=r"unknown options \['object'\]; accepted: object_index"):
         backend.reset(0, {"object": "mug"})
+
+
+@pytest.mark.parametrize("kind,seeds", [("single", (0, 4)), ("pile:2", (1,))])
+def test_caches_give_the_observations_and_outcomes_of_an_uncached_backend(kind, seeds, minor_axis_grasp):
+    """The table backdrop and the clutter sizes kept between scenes change no pixel and no trial."""
+    cached = SimBackend("random_urdfs:900-903", scene=kind)
+    plain = SimBackend("random_urdfs:900-903", scene=kind, cached=False)
+    try:
+        assert cached.world.backdrop is not None and plain.world.backdrop is None
+        for seed in (*seeds, *seeds):  # the second time round, from what the first kept
+            a, _ = cached.reset(seed)
+            b, _ = plain.reset(seed)
+            assert np.array_equal(a.rgb, b.rgb) and np.array_equal(a.depth, b.depth)
+            assert np.array_equal(cached.object_labels(), plain.object_labels())
+            grasp = a.camera.image_to_world(minor_axis_grasp(cached.segmentation_mask()), a.depth)
+            assert _outcome_key(cached.execute(grasp)) == _outcome_key(plain.execute(grasp))
+    finally:
+        cached.close()
+        plain.close()
