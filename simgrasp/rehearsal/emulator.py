@@ -19,6 +19,7 @@ unforeseen is logged and answered RMIT-001 (internal error).
 from __future__ import annotations
 
 import logging
+import select
 import socket
 import threading
 import time
@@ -59,6 +60,14 @@ class LogEntry:
     channel: str
     direction: str
     packet: dict[str, Any]
+
+
+def _waiting(listener: socket.socket, timeout_s: float = 0.0) -> bool:
+    """True when a connection waits on ``listener`` to be accepted (within ``timeout_s``)."""
+    try:
+        return bool(select.select([listener], [], [], timeout_s)[0])
+    except (OSError, ValueError):  # closed meanwhile
+        return False
 
 
 class RMIEmulator:
@@ -246,7 +255,9 @@ class RMIEmulator:
             self._send(conn, "connect", {"Communication": "FRC_Connect", "ErrorID": ERR_INVALID_COMMAND})
             return
         with self._send_lock:
-            if self._session is not None:
+            # Taken once its client opened it, or once that client's connection waits to be
+            # accepted (its connect() has returned, so it may already be talking).
+            if self._session is not None or (self._pending is not None and _waiting(self._pending)):
                 busy = True
             else:
                 busy = False
@@ -268,20 +279,19 @@ class RMIEmulator:
         sock = None
         try:
             while not self._stop.is_set():
-                try:
-                    sock, _ = listener.accept()
-                    break
-                except socket.timeout:
-                    with self._send_lock:
-                        if time.monotonic() > self._pending_until:
-                            break
+                ready = _waiting(listener, 0.05)
+                with self._send_lock:  # accepted and taken in one step: no hand-over slips in between
+                    if ready:
+                        sock, _ = listener.accept()
+                        self._session = sock
+                        break
+                    if time.monotonic() > self._pending_until:
+                        break
         except OSError:
             sock = None
-        with self._send_lock:  # in one step, so no second hand-over slips in between
+        with self._send_lock:
             if self._pending is listener:
                 self._pending = None
-            if sock is not None:
-                self._session = sock
         listener.close()
         if sock is None:
             return

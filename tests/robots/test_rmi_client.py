@@ -136,3 +136,12 @@ def test_ctrl_c_still_aborts_and_disconnects(emulator, make_client):
             raise KeyboardInterrupt
     assert verbs(emulator)[-2:] == ["FRC_Abort", "FRC_Disconnect"]
     assert not emulator.session_active
+
+
+def test_a_second_client_right_after_the_first_is_refused_every_time(make_client):
+    """The first client's session connection may still wait to be accepted when a second
+    asks: it was once handed the same port, which then closed (connection refused)."""
+    for _ in range(25):
+        with make_client():
+            with pytest.raises(AlreadyConnectedError, match="already connected"):
+                make_client().open()
