@@ -16,6 +16,7 @@ from simgrasp.geometry import GraspRect
 from simgrasp.geometry.clearance import JawSpec, executable_grasps
 from simgrasp.model.inputs import MODALITIES
 from simgrasp.policies.base import Decision, register_policy
+from simgrasp.registry import import_attr
 
 
 class NetworkPolicy:
@@ -44,11 +45,12 @@ class NetworkPolicy:
 
     def __init__(
         self,
-        checkpoint: str | Path,
+        checkpoint: str | Path | None = None,
         score: str | None = None,
         keep_candidates: int = 5,
         max_opening_m: float | None = None,
         jaws: JawSpec | dict[str, Any] | None = None,
+        network: str | None = None,
         **network_options: Any,
     ):
         if max_opening_m is not None and not max_opening_m > 0:
@@ -63,13 +65,7 @@ class NetworkPolicy:
         if jaws is not None and not isinstance(jaws, JawSpec):
             raise ValueError(f"jaws must be a JawSpec, a dict of its fields or None, got {type(jaws).__name__}")
         self.jaws = jaws
-        path = Path(checkpoint)
-        if not path.is_file():
-            raise FileNotFoundError(f"checkpoint not found: {path}")
-        # The model (and torch) load only when a network policy is built.
-        from simgrasp.model.contract import load_network
-
-        self.detector = load_network(path, **network_options)
+        self.detector = _network(checkpoint, network, network_options)
         self.score = self.detector.score_kinds[0] if score is None else score
         if self.score not in self.detector.score_kinds:
             kinds = ", ".join(self.detector.score_kinds)
@@ -139,20 +135,47 @@ class NetworkPolicy:
         return (kept if len(kept) else order), passed
 
 
+def _network(checkpoint: str | Path | None, network: str | None, options: dict[str, Any]) -> Any:
+    """The :class:`~simgrasp.model.contract.GraspNetwork` a card names: a checkpoint of a
+    registered family, or ``network = "package.module:attr"``, an object honouring the
+    contract or a factory of one (called with the card's checkpoint, when it names one,
+    and the remaining options)."""
+    if network is not None:
+        obj = import_attr(network)
+        if isinstance(obj, type) or not callable(getattr(obj, "predict", None)):
+            obj = obj(**({"checkpoint": str(checkpoint)} if checkpoint is not None else {}), **options)
+        elif options or checkpoint is not None:
+            raise ValueError(f"network {network!r} is an instance and takes no checkpoint or options, got {sorted(options)}")
+        missing = [a for a in ("family", "score_kinds", "modality", "needs_depth", "ranking_info", "predict") if not hasattr(obj, a)]
+        if missing:
+            raise ValueError(f"network {network!r} gave a {type(obj).__name__} without {', '.join(missing)} of the network contract")
+        return obj
+    if checkpoint is None:
+        raise ValueError("expected a checkpoint or network = 'package.module:attr', got neither")
+    path = Path(checkpoint)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    # The model (and torch) load only when a network policy is built.
+    from simgrasp.model.contract import load_network
+
+    return load_network(path, **options)
+
+
 @register_policy("scorer")
-def scorer_policy(checkpoint: str | Path, **options: Any) -> NetworkPolicy:
+def scorer_policy(checkpoint: str | Path | None = None, **options: Any) -> NetworkPolicy:
     """The network choosing the grasp with the best scorer probability."""
     return NetworkPolicy(checkpoint, score="scorer", **options)
 
 
 @register_policy("primary")
-def primary_policy(checkpoint: str | Path, **options: Any) -> NetworkPolicy:
+def primary_policy(checkpoint: str | Path | None = None, **options: Any) -> NetworkPolicy:
     """The network choosing the grasp with the best primary score (no scorer)."""
     return NetworkPolicy(checkpoint, score="primary", **options)
 
 
 @register_policy("network")
-def network_policy(checkpoint: str | Path, **options: Any) -> NetworkPolicy:
+def network_policy(checkpoint: str | Path | None = None, **options: Any) -> NetworkPolicy:
     """A network of any family choosing by its own default score (the paper's: the scorer;
-    GG-CNN2's and GR-ConvNet's: the quality map)."""
+    GG-CNN2's and GR-ConvNet's: the quality map), or a user's network under the contract
+    (option ``network = "package.module:attr"``)."""
     return NetworkPolicy(checkpoint, **options)
