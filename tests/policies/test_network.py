@@ -197,3 +197,25 @@ def test_the_shipped_cards_of_other_families_run_on_a_tiny_checkpoint(scene, tmp
     d = policy.act(obs, policy_rng(1))
     assert d.grasp is not None and d.info["score_kind"] == "quality"
     assert ("jaws_blocked_passed_over" in d.info) == (not card.endswith("_nojaws"))
+
+
+@pytest.mark.parametrize("card", ["zhou", "zhou_nojaws"])
+def test_the_zhou_cards_choose_by_the_primary_score_on_a_tiny_checkpoint(scene, tmp_path, card):
+    import dataclasses
+
+    from simgrasp.policies.cards import CARDS_DIR, PolicyError, build_policy, load_card, resolve_policy
+
+    spec = load_card(CARDS_DIR / f"{card}.toml")
+    assert spec.implementation == "primary" and spec.checkpoint.endswith("assets/weights/zhou.pt")
+    import tomllib
+
+    description = tomllib.loads((CARDS_DIR / f"{card}.toml").read_text())["description"]
+    assert "--preset zhou" in description and "python -m simgrasp.model.export runs/zhou/last.pt" in description
+    if not os.path.exists(spec.checkpoint):  # the weights are not trained yet: the card says what to do
+        with pytest.raises(PolicyError, match=f"checkpoint not found for policy '{card}'.*train weights first"):
+            resolve_policy(card)
+    policy = build_policy(dataclasses.replace(spec, checkpoint=str(_checkpoint(tmp_path / "tiny.pt", "rgbd"))))
+    obs, _ = scene(1, depth=True)
+    d = policy.act(obs, policy_rng(1))
+    assert d.grasp is not None and d.info["score_kind"] == "primary"
+    assert ("jaws_blocked_passed_over" in d.info) == (card == "zhou")
