@@ -36,6 +36,9 @@ class TruthDetector:
         self.truth = {dataset[i].rgb.tobytes(): dataset[i].grasps[:1].copy() for i in range(len(dataset))}
         self.offset_px = offset_px
         self.scorer_candidates = 0
+        self.family = "depierre"
+        self.score_kinds = ("scorer", "primary")
+        self.ranking_info = {"scorer_candidates": 0}
 
     def predict(self, images):
         out = []
@@ -64,7 +67,7 @@ def test_cli_writes_both_metrics(scenes: Path, tmp_path: Path, monkeypatch, offs
     # metric 1) or the same grasps moved off the object (every metric 0).
     detector = TruthDetector(JacquardDataset(scenes), offset_px)
     detector.config = ModelConfig()
-    monkeypatch.setattr("simgrasp.jaccard.Detector.from_checkpoint", lambda path, device, scorer_candidates=0: detector)
+    monkeypatch.setattr("simgrasp.jaccard.load_network", lambda path, device, **options: detector)
     out = tmp_path / "result.json"
     main(["--checkpoint", str(tmp_path / "unused.pt"), "--data", str(scenes), "--sgt", "--out", str(out)])
     result = json.loads(out.read_text())
@@ -99,3 +102,56 @@ def test_sgt_needs_scene_records(scenes: Path, tmp_path: Path) -> None:
     ds = JacquardDataset(bare)
     with pytest.raises(ValueError, match="no scene record"):
         sgt_accuracy(TruthDetector(ds), ds)
+
+
+# Randomly initialised, small networks of the grasp-map families (GG-CNN2 on depth, GR-ConvNet-8 on RGB-D).
+MAP_NETWORKS = {"ggcnn": {"input": "depth", "input_size": 128}, "grconvnet": {"input": "rgbd", "input_size": 128, "channel_size": 8}}
+
+
+def exported_checkpoint(tmp_path: Path, family: str) -> Path:
+    """A tiny network of ``family`` saved by training's checkpoint code, then shipped by the
+    export path (``python -m simgrasp.model.export``)."""
+    from simgrasp.model.contract import get_family
+    from simgrasp.model.export import export_weights
+
+    torch.manual_seed(0)
+    fam = get_family(family)
+    model = fam.build(fam.config.from_dict(MAP_NETWORKS[family]))
+    with torch.no_grad():  # quality raised so that its peaks clear the released decoding's threshold (0.2)
+        model.heads.quality.bias.add_(1.0)
+    trained = save_checkpoint(tmp_path / "last.pt", model, 0)
+    return export_weights(trained, tmp_path / f"{family}.pt")
+
+
+@pytest.mark.parametrize("family", sorted(MAP_NETWORKS))
+def test_cli_and_sgt_go_through_the_network_contract_for_every_family(scenes: Path, tmp_path: Path, family: str) -> None:
+    ckpt = exported_checkpoint(tmp_path, family)
+    out = tmp_path / "result.json"
+    main(["--checkpoint", str(ckpt), "--data", str(scenes), "--out", str(out), "--depth", "stereo", "--sgt"])
+    result = json.loads(out.read_text())
+    assert (result["n"], result["family"], result["score_kinds"]) == (2, family, ["quality"])
+    assert 0.0 <= result["accuracy_quality"] <= 1.0 and 0.0 <= result["sgt_quality"] <= 1.0
+    assert result["seconds"] > 0
+    assert result["model"]["input"] == MAP_NETWORKS[family]["input"] and result["scorer_candidates"] is None
+    with pytest.raises(SystemExit, match="paper's network only"):
+        main(["--checkpoint", str(ckpt), "--data", str(scenes), "--depth", "stereo", "--scorer-candidates", "5"])
+
+
+@pytest.mark.parametrize("family", sorted(MAP_NETWORKS))
+def test_detect_goes_through_the_network_contract_for_every_family(scenes: Path, tmp_path: Path, family: str, capsys) -> None:
+    import cv2
+
+    from simgrasp.detect import main as detect_main
+
+    ckpt = exported_checkpoint(tmp_path, family)
+    sample = JacquardDataset(scenes)[0]
+    image, depth = tmp_path / "scene.png", tmp_path / "depth.npy"
+    cv2.imwrite(str(image), cv2.cvtColor(sample.rgb, cv2.COLOR_RGB2BGR))
+    with pytest.raises(SystemExit, match="--depth"):
+        detect_main([str(image), "--checkpoint", str(ckpt)])
+    np.save(depth, np.full(sample.rgb.shape[:2], 0.6, np.float32))
+    detect_main([str(image), "--checkpoint", str(ckpt), "--depth", str(depth), "--top", "3", "--out", str(tmp_path / "o.png")])
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if "quality=" in ln]
+    assert 1 <= len(lines) <= 3 and (tmp_path / "o.png").is_file()
+    with pytest.raises(SystemExit, match="one of quality"):
+        detect_main([str(image), "--checkpoint", str(ckpt), "--depth", str(depth), "--score", "scorer"])

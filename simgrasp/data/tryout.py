@@ -145,9 +145,9 @@ class SceneTryout:
 
     def __init__(self, checkpoint: str, depth: str | None) -> None:
         from simgrasp.data.sgt import SGTRunner  # the simulator and torch only where they run
-        from simgrasp.model.detector import Detector
+        from simgrasp.model.contract import load_network
 
-        self.detector = Detector.from_checkpoint(checkpoint)
+        self.detector = load_network(checkpoint)
         self.depth = depth
         if self.detector.needs_depth and depth is None:
             raise ValueError(f"{checkpoint}: the network reads depth; pass the depth file kind (perfect or stereo)")
@@ -178,7 +178,10 @@ class SceneTryout:
             return executable_grasps(order, pred.grasps, obs.camera, obs.depth, cfg.max_opening_m, jaws, keep)[0]
 
         rows: list[tuple[np.ndarray, int, str, str]] = []
-        orders = pred.ranked("scorer", size), pred.ranked("primary", size)
+        # The paper's network: by the scorer, then by the primary score; a network with one
+        # score ranks both ways by it (the second way then adds nothing: no index twice).
+        kinds = self.detector.score_kinds
+        orders = pred.ranked(kinds[0], size), pred.ranked(kinds[-1], size)
         for j, source in choose(*orders, cfg, scene_rng(seed, scene), executable):
             g = as_tried(pred.grasps[j])[0]  # what is tried is what is stored
             outcome = self.runner.trial(paths["record"], g)

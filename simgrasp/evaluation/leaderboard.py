@@ -105,10 +105,13 @@ def _card_checkpoint(card: dict[str, Any], root: Path) -> str | None:
     return str((root / ck).resolve()) if ck else None
 
 
-def _jaccard_key(card: dict[str, Any]) -> tuple[str, int]:
-    """Which score of a Jaccard record a card's choice reads, and its scorer candidates."""
-    score = "scorer" if card.get("implementation") == "scorer" else "primary"
-    return score, int(card.get("options", {}).get("scorer_candidates", 0))
+def _card_score(card: dict[str, Any], record: dict[str, Any]) -> str:
+    """The score of a Jaccard record a card chooses by: ``scorer`` and ``primary`` name
+    theirs; ``network`` takes the network's own (the first of the record's score kinds)."""
+    impl = card.get("implementation")
+    if impl in ("scorer", "primary"):
+        return impl
+    return record.get("score_kinds", ["scorer"])[0]
 
 
 def _jaccard_records(evaluations: Path, root: Path) -> list[dict[str, Any]]:
@@ -143,10 +146,11 @@ def build_rows(evaluations: Path, cards_dir: Path, root: Path) -> list[Row]:
         card = cards.get(row.name)
         if card is None or not row.is_network:
             continue
-        score, candidates = _jaccard_key(card)
+        candidates = card.get("options", {}).get("scorer_candidates", 0)
         ck = _card_checkpoint(card, root)
         for r in records:
-            if r["_checkpoint"] == ck and int(r.get("scorer_candidates", 0)) == candidates:
+            if r["_checkpoint"] == ck and (r.get("scorer_candidates") or 0) == candidates:
+                score = _card_score(card, r)
                 row.jaccard, row.sgt, row.jaccard_n = r[f"accuracy_{score}"], r.get(f"sgt_{score}"), int(r["n"])
     ordered = sorted(rows.values(), key=lambda r: (r.privileged, not r.is_network, r.name))
     for _, label, _ in COLUMNS:

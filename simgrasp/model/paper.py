@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
+
 from simgrasp.model.checkpoint import model_from_checkpoint
 from simgrasp.model.config import ModelConfig
 from simgrasp.model.contract import PAPER_FAMILY, NetworkFamily
@@ -15,7 +17,9 @@ from simgrasp.model.train import TrainConfig, train
 
 
 def _detector(model: GraspNet, **options: Any) -> Detector:
-    return Detector(model, model.config, **options)
+    # Weights in channels-last order, as Detector.from_checkpoint loads them: the images'
+    # order, the same outputs for less CPU per forward pass.
+    return Detector(model.to(memory_format=torch.channels_last), model.config, **options)
 
 
 FAMILY = NetworkFamily(

@@ -101,6 +101,7 @@ class TruthDetector:
     the same grasp moved off the object first by the scorer."""
 
     needs_depth = False
+    score_kinds = ("scorer", "primary")
 
     def __init__(self, data: Path) -> None:
         ds = JacquardDataset(data)
@@ -124,7 +125,7 @@ def fresh(scenes: Path, tmp_path: Path) -> Path:
 def test_outcomes_are_trials_in_the_rebuilt_scene(scenes: Path, tmp_path: Path, monkeypatch) -> None:
     scenes = fresh(scenes, tmp_path)
     detector = TruthDetector(scenes)
-    monkeypatch.setattr("simgrasp.model.detector.Detector.from_checkpoint", lambda path: detector)
+    monkeypatch.setattr("simgrasp.model.contract.load_network", lambda path: detector)
     ckpt = tmp_path / "unused.pt"
     ckpt.write_bytes(b"")
     before = {s.scene_id: len(read_tried_file(s.path("candidates"))) for s in find_scenes(scenes)}
@@ -164,3 +165,28 @@ def test_cli_with_a_real_checkpoint(scenes: Path, tmp_path: Path, capsys) -> Non
 def test_cli_names_a_missing_checkpoint(tmp_path: Path, capsys) -> None:
     assert dataset_main(["tryout", "--checkpoint", str(tmp_path / "none.pt"), "--data", str(tmp_path)]) == 2
     assert "checkpoint not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("family, config", [("ggcnn", {"input": "depth", "input_size": 128}),
+                                            ("grconvnet", {"input": "rgbd", "input_size": 128, "channel_size": 8})])
+def test_tryout_goes_through_the_network_contract_for_every_family(scenes: Path, tmp_path: Path, capsys, family, config) -> None:
+    from simgrasp.model.contract import get_family
+    from simgrasp.model.export import export_weights
+
+    data = fresh(scenes, tmp_path)
+    torch.manual_seed(0)
+    fam = get_family(family)
+    model = fam.build(fam.config.from_dict(config))
+    with torch.no_grad():  # quality raised so that its peaks clear the released decoding's threshold (0.2)
+        model.heads.quality.bias.add_(1.0)
+    ckpt = export_weights(save_checkpoint(tmp_path / "last.pt", model, 0), tmp_path / "w.pt")
+    code = dataset_main(["tryout", "--checkpoint", str(ckpt), "--data", str(data), "--depth", "stereo", "--by-scorer", "1",
+                         "--by-primary", "1", "--sampled", "0", "--no-progress"])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    # One score: both rankings are the same, so a scene tries its one best grasp once, by
+    # the first ranking (a scene whose network proposes no grasp tries none).
+    ds = JacquardDataset(data)
+    rows = [src for i in range(len(ds)) for src in ds.tried(i).sources if src.startswith("network:")]
+    assert summary["scenes_tried"] == 2 and 1 <= summary["trials"] == len(rows) <= 2
+    assert set(rows) == {"network:scorer"}
