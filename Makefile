@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test test-slow evaluate bench data train clean
+.PHONY: install test test-slow evaluate bench data train train-family clean
 
 install: $(STAMP)
 
@@ -34,11 +34,22 @@ data: $(STAMP)
 	$(GEN) --objects random_urdfs:0-799 --out $(DATA)/train_ru --seed 0
 	$(GEN) --objects procedural:train --out $(DATA)/train_proc --seed 3
 	$(GEN) --objects random_urdfs:900-999,procedural:test --out $(DATA)/test --seed 2
+	$(GEN) --objects random_urdfs:0-799 --scene pile:5 --limit-objects 60 --out $(DATA)/train_pile --seed 4
+	$(GEN) --objects procedural:train --scene packed:5 --limit-objects 60 --out $(DATA)/train_packed --seed 5
 
+TRAIN_DATA := $(DATA)/train_ru,$(DATA)/train_proc,$(DATA)/train_pile,$(DATA)/train_packed
 train: data
-	$(PY) -m simgrasp.train --data $(DATA)/train_ru,$(DATA)/train_proc --val $(DATA)/val --depth stereo \
+	$(PY) -m simgrasp.train --data $(TRAIN_DATA) --val $(DATA)/val --depth stereo \
 		--out $(RUN) --preset sim --seed 0 $$(test -f $(RUN)/last.pt && echo --resume $(RUN)/last.pt)
 	$(PY) -m simgrasp.model.export $(RUN)/last.pt assets/weights/default.pt
+
+# Another published family on the same data (FAMILY=ggcnn2, grconvnet or zhou: the CPU preset of
+# that name; FAMILY=ggcnn2-paper etc. for the published schedule), exported to assets/weights/FAMILY.pt.
+FAMILY ?= ggcnn2
+train-family: data
+	$(PY) -m simgrasp.train --data $(TRAIN_DATA) --val $(DATA)/val --depth stereo \
+		--out runs/$(FAMILY) --preset $(FAMILY) --seed 0 $$(test -f runs/$(FAMILY)/last.pt && echo --resume runs/$(FAMILY)/last.pt)
+	$(PY) -m simgrasp.model.export runs/$(FAMILY)/last.pt assets/weights/$(FAMILY).pt
 
 bench: $(STAMP)
 	$(PY) -m simgrasp.bench all
