@@ -65,9 +65,10 @@ def evaluate(objects: str, policy: str, workers: str, n: str) -> None:
     cfg = RunConfig(policies=(policy,), backend="sim", objects=objects, trials=int(n), seed=0, workers=int(workers))
     with tempfile.TemporaryDirectory(prefix="simgrasp-probe-") as d:
         out = run_evaluation(cfg, Path(d) / "run", progress=False, notify=lambda m: None)
-    wins = sum(bool(r.get("success")) for r in out.rows)
+        rows = list(out.rows)  # read from the run folder, so before it is removed
+    wins = sum(bool(r.get("success")) for r in rows)
     _stop_fork_server()
-    _report(time.process_time(), _children_cpu_s(), len(out.rows), successes=wins)
+    _report(time.process_time(), _children_cpu_s(), len(rows), successes=wins)
 
 
 def _stop_fork_server() -> None:

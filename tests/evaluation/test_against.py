@@ -34,6 +34,11 @@ def test_a_probe_reports_cpu_per_unit_and_a_failing_one_says_why():
         run_probe(HERE, ("trials", "no_such_objects:1", "single", 0, 1))
 
 
+def test_an_evaluation_probe_counts_the_rows_of_its_run_before_the_run_folder_goes():
+    (row,) = run_probe(HERE, ("evaluate", "random_urdfs:900-901", "random", 1, 2))
+    assert row["units"] == 2 and 0 <= row["successes"] <= 2 and row["cpu_s"] > 0
+
+
 def test_compare_costs_prints_both_sides_and_their_ratio():
     lines: list[str] = []
     chosen = cases(["single"], "random_urdfs:900-900", 1, 1, 1, 1)
