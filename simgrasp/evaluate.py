@@ -6,6 +6,7 @@ Examples::
     python -m simgrasp.evaluate --policy scorer,primary,heuristic --trials 200 --workers 2
     python -m simgrasp.evaluate --backend fanuc --robot-config cell.toml --policy scorer --trials 20
     python -m simgrasp.evaluate --resume --out runs/NAME       # finish an interrupted run (its protocol too)
+    python -m simgrasp.evaluate --resume --out runs/NAME --policy A,B,NEW  # add a policy on the same seeds
     python -m simgrasp.evaluate --protocol clear --scene pile:5 --trials 10 --workers 2  # clearing episodes
     python -m simgrasp.evaluate --suite evaluations/smoke.toml --check
     python -m simgrasp.evaluate --compare runs/sim runs/real   # side by side, no trials run
@@ -147,7 +148,8 @@ def build_config(args: argparse.Namespace, notify: Any) -> tuple[Any, Path, Any]
     the run being resumed, in increasing order of precedence: defaults, file, flags. A
     resume takes what the run measures (its identity: policies, backend and its options,
     objects, seed, protocol) from the folder's run.json and refuses a flag, or a suite,
-    that says otherwise."""
+    that says otherwise; only its policies may be extended (the run's, in their order, then
+    new ones, which run on the same seeds)."""
     from simgrasp.evaluation.runner import IDENTITY_DEFAULTS, RUN_FILE, RunConfig
     from simgrasp.evaluation.suite import load_suite
     from simgrasp.protocols.folder import RunFolder
@@ -187,7 +189,10 @@ def build_config(args: argparse.Namespace, notify: Any) -> tuple[Any, Path, Any]
         saved = {k: tuple(v) if k == "policies" else v for k, v in run["config"].items() if k != "record"}
         saved["protocol"] = {**IDENTITY_DEFAULTS, **(run.get("identity") or {})}["protocol"]
         refuse_contradictions(args, suite, flags, saved)
+        extended = flags["policies"] or (suite.policies if suite is not None else None)
         base.update(saved)
+        if extended is not None:
+            base["policies"] = tuple(extended)
         base["record"] = run["config"].get("record", False)
     cfg_values = {**base, **{k: v for k, v in flags.items() if v is not None}}
     if args.record:
@@ -232,11 +237,17 @@ def refuse_contradictions(args: argparse.Namespace, suite: Any, flags: dict[str,
         raise UsageError(f"cannot resume {args.out}: {flag} {_shown(given)} contradicts its run.json "
                          f"({field} {_shown(had)})")
 
+    def differs(field: str, given: Any, had: Any) -> bool:
+        given, had = _listed(given), _listed(had)
+        if field == "policies":  # a resume may add policies after the run's own
+            return given[: len(had)] != had
+        return given != had
+
     for field, flag in IDENTITY_FLAGS.items():
         given, had = flags[field], saved.get(field)
-        if given is not None and _listed(given) != _listed(had):
+        if given is not None and differs(field, given, had):
             refuse(flag, given, field, had)
-        if suite is not None and _listed(getattr(suite, field)) != _listed(had):
+        if suite is not None and differs(field, getattr(suite, field), had):
             refuse(f"--suite {args.suite}", getattr(suite, field), field, had)
     had_options = saved.get("backend_options", {})
     for key, value in backend_options(args, {}).items():

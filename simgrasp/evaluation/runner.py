@@ -207,7 +207,7 @@ def _run_locked(
 ) -> RunOutcome:
     identity = run_identity(cfg, specs, protocol)
     if resume:
-        folder.check_resume(identity, IDENTITY_DEFAULTS)
+        folder.check_resume(identity, IDENTITY_DEFAULTS, extendable=("policies",))  # a resume may add policies
     setup = build_setup(cfg, specs, folder.path)
     worker = validate_worker(setup, protocol)
     try:

@@ -42,13 +42,17 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def identity_mismatch(old: dict[str, Any], new: dict[str, Any]) -> str | None:
+def identity_mismatch(old: dict[str, Any], new: dict[str, Any], extendable: tuple[str, ...] = ()) -> str | None:
     """The first field in which two identities differ, said as ``it was run with
     KEY=OLD, this run has NEW`` (None when they agree). Every key of either counts: a key
-    only one of them has is a difference."""
+    only one of them has is a difference. A key in ``extendable`` holds a list that the new
+    identity may extend: the old list, in its order, then new items."""
     old, new = _plain(old), _plain(new)
     for key in [*old, *(k for k in new if k not in old)]:
-        if old.get(key, ...) != new.get(key, ...):
+        was, has = old.get(key, ...), new.get(key, ...)
+        if key in extendable and isinstance(was, list) and isinstance(has, list) and has[: len(was)] == was:
+            continue
+        if was != has:
             was = f"{key}={old[key]!r}" if key in old else f"no {key}"
             has = repr(new[key]) if key in new else "none"
             return f"it was run with {was}, this run has {has}"
@@ -128,12 +132,14 @@ class RunFolder:
             return None
         return run if self.identity_key is None else dict(run.get(self.identity_key) or {})
 
-    def check_resume(self, identity: dict[str, Any], defaults: dict[str, Any] | None = None) -> None:
+    def check_resume(self, identity: dict[str, Any], defaults: dict[str, Any] | None = None,
+                     extendable: tuple[str, ...] = ()) -> None:
         """RunError unless the folder's run has ``identity``, the whole of it (no run file:
         nothing to check). ``defaults``: what a run file written before a field existed
-        had for it."""
+        had for it; ``extendable``: list fields the resumed run may extend
+        (:func:`identity_mismatch`)."""
         old = self.identity()
-        why = None if old is None else identity_mismatch({**(defaults or {}), **old}, identity)
+        why = None if old is None else identity_mismatch({**(defaults or {}), **old}, identity, extendable)
         if why is not None:
             raise RunError(f"cannot resume {self.path}: {why}")
 

@@ -213,3 +213,18 @@ def test_scene_flag_is_the_backend_option_scene():
 
     assert backend_options(parse_args(["--scene", "pile:3"]), {"scene": "single", "x": 1}) == {"scene": "pile:3", "x": 1}
     assert backend_options(parse_args([]), {"scene": "packed:4"}) == {"scene": "packed:4"}
+
+
+def test_a_resume_adds_policies_on_the_same_seeds_and_keeps_the_rows_it_has(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert run_cli(capsys, *FAKE, "--policy", "heuristic", "--trials", "3", "--out", str(run))[0] == 0
+    first = [(r["policy"], r["seed"]) for r in read_rows(run / TRIALS_FILE)]
+    code, out, err = run_cli(capsys, "--resume", "--out", str(run), "--policy", "heuristic,random", "--no-progress")
+    assert code == 0, err
+    rows = [(r["policy"], r["seed"]) for r in read_rows(run / TRIALS_FILE)]
+    assert rows[: len(first)] == first and sorted(rows[len(first):]) == [("random", s) for s in range(3)]
+    results = json.loads((run / "results.json").read_text())
+    assert list(results["policies"]) == ["heuristic", "random"]
+    # Only an extension: dropping or reordering the run's policies is still refused.
+    code, _, err = run_cli(capsys, "--resume", "--out", str(run), "--policy", "random,heuristic", "--no-progress")
+    assert code == 2 and "--policy random,heuristic contradicts its run.json (policies heuristic,random)" in err
