@@ -95,7 +95,9 @@ def platecheck(objects: str, policy: str, first: str, n: str) -> None:
         depth = [obs.depth] if net.detector.needs_depth else None
         pred = net.detector.predict([obs.rgb], depth)[0]
         h, w = obs.rgb.shape[:2]
-        order = pred.ranked(net.score, (w, h), None, net.scorer_candidates)
+        # Older checkouts pass the scorer's candidate count to ranked(); the network contract keeps it in the detector.
+        extra = (net.scorer_candidates,) if hasattr(net, "scorer_candidates") else ()
+        order = pred.ranked(net.score, (w, h), None, *extra)
         cases.append((order, pred.grasps, obs.camera, obs.depth))
     backend.close()
     keep = max(1, net.keep_candidates)

@@ -59,3 +59,8 @@ def test_agreement_compares_success_seed_by_seed():
                "ref": [{"kind": "single", "policy": "p", "seed": s, "success": s < 1} for s in range(4)]}
     (line,) = agreement_table(made_up)
     assert line["agreement"] == 0.5 and line["rate"] == 0.75 and line["ref_rate"] == 0.25
+
+
+def test_the_plate_check_probe_runs_the_shipped_network_card():
+    (row,) = run_probe(HERE, ("platecheck", "random_urdfs:900-999", "scorer", 0, 1))
+    assert row["units"] == 1 and 1 <= row["kept"] <= 5
