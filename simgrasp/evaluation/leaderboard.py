@@ -2,7 +2,10 @@
 intervals and ranks, the rectangle metric of the test split, and the agreement (Kendall tau)
 between the rectangle metric's ranking of the networks and their physical ranking.
 
-Everything is read from records: ``evaluations/SUITE/results.json`` (a suite's run),
+Everything is read from records: ``evaluations/SUITE/results.json`` (a suite's run) and
+``evaluations/SUITE/*/results.json`` (more policies run later on the same scenes, e.g.
+``python -m simgrasp.evaluate --suite evaluations/SUITE.toml --policy NEW --out
+evaluations/SUITE/networks``),
 ``evaluations/*/jaccard_*.json`` (``python -m simgrasp.jaccard --out``) and the policy cards
 in ``policies/``. Nothing is typed by hand; a missing record is a missing cell.
 """
@@ -123,15 +126,42 @@ def _jaccard_records(evaluations: Path, root: Path) -> list[dict[str, Any]]:
     return records
 
 
+SAME_SCENES = ("backend", "backend_options", "objects", "seed", "trials")
+"""The run fields that must agree for policies of two runs to share a suite's column."""
+
+
+def suite_results(evaluations: Path, suite: str) -> dict[str, Any] | None:
+    """A suite's recorded results: its run's (``SUITE/results.json``) and those of runs added
+    beside it on the same scenes (``SUITE/*/results.json``), policies merged. None when the
+    suite has no record; ValueError when an added run faced other scenes or repeats a policy."""
+    main = evaluations / suite / "results.json"
+    if not main.exists():
+        return None
+    merged = _read_json(main)
+    merged["policies"] = dict(merged["policies"])
+    merged.setdefault("run", {})["policies"] = list(merged["run"].get("policies", []))
+    for path in sorted((evaluations / suite).glob("*/results.json")):
+        added = _read_json(path)
+        for key in SAME_SCENES:
+            want, got = merged["run"].get(key), added.get("run", {}).get(key)
+            if want != got:
+                raise ValueError(f"{path}: expected the scenes of {main} ({key} {want!r}), got {key} {got!r}")
+        twice = set(added["policies"]) & set(merged["policies"])
+        if twice:
+            raise ValueError(f"{path}: policies {sorted(twice)} are recorded in {main} already; expected new ones")
+        merged["policies"].update(added["policies"])
+        merged["run"]["policies"] += added.get("run", {}).get("policies", [])
+    return merged
+
+
 def build_rows(evaluations: Path, cards_dir: Path, root: Path) -> list[Row]:
     """Every policy that has a recorded result in some suite, with its cells and ranks."""
     cards = load_cards(cards_dir)
     rows: dict[str, Row] = {}
     for suite, label, key in COLUMNS:
-        path = evaluations / suite / "results.json"
-        if not path.exists():
+        results = suite_results(evaluations, suite)
+        if results is None:
             continue
-        results = _read_json(path)
         specs = {s["label"]: s for s in results.get("run", {}).get("policies", [])}
         for name, p in results["policies"].items():
             row = rows.get(name)
@@ -162,10 +192,10 @@ def build_rows(evaluations: Path, cards_dir: Path, root: Path) -> list[Row]:
 
 def _per_scene(evaluations: Path, suite: str, names: list[str]) -> tuple[list[str], np.ndarray] | None:
     """Successes per scene (rows: scenes, columns: ``names``), the scenes all of them ran."""
-    path = evaluations / suite / "results.json"
-    if not path.exists():
+    results = suite_results(evaluations, suite)
+    if results is None:
         return None
-    pols = _read_json(path)["policies"]
+    pols = results["policies"]
     per = [pols[n].get("per_object", {}) for n in names]
     scenes = sorted(set.intersection(*(set(p) for p in per))) if per else []
     if not scenes:

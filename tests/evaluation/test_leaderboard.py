@@ -106,3 +106,29 @@ def test_an_external_network_is_ranked_on_the_board(tmp_path):
     line = next(ln for ln in md.splitlines() if ln.startswith("| tiny"))
     assert f"#{rows['tiny'].ranks['heldout']}" in line and "undefined" in md
     assert not math.isnan(rows["tiny"].cells["heldout"].rate)
+
+
+def test_a_run_added_beside_a_suite_joins_its_column_only_on_the_same_scenes(tmp_path):
+    from simgrasp.evaluation.leaderboard import suite_results
+
+    run = {"backend": "sim", "backend_options": {}, "objects": "fake:0-4", "seed": 0, "trials": 5}
+    cell = {"success": {"successes": 3, "n": 5}}
+
+    def write(path, policies, **changes):
+        path.mkdir(parents=True, exist_ok=True)
+        record = {"run": {**run, **changes, "policies": [{"label": p} for p in policies]},
+                  "policies": {p: cell for p in policies}}
+        (path / "results.json").write_text(json.dumps(record))
+
+    write(tmp_path / "pile", ["heuristic"])
+    write(tmp_path / "pile" / "networks", ["ggcnn2"])
+    merged = suite_results(tmp_path, "pile")
+    assert list(merged["policies"]) == ["heuristic", "ggcnn2"]
+    assert [p["label"] for p in merged["run"]["policies"]] == ["heuristic", "ggcnn2"]
+    assert suite_results(tmp_path, "packed") is None
+    write(tmp_path / "pile" / "networks", ["ggcnn2"], seed=7)
+    with pytest.raises(ValueError, match="expected the scenes of .* \\(seed 0\\), got seed 7"):
+        suite_results(tmp_path, "pile")
+    write(tmp_path / "pile" / "networks", ["heuristic"])
+    with pytest.raises(ValueError, match="recorded in .* already"):
+        suite_results(tmp_path, "pile")

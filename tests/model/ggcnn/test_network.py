@@ -60,3 +60,16 @@ def test_the_released_variants_of_ggcnn2_are_config():
     out = GGCNN(cfg)(torch.zeros(1, 1, 64, 64))
     assert out.quality.shape == (1, 1, 64, 64)
     assert GGCNNConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def test_the_shipped_weights_are_gg_cnn2_on_depth_at_300_px():
+    from simgrasp.model.checkpoint import read_checkpoint
+    from simgrasp.model.contract import checkpoint_family
+    from simgrasp.policies.cards import REPO_ROOT
+
+    path = REPO_ROOT / "assets" / "weights" / "ggcnn2.pt"
+    assert path.stat().st_size <= 25e6
+    ckpt = read_checkpoint(path)  # torch.load(weights_only=True)
+    net = checkpoint_family(ckpt, str(path)).from_checkpoint(ckpt, str(path))
+    assert net.config.variant == "ggcnn2" and net.config.input == "depth" and net.config.input_size == 300
+    assert _params(net) == GGCNN2_RELEASED and ckpt["optimizer"] is None

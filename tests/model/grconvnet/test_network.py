@@ -60,3 +60,16 @@ def test_bad_settings_are_refused():
         GRConvNetConfig(dropout=1.0)
     with pytest.raises(ValueError, match="unknown key 'channels'"):
         GRConvNetConfig.from_dict({"channels": 16})
+
+
+def test_the_shipped_weights_are_the_16_channel_network_on_rgbd():
+    from simgrasp.model.checkpoint import read_checkpoint
+    from simgrasp.model.contract import checkpoint_family
+    from simgrasp.policies.cards import REPO_ROOT
+
+    path = REPO_ROOT / "assets" / "weights" / "grconvnet.pt"
+    assert path.stat().st_size <= 25e6
+    ckpt = read_checkpoint(path)  # torch.load(weights_only=True)
+    net = checkpoint_family(ckpt, str(path)).from_checkpoint(ckpt, str(path))
+    assert net.config.input == "rgbd" and net.config.input_size == 224
+    assert _params(net) == released(4, 16) and ckpt["optimizer"] is None
