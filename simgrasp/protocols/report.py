@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from simgrasp.protocols.drawing import thumbnail_png
+from simgrasp.protocols.summary import lost_trials_text
 from simgrasp.protocols.tables import family_rows, paired_rows, pct, policy_rows
 
 GALLERY_LIMIT = 120  # images embedded in one report; the rest stay as files in images/
@@ -135,6 +136,8 @@ def write_report(path: Path, results: dict[str, Any], rows: Iterable[dict[str, A
         f"<p>backend <code>{esc(run.get('backend'))}</code>, objects <code>{esc(run.get('objects'))}</code>, "
         f"{esc(run.get('trials'))} trials per policy from seed {esc(run.get('seed'))}. Success = lifted, carried "
         "and placed. Rates leave out infrastructure errors; intervals are Wilson 95 %.</p>",
+        *([f'<p class="warning"><strong>{esc(lost_trials_text(results["warning"]))}</strong></p>']
+          if results.get("warning") else []),
         "<h2>Success rate</h2>",
         chart,
         html_table(*policy_rows(results)),

@@ -261,3 +261,37 @@ def summarize_groups(groups: Mapping[str, Iterable[dict[str, Any]]], order: Sequ
         "paired": paired,
         "throughput": overall.summary(),
     }
+
+
+LOST_WARNING_SHARE = 0.03
+"""Above this share of trials lost to infrastructure errors, a run's results warn."""
+
+
+def lost_trials(results: Mapping[str, Any], threshold: float = LOST_WARNING_SHARE) -> dict[str, Any] | None:
+    """The warning a run owes its reader when more than ``threshold`` of its trials were lost
+    to infrastructure errors (None otherwise): how many were lost, how many the rates cover
+    (the fewest valid trials of any policy), and the most common causes."""
+    policies = results.get("policies", {}).values()
+    trials = sum(s["trials"] for s in policies)
+    lost = sum(s["infrastructure_errors"] for s in policies)
+    if not trials or lost / trials <= threshold:
+        return None
+    causes: Counter[str] = Counter()
+    for s in policies:
+        causes.update(s.get("infrastructure_reasons", {}))
+    return {
+        "lost": lost,
+        "trials": trials,
+        "share": lost / trials,
+        "rates_cover": min(s["valid_trials"] for s in policies),
+        "of": max(s["trials"] for s in policies),
+        "causes": dict(causes.most_common(3)),
+    }
+
+
+def lost_trials_text(warning: Mapping[str, Any]) -> str:
+    """One line saying what :func:`lost_trials` found."""
+    causes = ", ".join(f"{k} {v}" for k, v in warning["causes"].items())
+    return (f"WARNING: {warning['lost']} of {warning['trials']} trials ({100 * warning['share']:.1f} %) were lost to "
+            f"infrastructure errors; the rates cover as few as {warning['rates_cover']} of {warning['of']} scenes "
+            f"per policy. Most common: {causes}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from simgrasp.protocols.summary import lost_trials_text
+
 
 def pct(x: float | None) -> str:
     """A rate as a percentage, or a dash."""
@@ -100,7 +102,7 @@ def family_rows(results: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
 def results_table(results: dict[str, Any]) -> str:
     """The end-of-run summary: the policy table, then paired differences if several, the
     rates per object family if several, and the failure reasons."""
-    text = render(*policy_rows(results))
+    text = (lost_trials_text(results["warning"]) + "\n\n" if results.get("warning") else "") + render(*policy_rows(results))
     if results.get("paired"):
         text += "\n\npaired on the same seeds (Newcombe 95% interval):\n" + render(*paired_rows(results))
     headers, families = family_rows(results)

@@ -24,7 +24,7 @@ from simgrasp.protocols.base import Job, Keep, job_key
 from simgrasp.protocols.drawing import save_trial_image
 from simgrasp.protocols.report import write_report
 from simgrasp.protocols.rows import SavedRows, policy_of, policy_seed, trial_order
-from simgrasp.protocols.summary import summarize_groups
+from simgrasp.protocols.summary import lost_trials, summarize_groups
 from simgrasp.protocols.tables import results_table
 from simgrasp.protocols.worker import Worker, WorkerSetup, close_worker, worker_for
 
@@ -161,7 +161,9 @@ class TrialProtocol:
         return {policy_seed(r) for r in saved if not r.get("infrastructure_error")}
 
     def results(self, saved: SavedRows, labels: Sequence[str], run: dict[str, Any]) -> dict[str, Any]:
-        return {"run": run, **summarize_groups(saved.by_group(), labels)}
+        results = {"run": run, **summarize_groups(saved.by_group(), labels)}
+        warning = lost_trials(results)
+        return {"warning": warning, **results} if warning else results
 
     def text(self, results: dict[str, Any]) -> str:
         return results_table(results)

@@ -114,6 +114,23 @@ def test_backend_faults_are_kept_apart(fake_config, tmp_path):
     assert {r["seed"] for r in res.rows if r["reason"] == SIM_ERROR} == {4, 6}
 
 
+def test_a_run_that_lost_trials_warns_in_its_table_report_and_results(fake_config, tmp_path):
+    from simgrasp.protocols import get_protocol
+
+    cfg = replace(fake_config, policies=("heuristic", "random"), backend_options={"fail_seeds": [4, 6]})
+    res = run_evaluation(cfg, tmp_path / "run", progress=False)
+    w = res.results["warning"]
+    assert (w["lost"], w["trials"], w["rates_cover"], w["of"], w["causes"]) == (4, 12, 4, 6, {SIM_ERROR: 4})
+    saved = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert saved["warning"] == w
+    text = get_protocol("trial").text(res.results)
+    assert text.startswith("WARNING: 4 of 12 trials (33.3 %) were lost") and "cover as few as 4 of 6 scenes" in text
+    assert "WARNING: 4 of 12 trials" in (tmp_path / "run" / "report.html").read_text()
+    # A run that lost nothing, or a share under the threshold, carries no warning.
+    clean = run_evaluation(replace(cfg, backend_options={}), tmp_path / "clean", progress=False)
+    assert "warning" not in clean.results and not get_protocol("trial").text(clean.results).startswith("WARNING")
+
+
 def test_a_fatal_backend_error_stops_the_run_with_rows_saved(fake_config, tmp_path):
     cfg = replace(fake_config, policies=("heuristic",), backend_options={"fatal_seeds": [5]})
     res = run_evaluation(cfg, tmp_path / "run", progress=False)
