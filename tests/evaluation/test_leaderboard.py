@@ -26,7 +26,9 @@ def test_cells_come_from_the_records_and_missing_ones_show_as_not_run():
     for name, p in pile.items():
         assert rows[name].cells["pile"].successes == p["success"]["successes"]
         assert rows[name].cells["pile"].ci95 == pytest.approx(p["success"]["ci95"])
-    heldout = json.loads((EVALUATIONS / "heldout" / "results.json").read_text())["policies"]
+    from simgrasp.evaluation.leaderboard import suite_results
+
+    heldout = suite_results(EVALUATIONS, "heldout")["policies"]
     absent = [n for n in rows if n not in heldout]
     assert absent, "expected some policy without a heldout record"
     md = to_markdown(list(rows.values()), agreement(list(rows.values()), EVALUATIONS))
