@@ -87,6 +87,9 @@ class Outcome:
     steps: int = 0
     timings_s: dict[str, float] = field(default_factory=dict)
     detail: str = ""
+    # the draw of perturbed physics and calibration the trial ran under (simgrasp.backends.perturb's
+    # Draw.to_dict); None: unperturbed, and left out of the dict
+    perturbation: dict[str, float] | None = None
 
     @property
     def infrastructure_error(self) -> bool:
@@ -96,6 +99,8 @@ class Outcome:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["infrastructure_error"] = self.infrastructure_error
+        if d["perturbation"] is None:
+            del d["perturbation"]
         return d
 
 

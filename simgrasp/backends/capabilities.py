@@ -9,7 +9,9 @@ offers it before anything moves: nobody asks which backend runs. A capability is
 - :class:`Recording`: what the dataset generator records and rebuilds (segmentation,
   perfect depth, the scene record, a lift-only trial);
 - :class:`Privileged`: the one door into a simulator a privileged policy reads through
-  (the oracle; see :class:`~simgrasp.backends.base.PrivilegedAccess`).
+  (the oracle; see :class:`~simgrasp.backends.base.PrivilegedAccess`);
+- :class:`Perturbing`: trials under perturbed physics and calibration (the robust
+  protocol; :mod:`simgrasp.backends.perturb`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 import numpy as np
 
 from simgrasp.backends.base import Observation, Outcome, PrivilegedAccess
+from simgrasp.backends.perturb import Draw
 from simgrasp.geometry import WorldGrasp
 
 
@@ -68,6 +71,17 @@ class Privileged(Protocol):
         ...
 
 
+@runtime_checkable
+class Perturbing(Protocol):
+    """A backend whose physics and calibration a draw can perturb (a simulator: a real
+    cell's are what they are)."""
+
+    def execute_perturbed(self, grasp: WorldGrasp, draw: Draw) -> Outcome:
+        """The trial of ``grasp`` in the current scene under ``draw`` (the nominal draw:
+        exactly :meth:`execute`'s unperturbed trial); the scene shown is unchanged."""
+        ...
+
+
 C = TypeVar("C")
 
 #: What a missing capability is, said to the user (the capability's class -> words).
@@ -76,6 +90,8 @@ NEEDS = {
     Recording: "a backend that records its scenes (segmentation_mask, perfect_depth, scene_record, load_scene, "
     "execute(lift_only=))",
     Privileged: "a backend with a privileged door (privileged(): trials on a copy of the scene)",
+    Perturbing: "a backend whose physics and calibration can be perturbed (execute_perturbed: the sim backend; a real "
+    "cell's physics are what they are)",
 }
 
 

@@ -44,10 +44,13 @@ NETWORK_IMPLEMENTATIONS_NOT = {"heuristic", "random", "oracle"}  # policies that
 
 @dataclass(frozen=True)
 class Cell:
-    """A recorded rate: ``successes`` of ``n`` and its Wilson 95 % interval."""
+    """A recorded rate: ``successes`` of ``n`` and its 95 % interval: the one recorded
+    (``interval``; the robust suite's comes from a bootstrap over scenes, its draws being
+    clustered in scenes), else Wilson's."""
 
     successes: int
     n: int
+    interval: tuple[float, float] | None = None
 
     @property
     def rate(self) -> float:
@@ -55,7 +58,7 @@ class Cell:
 
     @property
     def ci95(self) -> tuple[float, float]:
-        return wilson_interval(self.successes, self.n)
+        return self.interval if self.interval is not None else wilson_interval(self.successes, self.n)
 
 
 @dataclass
@@ -170,7 +173,9 @@ def build_rows(evaluations: Path, cards_dir: Path, root: Path) -> list[Row]:
                 row = rows[name] = Row(name, implementation=impl)
             row.privileged = row.privileged or bool(p.get("privileged", False))
             if key in p:
-                row.cells[label] = Cell(int(p[key]["successes"]), int(p[key]["n"]))
+                given = p[key].get("ci95")  # as recorded: Wilson, or the robust suite's bootstrap
+                row.cells[label] = Cell(int(p[key]["successes"]), int(p[key]["n"]),
+                                        tuple(map(float, given)) if given else None)
     records = _jaccard_records(evaluations, root)
     for row in rows.values():
         card = cards.get(row.name)

@@ -8,8 +8,12 @@
     objects = "random_urdfs:900-999"
     trials = 20
     seed = 0
+    protocol = "trial"           # or "clear": episodes until the scene is clear (trials = episodes),
+                                 # or "robust": each scene nominal and under perturbed draws
     [backend_options]            # keyword arguments of the backend
-    protocol = "trial"           # or "clear": episodes until the scene is clear (trials = episodes)
+    [perturb]                    # the backend option perturb (simgrasp.backends.perturb)
+    friction = [0.5, 1.5]
+    draws = 4
     [[bounds]]                   # a policy's success rate must reach a minimum
     policy = "heuristic"
     min_success_rate = 0.6
@@ -30,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from simgrasp.config import load_toml_checked
+from simgrasp.backends.perturb import PerturbError, PerturbSpec
 from simgrasp.protocols import PROTOCOLS
 
 _SUITE_KEYS = {
@@ -44,6 +49,7 @@ _SUITE_KEYS = {
     "backend_options",
     "bounds",
     "protocol",
+    "perturb",
 }
 _BOUND_KEYS = {"policy", "min_success_rate", "better", "worse", "min_difference"}
 
@@ -144,12 +150,26 @@ def load_suite(path: str | Path) -> Suite:
         trials=_get(d, "trials", int, 20, str(p)),
         seed=_get(d, "seed", int, 0, str(p)),
         workers=_get(d, "workers", int, None, str(p)),
-        backend_options=dict(_get(d, "backend_options", dict, {}, str(p))),
+        backend_options=_with_perturb(dict(_get(d, "backend_options", dict, {}, str(p))), d, str(p)),
         bounds=bounds,
         description=_get(d, "description", str, "", str(p)),
         path=str(p),
         protocol=_protocol(_get(d, "protocol", str, "trial", str(p)), str(p)),
     )
+
+
+def _with_perturb(options: dict[str, Any], d: dict[str, Any], where: str) -> dict[str, Any]:
+    """The backend options with the suite's ``[perturb]`` table as the backend option
+    ``perturb`` (checked here: a bad spec fails before any run), refused when both give one."""
+    if "perturb" not in d:
+        return options
+    if "perturb" in options:
+        raise SuiteError(f"{where}: give the perturbation once, as [perturb] or as backend_options.perturb, not both")
+    try:
+        spec = PerturbSpec.parse(d["perturb"])
+    except PerturbError as e:
+        raise SuiteError(f"{where}: {e}") from None
+    return {**options, "perturb": spec.to_dict()}
 
 
 def _protocol(value: str, where: str) -> str:

@@ -5,7 +5,9 @@ job into rows (on a :class:`~simgrasp.protocols.worker.Worker`, through any exec
 :mod:`simgrasp.executors`), turns the rows into ``results.json`` and builds its tables:
 
 - ``trial`` (:mod:`simgrasp.protocols.trial`): one lift-move-place grasp per scene;
-- ``clear`` (:mod:`simgrasp.protocols.clear`): grasps on one scene until it is clear.
+- ``clear`` (:mod:`simgrasp.protocols.clear`): grasps on one scene until it is clear;
+- ``robust`` (:mod:`simgrasp.protocols.robust`): one decision per scene, executed under
+  nominal and perturbed physics and calibration.
 
 ``--protocol NAME`` resolves through :data:`PROTOCOLS`; a protocol's module is imported
 only when it is used, so the run folder (:mod:`simgrasp.protocols.folder`), which the
@@ -19,6 +21,7 @@ from simgrasp.registry import Registry, import_attr
 PROTOCOLS: Registry[str] = Registry("protocol")
 PROTOCOLS.register("trial")("simgrasp.protocols.trial:TRIAL")
 PROTOCOLS.register("clear")("simgrasp.protocols.clear:CLEAR")
+PROTOCOLS.register("robust")("simgrasp.protocols.robust:ROBUST")
 
 
 def get_protocol(name: str):  # -> RunProtocol (not imported here: it would load the policies)

@@ -18,6 +18,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from simgrasp.backends.base import INFO_OBJECT, INFO_SCENE, POLICY_ERROR, BackendError
+from simgrasp.backends.perturb import Draw
 from simgrasp.executors.base import WorkUnit
 from simgrasp.policies import policy_rng, validate_decision
 from simgrasp.protocols.base import Job, Keep, job_key
@@ -31,13 +32,26 @@ from simgrasp.protocols.worker import Worker, WorkerSetup, close_worker, worker_
 
 def run_trial(worker: Worker, job: Job) -> dict[str, Any]:
     """Run one trial on ``worker`` and return its row (see :func:`empty_row` for the fields)."""
+    return scene_rows(worker, job)[0]
+
+
+def scene_rows(worker: Worker, job: Job, draws: Sequence[Draw] | None = None) -> list[dict[str, Any]]:
+    """Show the scene of ``job``, let its policy decide once, and execute the grasp: once
+    (``draws`` None: one row, as :func:`run_trial`), or once under each of ``draws`` through
+    the backend's :class:`~simgrasp.backends.capabilities.Perturbing` capability (one row
+    each, ``draw`` its index; the scene's reset and policy timings are in the first row
+    only). A policy's fault fails every row; a backend's fault ends the rows with its own
+    (the rest are not run)."""
     row = empty_row(job, worker.setup.backend)
+    if draws is not None:
+        row["draw"] = int(draws[0].index)
     policy = worker.policies[job.policy]
     if worker.is_privileged(job.policy):
         row["privileged"] = True  # results and reports mark the policy: it read the simulator
     t0 = time.perf_counter()
     row["started_at"] = time.time()
     timings = row["timings_s"]
+    rows = [row]
     stage = "reset"
     try:
         backend = worker.ensure_backend()
@@ -61,19 +75,25 @@ def run_trial(worker: Worker, job: Job) -> dict[str, Any]:
             row["world_grasp"] = world.to_dict()
         except Exception as e:  # the policy's fault: recorded, and the run goes on
             row.update(reason=POLICY_ERROR, error=f"{type(e).__name__}: {e}")
-            return row
+            return _for_each_draw(row, draws)
         finally:
             timings["policy"] = time.perf_counter() - t1
             if worker.setup.record_dir is not None:  # also when the policy failed: its scene is evidence
                 row["image"] = save_trial_image(Path(worker.setup.record_dir), job, obs.rgb, _drawable(decision))
         stage = "execute"
-        t2 = time.perf_counter()
-        outcome = backend.execute(world)
-        timings["execute"] = time.perf_counter() - t2
-        out = outcome.to_dict()
-        for k, v in out.pop("timings_s").items():
-            timings[f"backend.{k}"] = float(v)
-        row.update(out)
+        for i, draw in enumerate([None] if draws is None else draws):
+            if i:  # the next draw's row: the same scene and decision, its own outcome
+                row = {**rows[0], "draw": int(draw.index), "timings_s": {}, "started_at": time.time()}
+                rows.append(row)
+                timings = row["timings_s"]
+            t2 = time.perf_counter()
+            outcome = backend.execute(world) if draw is None else backend.execute_perturbed(world, draw)
+            timings["execute"] = time.perf_counter() - t2
+            out = outcome.to_dict()
+            for k, v in out.pop("timings_s").items():
+                timings[f"backend.{k}"] = float(v)
+            row.update(out)
+            row["finished_at"] = time.time()
     except BackendError as e:  # the backend can run no more trials: record and stop
         if e.outcome is not None:
             out = e.outcome.to_dict()
@@ -90,9 +110,17 @@ def run_trial(worker: Worker, job: Job) -> dict[str, Any]:
         row["traceback"] = traceback.format_exc(limit=6)
         worker.discard_backend()  # a backend that raised may be in any state: the next trial gets a fresh one
     finally:
-        timings["total"] = time.perf_counter() - t0
+        rows[0]["timings_s"]["total"] = time.perf_counter() - t0
         row["finished_at"] = time.time()
-    return row
+    return rows
+
+
+def _for_each_draw(row: dict[str, Any], draws: Sequence[Draw] | None) -> list[dict[str, Any]]:
+    """The row of a decision that failed, once for each draw (one row without draws)."""
+    if draws is None:
+        return [row]
+    return [row] + [{**row, "draw": int(d.index), "timings_s": {}, **({} if d.nominal else {"perturbation": d.to_dict()})}
+                    for d in draws[1:]]
 
 
 def empty_row(job: Job, backend: str) -> dict[str, Any]:

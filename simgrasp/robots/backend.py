@@ -104,7 +104,11 @@ class FanucBackend:
         overrides: dict[str, Any] | None = None,
         input_fn: Callable[[str], str] = input,
         print_fn: Callable[[str], None] = print,
+        perturb: Any = None,
     ) -> None:
+        if perturb is not None:
+            raise ValueError("perturb is for the sim backend: a real cell's friction, masses, jaw force and calibration "
+                             "are what they are, and cannot be drawn")
         cfg = robot_config if isinstance(robot_config, RobotConfig) else (
             load_robot_config(robot_config) if robot_config is not None else RobotConfig())
         self.cfg = validate(override(cfg, overrides or {}, "overrides"))

@@ -18,10 +18,18 @@ fields>}``, or the reset option ``scene``) serves ``single`` (one object), ``pil
 
 Appearance: ``SimBackend(..., appearance="randomized")`` (or ``appearance={"mode": ...,
 <AppearanceConfig fields>}``) draws colours, textures, light, camera height and depth
-noise per scene (simgrasp.sim.appearance); the default ``fixed`` renders as always."""
+noise per scene (simgrasp.sim.appearance); the default ``fixed`` renders as always.
+
+Perturbation: ``SimBackend(..., perturb={"friction": [0.5, 1.5], ...})`` (a spec of
+simgrasp.backends.perturb) runs every ``execute`` under draw 1 of its scene's seed;
+``execute_perturbed(grasp, draw)`` runs any draw (the robust protocol runs the nominal one
+and ``draws`` more on each scene). The scene and its image are never perturbed: the
+plates' friction, the objects' masses and the jaw's force are changed for the one trial
+and put back, and the hand goes where the drawn calibration and arm errors send it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -38,6 +46,7 @@ from simgrasp.backends.base import (
     check_reset_options,
     check_seed,
 )
+from simgrasp.backends.perturb import Draw, PerturbSpec
 from simgrasp.config import override, to_dict
 from simgrasp.geometry import PinholeCamera, WorldGrasp
 from simgrasp.sim import HELD_OUT_OBJECTS
@@ -97,7 +106,8 @@ class SimBackend:
     reset_options = frozenset({"object_index", "scene"})
 
     def __init__(self, objects: str = DEFAULT_OBJECTS, config: SimConfig | None = None, *, cached: bool = True,
-                 **overrides: Any) -> None:
+                 perturb: dict[str, Any] | PerturbSpec | None = None, **overrides: Any) -> None:
+        self.perturb = None if perturb is None else PerturbSpec.parse(perturb)  # before any simulator starts
         for key, field_name in (("appearance", "mode"), ("scene", "kind")):
             if isinstance(overrides.get(key), str):
                 overrides = {**overrides, key: {field_name: overrides[key]}}
@@ -226,13 +236,66 @@ class SimBackend:
         settled state is restored first, so any number of grasps can be tried on one scene."""
         if self.scene is None:
             raise RuntimeError("call reset() before execute()")
+        draw = self.perturb.draw(int(self.scene.spec.extra.get("seed", 0)), 1) if self.perturb else Draw()
+        return self._run(grasp, draw, lift_only)
+
+    def execute_perturbed(self, grasp: WorldGrasp, draw: Draw) -> Outcome:
+        """The capability :class:`~simgrasp.backends.capabilities.Perturbing`: the trial of
+        ``grasp`` under ``draw`` (the nominal draw changes nothing), from the settled scene."""
+        if self.scene is None:
+            raise RuntimeError("call reset() before execute_perturbed()")
+        return self._run(grasp, draw, False)
+
+    def _run(self, grasp: WorldGrasp, draw: Draw, lift_only: bool) -> Outcome:
+        assert self.scene is not None
         world = self._world()
         restore_scene(world, self.scene)
         if not self.scene.objects:
             raise RuntimeError("the scene is empty: every object was cleared")
         runner = TrialRunner(world, self.scene.gripper, self.scene.bodies, self.config.trial, self.scene.names)
-        self._last = runner.run(grasp, lift_only=lift_only)
-        return self._last
+        if draw.nominal:
+            self._last = runner.run(grasp, lift_only=lift_only)
+            return self._last
+        undo = self._perturb_dynamics(draw)
+        try:
+            outcome = runner.run(draw.moved(grasp), lift_only=lift_only)
+        finally:
+            undo()
+        outcome.perturbation = draw.to_dict()
+        self._last = outcome
+        return outcome
+
+    def _perturb_dynamics(self, draw: Draw) -> Any:
+        """Apply ``draw``'s factors to the plates' friction, the objects' masses (and inertia)
+        and the jaw's force; returns what puts every value back as it was."""
+        assert self.scene is not None
+        c, hand = self._world().client, self.scene.gripper
+        undo: list[Any] = []
+        if draw.friction != 1.0:
+            for link in hand.plate_links:
+                mu = c.getDynamicsInfo(hand.id, link)[1]
+                c.changeDynamics(hand.id, link, lateralFriction=mu * draw.friction)
+                undo.append(lambda link=link, mu=mu: c.changeDynamics(hand.id, link, lateralFriction=mu))
+        if draw.mass != 1.0:
+            for body in self.scene.bodies:
+                for link in range(-1, c.getNumJoints(body)):
+                    info = c.getDynamicsInfo(body, link)
+                    m, inertia = info[0], list(info[2])
+                    if m <= 0:  # a static part weighs nothing, and stays so
+                        continue
+                    c.changeDynamics(body, link, mass=m * draw.mass, localInertiaDiagonal=[v * draw.mass for v in inertia])
+                    undo.append(lambda b=body, link=link, m=m, i=inertia: c.changeDynamics(b, link, mass=m,
+                                                                                            localInertiaDiagonal=i))
+        if draw.jaw_force != 1.0:
+            cfg = hand.cfg
+            hand.cfg = replace(cfg, close_force_n=cfg.close_force_n * draw.jaw_force)
+            undo.append(lambda: setattr(hand, "cfg", cfg))
+
+        def put_back() -> None:
+            for step in reversed(undo):
+                step()
+
+        return put_back
 
     def close(self) -> None:
         """Disconnect the simulator; safe to call twice."""
@@ -356,7 +419,9 @@ class SimPrivilegedAccess:
         self.jaw_m = backend.config.gripper.jaw_m
 
     def try_grasp(self, grasp: WorldGrasp) -> Outcome:
-        return self._backend.execute(grasp)
+        """The trial of ``grasp`` under nominal physics (the oracle reads the scene, not
+        the errors a perturbed trial is run under)."""
+        return self._backend.execute_perturbed(grasp, Draw())
 
     def segmentation_mask(self) -> np.ndarray:
         return self._backend.object_labels()

@@ -100,6 +100,11 @@ class Gripper:
     def max_opening_m(self) -> float:
         return self.cfg.max_opening_m
 
+    @property
+    def plate_links(self) -> tuple[int, int]:
+        """The links of the two plates (their friction is the pads')."""
+        return (LEFT, RIGHT)
+
     def teleport(self, position: np.ndarray, yaw_rad: float, opening_m: float) -> None:
         """Put the hand at rest at ``position`` with ``yaw_rad`` and the plates ``opening_m`` apart."""
         c = self.world.client

@@ -271,3 +271,14 @@ def test_an_rgbd_dry_run_without_a_camera_gives_blank_frames(example_config):
                       print_fn=lines.append) as b:
         obs, _ = b.reset(0)
     assert obs.depth is not None and not obs.depth.any() and "camera unavailable" in lines[0]
+
+
+def test_a_perturbation_spec_is_refused_with_one_line():
+    from simgrasp.backends.capabilities import MissingCapability, Perturbing, require
+    from simgrasp.robots.backend import FanucBackend
+
+    with pytest.raises(ValueError, match="perturb is for the sim backend") as e:
+        FanucBackend(perturb={"friction": [0.5, 1.5]})
+    assert "\n" not in str(e.value)
+    with pytest.raises(MissingCapability, match="protocol 'robust' needs a backend whose physics"):
+        require(FanucBackend, Perturbing, "protocol 'robust'")  # the robust protocol: refused before any motion
