@@ -59,5 +59,25 @@ def test_protocol_is_read_and_checked(tmp_path):
     p.write_text('policies = ["heuristic"]\n')
     assert load_suite(p).protocol == "trial"
     p.write_text('policies = ["heuristic"]\nprotocol = "declutter"\n')
-    with pytest.raises(SuiteError, match="'protocol' must be one of clear, trial, got 'declutter'"):
+    with pytest.raises(SuiteError, match="'protocol' must be one of clear, robust, trial, got 'declutter'"):
         load_suite(p)
+
+
+def test_every_recorded_suite_holds_its_bounds():
+    """The suites' files load, and the results recorded beside them hold their bounds (a
+    bound raised past what was measured, or a record replaced by a worse one, fails here)."""
+    import json
+    from pathlib import Path
+
+    from simgrasp.evaluation.suite import check_bounds, load_suite
+
+    evaluations = Path(__file__).resolve().parents[2] / "evaluations"
+    checked = 0
+    for path in sorted(evaluations.glob("*.toml")):
+        suite = load_suite(path)
+        recorded = evaluations / path.stem / "results.json"
+        if recorded.is_file():
+            failed = [c.message for c in check_bounds(suite.bounds, json.loads(recorded.read_text())) if not c.passed]
+            assert not failed, f"{path.name}: {failed}"
+            checked += 1
+    assert checked >= 5
