@@ -304,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\ninterrupted: every finished trial (or episode) is saved{hint}", file=sys.stderr)
         return 130
     print(table)
-    print(f"\nrun folder: {outcome.out_dir}  (trials.jsonl, results.json, report.html)")
+    print(f"\nreport: {outcome.out_dir / 'report.html'}  (rows in trials.jsonl, figures in results.json)")
     status = 0
     if outcome.stopped:
         print(f"error: {outcome.stopped}; finish with --resume --out {outcome.out_dir}", file=sys.stderr)

@@ -13,6 +13,7 @@ and :func:`render_page` rewrites what lies between them from ``evaluations/`` al
 - ``suites``: every suite with recorded results: what it runs, the command, its table and
   a plot of success with intervals (``docs/img/SUITE.svg``);
 - ``robust``: the robustness suite's nominal and robust rates, sensitivities and rankings;
+- ``robust_summary``: what those records say, in a few generated sentences;
 - ``leaderboard``: the leaderboard's table (:mod:`simgrasp.evaluation.leaderboard`);
 - ``bench``: the benchmark records of ``evaluations/bench/`` as they were printed.
 
@@ -43,6 +44,42 @@ def md_table(head: Sequence[Any], rows: Sequence[Sequence[Any]]) -> str:
         return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
 
     return "\n".join([line(head), "|" + "---|" * len(head), *map(line, rows)])
+
+
+def robust_reading(r: dict[str, Any]) -> list[str]:
+    """The robustness records read out in sentences: how far each policy falls from nominal,
+    which sensitivities are clear of zero, and which rankings hold."""
+    pol = r["policies"]
+    drops = ", ".join(f"{n} {100 * (p['success']['rate'] - p['nominal']['rate']):+.1f}" for n, p in pol.items()
+                      if p["success"]["rate"] is not None and p["nominal"]["rate"] is not None)
+    lines = [f"- Robust minus nominal success, points: {drops}."]
+    clear = []
+    for n, p in pol.items():
+        for param, e in p["sensitivity"].items():
+            c = e.get("ci95")
+            if e.get("effect") is not None and c and (c[0] > 0 or c[1] < 0):
+                clear.append((abs(e["effect"]), f"{n}: {param} {100 * e['effect']:+.1f} {ci(c, signed=True)}"))
+    if clear:
+        lines.append("- Sensitivities whose interval is clear of zero, largest first: "
+                     + "; ".join(t for _, t in sorted(clear, reverse=True)) + ".")
+    else:
+        lines.append("- No sensitivity's interval is clear of zero: at these ranges no single guessed value moves "
+                     "any policy's success by more than its interval can resolve.")
+    biggest = max(((abs(e["effect"]), n, param, e["effect"]) for n, p in pol.items()
+                   for param, e in p["sensitivity"].items() if e.get("effect") is not None), default=None)
+    if biggest:
+        lines.append(f"- The largest estimated effect: {biggest[2]} on {biggest[1]}, {100 * biggest[3]:+.1f} points.")
+    held = [f"{p['a']} over {p['b']}" if p["difference"] > 0 else f"{p['b']} over {p['a']}"
+            for p in r["paired"] if p["holds"]]
+    lost = [f"{p['a']} - {p['b']}" for p in r["paired"] if p["holds"] is False]
+    level = [f"{p['a']} - {p['b']}" for p in r["paired"] if p["holds"] is None]
+    if held:
+        lines.append(f"- Rankings that hold under every parameter's halves: {', '.join(held)}.")
+    if lost:
+        lines.append(f"- Nominal rankings with some interval reaching zero under a parameter half: {', '.join(lost)}.")
+    if level:
+        lines.append(f"- Level nominally (no ranking to hold): {', '.join(level)}.")
+    return lines
 
 
 class Records:
@@ -143,8 +180,12 @@ class Records:
             parts += ["", "Paired: robust difference A - B, and its least value over the two halves of every "
                       "parameter's range; the ranking holds when every interval keeps clear of zero.", "",
                       md_table(*paired_table(r))]
+        parts += ["", "What the records say:", "", *robust_reading(r)]
         parts += ["", "Reproduce: `python -m simgrasp.evaluate --suite evaluations/robust.toml`."]
         return "\n".join(parts)
+
+    def robust_summary(self, page: Path) -> str:
+        return "\n".join(robust_reading(self.results("robust")))
 
     def leaderboard(self, page: Path) -> str:
         rows = build_rows(self.evaluations, self.root / "policies", self.root)
@@ -159,6 +200,7 @@ class Records:
 
     def blocks(self) -> dict[str, Callable[[Path], str]]:
         return {"headline": self.headline, "suites": self.suites_block, "robust": self.robust,
+                "robust_summary": self.robust_summary,
                 "leaderboard": self.leaderboard, "bench": self.bench}
 
     # -- pages --------------------------------------------------------------------------------

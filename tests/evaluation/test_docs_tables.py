@@ -56,3 +56,21 @@ def test_an_unknown_block_is_refused_naming_it(tmp_path, capsys):
     (root / "docs" / "x.md").write_text("<!-- generated:nope -->\n<!-- end generated -->\n")
     assert main(["--root", str(root)]) == 2
     assert "unknown generated block 'nope'" in capsys.readouterr().err
+
+
+def test_the_robust_reading_follows_the_records():
+    from simgrasp.evaluation.docs_tables import robust_reading
+
+    def policy(nominal, robust, friction):
+        return {"nominal": {"rate": nominal}, "success": {"rate": robust},
+                "sensitivity": {"friction": {"effect": friction[0], "ci95": friction[1:]},
+                                "mass": {"effect": 0.01, "ci95": [-0.05, 0.07]}}}
+
+    r = {"policies": {"a": policy(0.9, 0.8, (0.2, 0.05, 0.35)), "b": policy(0.5, 0.5, (0.02, -0.1, 0.14))},
+         "paired": [{"a": "a", "b": "b", "difference": 0.3, "holds": True}]}
+    text = "\n".join(robust_reading(r))
+    assert "a -10.0, b +0.0" in text
+    assert "clear of zero, largest first: a: friction +20.0 [+5.0, +35.0]." in text and "b: friction" not in text
+    assert "hold under every parameter's halves: a over b" in text
+    r["paired"][0]["holds"] = False
+    assert "some interval reaching zero under a parameter half: a - b" in "\n".join(robust_reading(r))
