@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test test-slow evaluate bench data train train-family clean
+.PHONY: install test test-slow evaluate docs bench data train train-family clean
 
 install: $(STAMP)
 
@@ -22,6 +22,11 @@ test-slow: $(STAMP)
 
 evaluate: $(STAMP)
 	$(PY) -m simgrasp.evaluate
+
+# The documentation site (mkdocs.yml, docs/) into site/; --strict fails on a broken link.
+docs: $(STAMP)
+	$(PY) -m pip install -q -e '.[dev,ray,docs]'
+	$(PY) -m mkdocs build --strict --site-dir site
 
 # Retrain the shipped weights (assets/weights/default.pt) from scratch on this CPU:
 # generate the datasets (resumable; randomised looks, every tried grasp kept), train with
@@ -55,4 +60,4 @@ bench: $(STAMP)
 	$(PY) -m simgrasp.bench all
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build site *.egg-info
