@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test test-slow evaluate bench data train train-family clean
+.PHONY: install test test-slow evaluate docs bench data train train-family clean
 
 install: $(STAMP)
 
@@ -28,6 +28,11 @@ FIRST_TRIALS ?= 100
 evaluate: $(STAMP)
 	$(PY) -m simgrasp.evaluate --policy scorer,heuristic,random --objects pybullet_objects,procedural:test \
 		--backend-option appearance=randomized --trials $(FIRST_TRIALS) --workers $(NPROC)
+
+# The documentation site (mkdocs.yml, docs/) into site/; --strict fails on a broken link.
+docs: $(STAMP)
+	$(PY) -m pip install -q -e '.[dev,ray,docs]'
+	$(PY) -m mkdocs build --strict --site-dir site
 
 # Retrain the shipped weights (assets/weights/default.pt) from scratch on this CPU:
 # generate the datasets (resumable; randomised looks, every tried grasp kept), train with
@@ -61,4 +66,4 @@ bench: $(STAMP)
 	$(PY) -m simgrasp.bench all
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build site *.egg-info
