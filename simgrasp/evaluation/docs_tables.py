@@ -162,7 +162,8 @@ class Records:
             r, suite = self.results(name), self.suite_file(name)
             parts += [f"### {name}", "", suite.get("description", ""), "",
                       f"`python -m simgrasp.evaluate --suite evaluations/{name}.toml` "
-                      f"({r['run'].get('trials')} {'episodes' if suite.get('protocol') == 'clear' else 'scenes'} "
+                      f"({suite.get('trials', r['run'].get('trials'))} "
+                      f"{'episodes' if suite.get('protocol') == 'clear' else 'scenes'} "
                       "per policy)", "", self.suite_table(name, r), ""]
             pairs = self.pairs(name, r)
             parts += [pairs, ""] if pairs else []
