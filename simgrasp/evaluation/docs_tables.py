@@ -14,6 +14,7 @@ and :func:`render_page` rewrites what lies between them from ``evaluations/`` al
   a plot of success with intervals (``docs/img/SUITE.svg``);
 - ``robust``: the robustness suite's nominal and robust rates, sensitivities and rankings;
 - ``robust_summary``: what those records say, in a few generated sentences;
+- ``targets``: each target of ``evaluations/targets.toml`` against the best recorded figure;
 - ``leaderboard``: the leaderboard's table (:mod:`simgrasp.evaluation.leaderboard`);
 - ``bench``: the benchmark records of ``evaluations/bench/`` as they were printed.
 
@@ -44,6 +45,18 @@ def md_table(head: Sequence[Any], rows: Sequence[Sequence[Any]]) -> str:
         return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
 
     return "\n".join([line(head), "|" + "---|" * len(head), *map(line, rows)])
+
+
+def failures(p: dict[str, Any]) -> str:
+    """A policy's recorded failures in words: its reasons, most common first, and its weakest
+    object family when it has several."""
+    reasons = sorted((p.get("failure_reasons") or {}).items(), key=lambda kv: -kv[1])
+    text = "its failures: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in reasons) if reasons else "no failures"
+    families = [(f["rate"], n) for n, f in (p.get("per_family") or {}).items() if f.get("rate") is not None]
+    if len(families) > 1:
+        rate, name = min(families)
+        text += f"; weakest family {name} at {pct(rate)}"
+    return text
 
 
 def robust_reading(r: dict[str, Any]) -> list[str]:
@@ -188,6 +201,23 @@ class Records:
     def robust_summary(self, page: Path) -> str:
         return "\n".join(robust_reading(self.results("robust")))
 
+    def targets(self, page: Path) -> str:
+        """Each target against the best recorded rate of its policies: met, or missed by how much."""
+        rows = []
+        for t in tomllib.loads((self.evaluations / "targets.toml").read_text())["target"]:
+            r = self.results(t["suite"])
+            got = [(p["success"]["rate"], n, p["success"]) for n, p in r["policies"].items()
+                   if n in t["policies"] and p["success"]["rate"] is not None]
+            if not got:
+                rows.append([t["what"], f">= {pct(t['at_least'])}", "not recorded", "-", t["limits"]])
+                continue
+            rate, name, s = max(got, key=lambda g: g[0])
+            met = rate >= t["at_least"]
+            verdict = "met" if met else f"missed by {100 * (t['at_least'] - rate):.1f} points"
+            rows.append([t["what"], f">= {pct(t['at_least'])}", f"{name} {pct(rate)} {ci(s['ci95'])}", verdict,
+                         "-" if met else f"{t['limits']}; {failures(r['policies'][name])}"])
+        return md_table(["target", "threshold", "best recorded", "verdict", "what limits it"], rows)
+
     def leaderboard(self, page: Path) -> str:
         rows = build_rows(self.evaluations, self.root / "policies", self.root)
         text = to_markdown(rows, agreement(rows, self.evaluations))
@@ -201,7 +231,7 @@ class Records:
 
     def blocks(self) -> dict[str, Callable[[Path], str]]:
         return {"headline": self.headline, "suites": self.suites_block, "robust": self.robust,
-                "robust_summary": self.robust_summary,
+                "robust_summary": self.robust_summary, "targets": self.targets,
                 "leaderboard": self.leaderboard, "bench": self.bench}
 
     # -- pages --------------------------------------------------------------------------------

@@ -32,6 +32,8 @@ def _root(tmp_path):
     (root / "evaluations" / "heldout" / "results.json").write_text(json.dumps(results))
     (root / "README.md").write_text("# x\n<!-- generated:headline -->\nold\n<!-- end generated -->\ntail\n")
     (root / "docs" / "results.md").write_text("<!-- generated:suites -->\n<!-- end generated -->\n")
+    (root / "evaluations" / "targets.toml").write_text(
+        '[[target]]\nwhat = "best"\nsuite = "heldout"\npolicies = ["a", "b"]\nat_least = 0.95\nlimits = "small"\n')
     return root
 
 
@@ -49,6 +51,14 @@ def test_blocks_are_written_from_the_records_and_a_hand_edit_is_caught(tmp_path,
     (root / "README.md").write_text(readme.replace("90.0%", "95.0%"))  # a figure typed by hand
     assert main(["--root", str(root), "--check"]) == 1
     assert "stale: README.md" in capsys.readouterr().out
+
+
+def test_targets_say_met_or_missed_by_how_much(tmp_path):
+    root = _root(tmp_path)
+    (root / "docs" / "t.md").write_text("<!-- generated:targets -->\n<!-- end generated -->\n")
+    assert main(["--root", str(root)]) == 0
+    assert "| best | >= 95.0% | a 90.0% [60.0, 98.0] | missed by 5.0 points | small; no failures |" in (
+        root / "docs" / "t.md").read_text()
 
 
 def test_an_unknown_block_is_refused_naming_it(tmp_path, capsys):
