@@ -156,9 +156,18 @@ class Records:
                        key=lambda t: -(t[1] or 0.0))
         return bar_chart_svg(items)
 
-    def image(self, name: str, page: Path) -> str:
+    def family_plot(self, results: dict[str, Any]) -> str | None:
+        """SVG: success per object family and policy with intervals (None with one family)."""
+        families = sorted({f for p in results["policies"].values() for f in p.get("per_family") or {}})
+        if len(families) < 2:
+            return None
+        items = [(f"{f.removeprefix('procedural/')}: {n}", c["rate"], c["ci95"]) for f in families
+                 for n, p in results["policies"].items() if (c := (p.get("per_family") or {}).get(f))]
+        return bar_chart_svg(items)
+
+    def image(self, name: str, page: Path, what: str = "success with 95 % intervals") -> str:
         rel = Path("img") if page.parent.name == "docs" else IMG_DIR
-        return f"![{name}: success with 95 % intervals]({(rel / f'{name}.svg').as_posix()})"
+        return f"![{name}: {what}]({(rel / f'{name}.svg').as_posix()})"
 
     def headline(self, page: Path) -> str:
         r = self.results(HEADLINE)
@@ -181,6 +190,8 @@ class Records:
             pairs = self.pairs(name, r)
             parts += [pairs, ""] if pairs else []
             parts += [self.image(name, page), ""]
+            if self.family_plot(r) is not None:
+                parts += [self.image(f"{name}_families", page, "success per object family"), ""]
         return "\n".join(parts).rstrip()
 
     def robust(self, page: Path) -> str:
@@ -261,7 +272,10 @@ class Records:
                 if BLOCK.search(text):
                     out[page] = self.render_page(page, text)
         for name in self.suites():
-            out[self.root / IMG_DIR / f"{name}.svg"] = self.plot(name, self.results(name))
+            r = self.results(name)
+            out[self.root / IMG_DIR / f"{name}.svg"] = self.plot(name, r)
+            if (families := self.family_plot(r)) is not None:
+                out[self.root / IMG_DIR / f"{name}_families.svg"] = families
         return out
 
     def stale(self) -> list[Path]:

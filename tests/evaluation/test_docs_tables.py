@@ -84,3 +84,21 @@ def test_the_robust_reading_follows_the_records():
     assert "hold under every parameter's halves: a over b" in text
     r["paired"][0]["holds"] = False
     assert "some interval reaching zero under a parameter half: a - b" in "\n".join(robust_reading(r))
+
+
+def test_no_result_figure_is_typed_by_hand_outside_the_generated_blocks():
+    """A measured rate (one decimal and a percent sign), an interval, or a success count
+    ``k/n = ...`` in the README or a docs page (the dated experiment log aside) lies in a
+    generated block, or the page says something the records do not."""
+    import re
+
+    block = re.compile(r"<!-- generated:[a-z_]+ -->\n.*?<!-- end generated -->", re.S)
+    fence = re.compile(r"```.*?```", re.S)
+    figure = re.compile(r"\b\d{1,3}\.\d\s?%|\[[+-]?\d+\.\d+, [+-]?\d+\.\d+\]|\b\d+/\d+ = ")
+    typed = []
+    for page in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+        if page.name == "experiments.md":  # figures recorded at the time, labelled so
+            continue
+        text = fence.sub("", block.sub("", page.read_text()))
+        typed += [f"{page.name}: {line.strip()}" for line in text.splitlines() if figure.search(line)]
+    assert not typed, typed
