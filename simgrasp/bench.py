@@ -1,5 +1,5 @@
 """Benchmarks that print figures: ``python -m simgrasp.bench
-{sim,clutter,scenes,model,dataset,evaluate,evaluate-memory,robots,ray,agreement,all}``.
+{sim,clutter,scenes,model,dataset,evaluate,evaluate-memory,decisions,robots,ray,agreement,all}``.
 
 Each area keeps its benchmark next to its code as ``main(argv) -> None``; this module
 only dispatches, importing an area only when it is asked for."""
@@ -17,6 +17,7 @@ BENCHMARKS = {
     "dataset": "simgrasp.data.bench",
     "evaluate": "simgrasp.evaluation.bench",
     "evaluate-memory": "simgrasp.evaluation.memory_bench",
+    "decisions": "simgrasp.evaluation.decision_bench",
     "robots": "simgrasp.robots.bench",
     "ray": "simgrasp.evaluation.ray_bench",
     "agreement": "simgrasp.evaluation.against_bench",
