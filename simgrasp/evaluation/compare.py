@@ -116,6 +116,8 @@ def compare_runs(run_dirs: Sequence[str | Path], paired: bool = False) -> dict[s
             out["policies"][pol] = _with_paired_differences(entries, rows_of)
         else:
             out["policies"][pol] = _with_differences(entries)
+        out.setdefault("agreement", {})[pol] = agreement([(l, [x for x in rows if x["policy"] == pol])
+                                                          for l, r, rows in runs if pol in r["policies"]])
         objects = sorted({o for _, r, _ in runs if pol in r["policies"] for o in r["policies"][pol]["per_object"]})
         out["objects"][pol] = {
             o: _with_differences(
@@ -127,6 +129,21 @@ def compare_runs(run_dirs: Sequence[str | Path], paired: bool = False) -> dict[s
             )
             for o in objects
         }
+    return out
+
+
+def agreement(runs: Sequence[tuple[str, Sequence[dict[str, Any]]]]) -> list[dict[str, Any]]:
+    """Seed by seed, how often each later run's outcome is the first run's: for each later
+    run, the seeds both ran without an infrastructure error and how many of them agree on
+    success (a twin against its simulator, a change against the code before it)."""
+    if len(runs) < 2:
+        return []
+    first = {int(r["seed"]): bool(r.get("success")) for r in runs[0][1] if not is_infrastructure(r)}
+    out = []
+    for label, rows in runs[1:]:
+        mine = {int(r["seed"]): bool(r.get("success")) for r in rows if not is_infrastructure(r)}
+        common = sorted(set(first) & set(mine))
+        out.append({"run": label, "seeds": len(common), "agree": sum(first[s] == mine[s] for s in common)})
     return out
 
 
@@ -296,6 +313,10 @@ def comparison_text(cmp: dict[str, Any]) -> str:
         text += "\n\nper object (objects present in several runs):\n" + render(
             ["policy / object", *HEADERS[1:]], obj_rows
         )
+    agree = [f"{pol} {a['run']} {a['agree']}/{a['seeds']}" for pol, rows in cmp.get("agreement", {}).items() for a in rows]
+    if agree:
+        text += "\n\nseeds whose outcome agrees with the first run's (both without an infrastructure error): " + (
+            ", ".join(agree))
     return text
 
 

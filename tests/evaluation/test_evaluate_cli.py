@@ -228,3 +228,13 @@ def test_a_resume_adds_policies_on_the_same_seeds_and_keeps_the_rows_it_has(tmp_
     # Only an extension: dropping or reordering the run's policies is still refused.
     code, _, err = run_cli(capsys, "--resume", "--out", str(run), "--policy", "random,heuristic", "--no-progress")
     assert code == 2 and "--policy random,heuristic contradicts its run.json (policies heuristic,random)" in err
+
+
+def test_compare_counts_the_seeds_whose_outcome_agrees():
+    from simgrasp.evaluation.compare import agreement
+
+    first = [{"seed": s, "success": s % 2 == 0} for s in range(6)]
+    second = [{"seed": s, "success": s % 2 == 0 or s == 3} for s in range(1, 8)]  # seed 3 differs; 0, 6, 7 not common
+    second[0]["infrastructure_error"] = True  # seed 1 lost: not counted
+    assert agreement([("sim", first), ("twin", second)]) == [{"run": "twin", "seeds": 4, "agree": 3}]
+    assert agreement([("sim", first)]) == []
