@@ -14,7 +14,7 @@ and :func:`render_page` rewrites what lies between them from ``evaluations/`` al
   a plot of success with intervals (``docs/img/SUITE.svg``);
 - ``robust``: the robustness suite's nominal and robust rates, sensitivities and rankings;
 - ``robust_summary``: what those records say, in a few generated sentences;
-- ``targets``: each target of ``evaluations/targets.toml`` against the best recorded figure;
+- ``targets``: each target of ``evaluations/targets/targets.toml`` against the best recorded figure;
 - ``leaderboard``: the leaderboard's table (:mod:`simgrasp.evaluation.leaderboard`);
 - ``bench``: the benchmark records of ``evaluations/bench/`` as they were printed.
 
@@ -215,7 +215,7 @@ class Records:
     def targets(self, page: Path) -> str:
         """Each target against the best recorded rate of its policies: met, or missed by how much."""
         rows = []
-        for t in tomllib.loads((self.evaluations / "targets.toml").read_text())["target"]:
+        for t in tomllib.loads((self.evaluations / "targets" / "targets.toml").read_text())["target"]:
             r = self.results(t["suite"])
             got = [(p["success"]["rate"], n, p["success"]) for n, p in r["policies"].items()
                    if n in t["policies"] and p["success"]["rate"] is not None]

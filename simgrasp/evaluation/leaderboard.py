@@ -133,6 +133,12 @@ SAME_SCENES = ("backend", "backend_options", "objects", "seed", "trials")
 """The run fields that must agree for policies of two runs to share a suite's column."""
 
 
+def _scene_field(run: dict[str, Any], key: str) -> Any:
+    """A run header's field of :data:`SAME_SCENES`; a clearing run recorded before its header
+    held ``trials`` says ``episodes``."""
+    return run.get("episodes") if key == "trials" and "trials" not in run else run.get(key)
+
+
 def suite_results(evaluations: Path, suite: str) -> dict[str, Any] | None:
     """A suite's recorded results: its run's (``SUITE/results.json``) and those of runs added
     beside it on the same scenes (``SUITE/*/results.json``), policies merged. None when the
@@ -146,7 +152,7 @@ def suite_results(evaluations: Path, suite: str) -> dict[str, Any] | None:
     for path in sorted((evaluations / suite).glob("*/results.json")):
         added = _read_json(path)
         for key in SAME_SCENES:
-            want, got = merged["run"].get(key), added.get("run", {}).get(key)
+            want, got = _scene_field(merged["run"], key), _scene_field(added.get("run", {}), key)
             if want != got:
                 raise ValueError(f"{path}: expected the scenes of {main} ({key} {want!r}), got {key} {got!r}")
         twice = set(added["policies"]) & set(merged["policies"])

@@ -32,7 +32,8 @@ def _root(tmp_path):
     (root / "evaluations" / "heldout" / "results.json").write_text(json.dumps(results))
     (root / "README.md").write_text("# x\n<!-- generated:headline -->\nold\n<!-- end generated -->\ntail\n")
     (root / "docs" / "results.md").write_text("<!-- generated:suites -->\n<!-- end generated -->\n")
-    (root / "evaluations" / "targets.toml").write_text(
+    (root / "evaluations" / "targets").mkdir()
+    (root / "evaluations" / "targets" / "targets.toml").write_text(
         '[[target]]\nwhat = "best"\nsuite = "heldout"\npolicies = ["a", "b"]\nat_least = 0.95\nlimits = "small"\n')
     return root
 
