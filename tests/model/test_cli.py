@@ -91,7 +91,9 @@ def test_the_zhou_preset_is_the_sim_preset_without_the_scorer_losses():
     assert model == sim_model
     assert (zhou.loss.scorer_weight, zhou.loss.critic_weight) == (0.0, 0.0)
     assert (sim.loss.scorer_weight, sim.loss.critic_weight) == (1.0, 1.0)
-    assert dataclasses.replace(zhou, loss=sim.loss) == sim
+    # its schedule is the 3600-iteration one the paper's comparison was measured at here
+    assert (zhou.iterations, list(zhou.lr_steps)) == (3600, [2400]) and (sim.iterations, list(sim.lr_steps)) == (6000, [4000])
+    assert dataclasses.replace(zhou, loss=sim.loss, iterations=sim.iterations, lr_steps=sim.lr_steps) == sim
 
 
 # --- the command line: every mistake is one line on stderr and exit status 2 -------------
