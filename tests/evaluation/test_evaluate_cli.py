@@ -55,7 +55,7 @@ def test_check_fails_above_the_measured_rate_naming_the_bound(tmp_path, capsys):
         (
             ["--policy", "nope"],
             "unknown policy 'nope'; known: ggcnn2, ggcnn2_nojaws, grconvnet, grconvnet_nojaws, heuristic, network, "
-            "oracle, primary, primary_nojaws, random, scorer, scorer_nojaws, scorer_top64, zhou, zhou_nojaws "
+            "oracle, primary, primary_nojaws, random, scorer, scorer_nojaws, scorer_rgb, scorer_top64, zhou, zhou_nojaws "
             "(or package.module:attr)",
         ),
         (["--policy", "heuristic", "--objects", ""], "empty object spec"),

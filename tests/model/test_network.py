@@ -52,3 +52,28 @@ def test_batched_scorer_equals_the_papers_layers():
         reference = net.scorer.reference_forward(out.features, sel, index)
     torch.testing.assert_close(picked, reference, atol=1e-5, rtol=1e-4)
     torch.testing.assert_close(torch.gather(all_logits, 1, index[..., None].expand(2, 4, 2)), reference, atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("name, inputs, iterations, scorer_trained", [
+    ("default", "rgbd", 6000, True),   # the paper's network: the scorer cards
+    ("zhou", "rgbd", 3600, False),     # Zhou et al.'s alone: no scorer loss (the paper's baseline)
+    ("rgb", "rgb", 1600, True),        # the paper's own input, for colour-only cells
+])
+def test_the_shipped_weights_of_the_papers_family(name, inputs, iterations, scorer_trained):
+    from simgrasp.model.checkpoint import read_checkpoint
+    from simgrasp.policies.cards import REPO_ROOT
+
+    path = REPO_ROOT / "assets" / "weights" / f"{name}.pt"
+    assert path.stat().st_size <= 25e6
+    ckpt = read_checkpoint(path)  # torch.load(weights_only=True)
+    cfg = ModelConfig(**ckpt["config"])
+    assert (cfg.input, cfg.backbone, cfg.input_size, cfg.k) == (inputs, "resnet18", 320, 6)
+    net = GraspNet(cfg)
+    net.load_state_dict(ckpt["state_dict"])
+    assert sum(p.numel() for p in net.parameters()) == sum(p.numel() for p in GraspNet(ModelConfig(
+        input=inputs, backbone="resnet18", input_size=320, pretrained=False)).parameters())
+    assert ckpt["iteration"] == iterations and ckpt["optimizer"] is None
+    from simgrasp.model.losses import LossConfig
+
+    loss = {**LossConfig().__dict__, **ckpt["train_config"]["loss"]}  # a field absent from an older record: its default
+    assert (loss["scorer_weight"] > 0) == scorer_trained and (loss["critic_weight"] > 0) == scorer_trained

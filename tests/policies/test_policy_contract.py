@@ -86,7 +86,7 @@ def test_names_cards_and_imports_resolve():
     with pytest.raises(
         PolicyError,
         match=r"unknown policy 'nope'; known: ggcnn2, ggcnn2_nojaws, grconvnet, grconvnet_nojaws, heuristic, network, "
-        r"oracle, primary, primary_nojaws, random, scorer, scorer_nojaws, scorer_top64, zhou, zhou_nojaws "
+        r"oracle, primary, primary_nojaws, random, scorer, scorer_nojaws, scorer_rgb, scorer_top64, zhou, zhou_nojaws "
         r"\(or package.module:attr\)",
     ):
         resolve_policy("nope")

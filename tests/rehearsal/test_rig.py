@@ -165,3 +165,13 @@ def test_the_scorer_runs_on_the_rgbd_twin_without_a_policy_error(twin_rig, tmp_p
     assert result.stopped is None and len(rows) == 3
     assert [r["reason"] for r in rows if r["reason"] == POLICY_ERROR or r["infrastructure_error"]] == []
     assert all(r["world_grasp"]["z_m"] >= 0.010 for r in rows)
+
+
+@pytest.mark.slow
+def test_the_colour_only_card_runs_on_the_colour_only_twin(twin_rig, tmp_path):
+    options = {"robot_config": str(TWIN), "overrides": twin_rig.robot_overrides()}
+    result = run_evaluation(RunConfig(("scorer_rgb",), "fanuc", options, None, trials=3), tmp_path / "run", progress=False)
+    rows = read_rows(tmp_path / "run" / TRIALS_FILE)
+    assert result.stopped is None and len(rows) == 3
+    assert [r["reason"] for r in rows if r["reason"] == POLICY_ERROR or r["infrastructure_error"]] == []
+    assert all(r["image_grasp"] is not None for r in rows)  # the network decided from the colour frame alone
