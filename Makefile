@@ -24,7 +24,7 @@ test-slow: $(STAMP)
 # families no training run saw, with randomised looks, on every core: the headline suite's
 # scenes (evaluations/heldout.toml) for these three policies, so its rows are the headline's.
 NPROC := $(shell nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
-FIRST_TRIALS ?= 100
+FIRST_TRIALS ?= 200
 evaluate: $(STAMP)
 	$(PY) -m simgrasp.evaluate --policy scorer,heuristic,random --objects pybullet_objects,procedural:test \
 		--backend-option appearance=randomized --trials $(FIRST_TRIALS) --workers $(NPROC)
