@@ -47,6 +47,11 @@ def md_table(head: Sequence[Any], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join([line(head), "|" + "---|" * len(head), *map(line, rows)])
 
 
+def families_of(results: dict[str, Any]) -> list[str]:
+    """The object families any policy of a run was recorded on, sorted."""
+    return sorted({f for p in results["policies"].values() for f in p.get("per_family") or {}})
+
+
 def failures(p: dict[str, Any]) -> str:
     """A policy's recorded failures in words: its reasons, most common first, and its weakest
     object family when it has several."""
@@ -158,7 +163,7 @@ class Records:
 
     def family_plot(self, results: dict[str, Any]) -> str | None:
         """SVG: success per object family and policy with intervals (None with one family)."""
-        families = sorted({f for p in results["policies"].values() for f in p.get("per_family") or {}})
+        families = families_of(results)
         if len(families) < 2:
             return None
         items = [(f"{f.removeprefix('procedural/')}: {n}", c["rate"], c["ci95"]) for f in families
@@ -190,7 +195,7 @@ class Records:
             pairs = self.pairs(name, r)
             parts += [pairs, ""] if pairs else []
             parts += [self.image(name, page), ""]
-            if self.family_plot(r) is not None:
+            if len(families_of(r)) > 1:  # family_plot draws it
                 parts += [self.image(f"{name}_families", page, "success per object family"), ""]
         return "\n".join(parts).rstrip()
 

@@ -33,7 +33,7 @@ the ranking holds: the same sign everywhere, every interval clear of zero."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -94,28 +94,28 @@ class SceneOutcomes:
     success: list[bool]
     values: list[list[float]]
     lost: bool = False
+    seen: set[int] = field(default_factory=set)  # the draws the rows hold
+    privileged: bool = False  # the policy read the simulator
 
 
 def scenes_of(rows: Iterable[dict[str, Any]], parameters: Sequence[str], draws: int) -> dict[int, SceneOutcomes]:
-    """Each scene's outcomes from one policy's rows; a scene with an infrastructure error
-    or a missing draw is marked ``lost`` (it counts for no figure)."""
+    """Each scene's outcomes from one policy's rows, read once; a scene with an
+    infrastructure error or a missing draw is marked ``lost`` (it counts for no figure)."""
     scenes: dict[int, SceneOutcomes] = {}
     for r in rows:
         seed = int(r["seed"])
         s = scenes.setdefault(seed, SceneOutcomes(seed, str(r.get("object")), [False] * (draws + 1),
                                                   [[0.0] * len(parameters) for _ in range(draws + 1)]))
         k = int(r.get("draw", -1))
+        s.seen.add(k)
+        s.privileged = s.privileged or bool(r.get("privileged"))
         if is_infrastructure(r) or not 0 <= k <= draws:
             s.lost = True
             continue
         s.success[k] = bool(r.get("success"))
         s.values[k] = [parameter_values(r.get("perturbation") or {}, p) for p in parameters]
-    seen: dict[int, set[int]] = {}
-    for r in rows:
-        seen.setdefault(int(r["seed"]), set()).add(int(r.get("draw", -1)))
-    for seed, s in scenes.items():
-        if seen.get(seed, set()) != set(range(draws + 1)):
-            s.lost = True
+    for s in scenes.values():
+        s.lost = s.lost or s.seen != set(range(draws + 1))
     return scenes
 
 
@@ -303,8 +303,8 @@ class RobustProtocol:
     def results(self, saved: SavedRows, labels: Sequence[str], run: dict[str, Any]) -> dict[str, Any]:
         spec = run_spec(run.get("backend_options") or {})
         groups = saved.by_group()
-        scenes = {p: scenes_of(list(groups[p]), spec.parameters, spec.draws) for p in labels if p in groups}
-        policies = {p: {**policy_figures(s, spec), "privileged": any(r.get("privileged") for r in groups[p])}
+        scenes = {p: scenes_of(groups[p], spec.parameters, spec.draws) for p in labels if p in groups}
+        policies = {p: {**policy_figures(s, spec), "privileged": any(x.privileged for x in s.values())}
                     for p, s in scenes.items()}
         names = list(scenes)
         paired = [{"a": a, "b": b, **paired_figures(scenes[a], scenes[b], spec)}

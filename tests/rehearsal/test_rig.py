@@ -157,21 +157,24 @@ def test_an_rgbd_network_against_a_colour_only_twin_is_refused_before_the_arm_mo
     assert not (tmp_path / "run").exists() and not twin_rig.emulator.session_active
 
 
-@pytest.mark.slow
-def test_the_scorer_runs_on_the_rgbd_twin_without_a_policy_error(twin_rig, tmp_path):
-    options = {"robot_config": str(TWIN_RGBD), "overrides": twin_rig.robot_overrides()}
-    result = run_evaluation(RunConfig(("scorer",), "fanuc", options, None, trials=3), tmp_path / "run", progress=False)
+def _three_clean_twin_trials(twin_rig, tmp_path, policy, config):
+    """Three trials of ``policy`` on the twin cell of ``config``: every row an outcome, no
+    policy error and no infrastructure error; returns the rows."""
+    options = {"robot_config": str(config), "overrides": twin_rig.robot_overrides()}
+    result = run_evaluation(RunConfig((policy,), "fanuc", options, None, trials=3), tmp_path / "run", progress=False)
     rows = read_rows(tmp_path / "run" / TRIALS_FILE)
     assert result.stopped is None and len(rows) == 3
     assert [r["reason"] for r in rows if r["reason"] == POLICY_ERROR or r["infrastructure_error"]] == []
+    return rows
+
+
+@pytest.mark.slow
+def test_the_scorer_runs_on_the_rgbd_twin_without_a_policy_error(twin_rig, tmp_path):
+    rows = _three_clean_twin_trials(twin_rig, tmp_path, "scorer", TWIN_RGBD)
     assert all(r["world_grasp"]["z_m"] >= 0.010 for r in rows)
 
 
 @pytest.mark.slow
 def test_the_colour_only_card_runs_on_the_colour_only_twin(twin_rig, tmp_path):
-    options = {"robot_config": str(TWIN), "overrides": twin_rig.robot_overrides()}
-    result = run_evaluation(RunConfig(("scorer_rgb",), "fanuc", options, None, trials=3), tmp_path / "run", progress=False)
-    rows = read_rows(tmp_path / "run" / TRIALS_FILE)
-    assert result.stopped is None and len(rows) == 3
-    assert [r["reason"] for r in rows if r["reason"] == POLICY_ERROR or r["infrastructure_error"]] == []
+    rows = _three_clean_twin_trials(twin_rig, tmp_path, "scorer_rgb", TWIN)
     assert all(r["image_grasp"] is not None for r in rows)  # the network decided from the colour frame alone
